@@ -1,0 +1,48 @@
+// swift-tools-version: 6.0
+// qrobust: proves how far a small neural network's outputs can move when its
+// parameters are quantised or pruned. Module layout follows design.md §5.
+import PackageDescription
+
+let package = Package(
+    name: "qrobust",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "ExactArithmetic", targets: ["ExactArithmetic"]),
+        .library(name: "Z3Kit", targets: ["Z3Kit"]),
+        .library(name: "NeuralNetwork", targets: ["NeuralNetwork"]),
+        .library(name: "Compression", targets: ["Compression"]),
+        .library(name: "Robustness", targets: ["Robustness"]),
+        .executable(name: "qrobust", targets: ["qrobust"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
+        .package(url: "https://github.com/attaswift/BigInt.git", from: "6.0.0"),
+    ],
+    targets: [
+        // Debian's libz3-dev (Z3 4.8.12). Only Z3Kit imports it.
+        .systemLibrary(
+            name: "CZ3",
+            providers: [.apt(["libz3-dev"]), .brew(["z3"])]
+        ),
+        // Exact rationals and rigorous enclosures of exp/σ; shared by Z3Kit and the IR.
+        .target(name: "ExactArithmetic", dependencies: ["BigInt"]),
+        .target(name: "Z3Kit", dependencies: ["CZ3", "ExactArithmetic"]),
+        .target(name: "NeuralNetwork", dependencies: ["ExactArithmetic"]),
+        .target(name: "Compression", dependencies: ["NeuralNetwork"]),
+        .target(name: "Robustness", dependencies: ["NeuralNetwork", "Compression", "Z3Kit", "ExactArithmetic"]),
+        .executableTarget(
+            name: "qrobust",
+            dependencies: [
+                "Robustness", "Compression", "NeuralNetwork",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "ExactArithmeticTests", dependencies: ["ExactArithmetic"]),
+        .testTarget(name: "Z3KitTests", dependencies: ["Z3Kit", "ExactArithmetic"]),
+        .testTarget(name: "NeuralNetworkTests", dependencies: ["NeuralNetwork"]),
+        .testTarget(name: "CompressionTests", dependencies: ["Compression", "NeuralNetwork"]),
+        .testTarget(name: "RobustnessTests", dependencies: ["Robustness", "Compression", "NeuralNetwork", "Z3Kit"]),
+        .testTarget(name: "CLITests", dependencies: ["qrobust"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

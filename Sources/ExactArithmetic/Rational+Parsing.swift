@@ -1,0 +1,62 @@
+import Foundation
+import BigInt
+
+extension Rational {
+    /// Parses a number written as a decimal (`-0.25`, `1e-05`, `3.5E+2`), an
+    /// integer, or a fraction (`3/4`, `-7/16`), exactly.
+    ///
+    /// `0.1` becomes exactly 1/10, not the binary64 value nearest to it.
+    /// Returns `nil` for anything else, including `nan`, `inf` and a zero
+    /// denominator.
+    public init?(parsing text: String) {
+        let s = text.trimmingCharacters(in: .whitespaces)
+        if let slash = s.firstIndex(of: "/") {
+            guard let n = BigInt(String(s[..<slash]).trimmingCharacters(in: .whitespaces)),
+                  let d = BigInt(String(s[s.index(after: slash)...]).trimmingCharacters(in: .whitespaces)),
+                  !d.isZero
+            else { return nil }
+            self.init(n, d)
+            return
+        }
+        guard let value = Self.parseDecimal(Substring(s)) else { return nil }
+        self = value
+    }
+
+    private static func parseDecimal(_ s: Substring) -> Rational? {
+        var rest = s
+        var negative = false
+        if let first = rest.first, first == "+" || first == "-" {
+            negative = first == "-"
+            rest = rest.dropFirst()
+        }
+        var mantissaText = rest
+        var exponent = 0
+        if let e = rest.firstIndex(where: { $0 == "e" || $0 == "E" }) {
+            mantissaText = rest[..<e]
+            var expText = rest[rest.index(after: e)...]
+            var expNegative = false
+            if let first = expText.first, first == "+" || first == "-" {
+                expNegative = first == "-"
+                expText = expText.dropFirst()
+            }
+            guard !expText.isEmpty, expText.allSatisfy({ $0.isASCII && $0.isNumber }),
+                  expText.count <= 6, let value = Int(expText)
+            else { return nil }
+            exponent = expNegative ? -value : value
+        }
+        let parts = mantissaText.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+        let integerDigits = parts[0]
+        let fractionDigits = parts.count > 1 ? parts[1] : ""
+        guard !(integerDigits.isEmpty && fractionDigits.isEmpty),
+              (integerDigits + fractionDigits).allSatisfy({ $0.isASCII && $0.isNumber })
+        else { return nil }
+        guard var digits = BigInt(String(integerDigits + fractionDigits).isEmpty ? "0" : String(integerDigits + fractionDigits))
+        else { return nil }
+        if negative { digits.negate() }
+        let scale = exponent - fractionDigits.count
+        let ten = BigInt(10)
+        return scale >= 0
+            ? Rational(digits * ten.power(scale), 1)
+            : Rational(digits, ten.power(-scale))
+    }
+}

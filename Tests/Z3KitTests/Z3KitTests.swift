@@ -1,0 +1,173 @@
+import Foundation
+import Testing
+@testable import ExactArithmetic
+@testable import Z3Kit
+
+@Suite("Z3Kit")
+struct Z3KitTests {
+    @Test("sat, unsat, model values are exact rationals")
+    func basicSolving() throws {
+        let z3 = try Context()
+        let x = try z3.realVariable("x"), y = try z3.realVariable("y")
+        let solver = try Solver(context: z3)
+        try solver.assert(x + y == z3.real(Rational(1, 3)))
+        try solver.assert(x - y == z3.real(Rational(1, 7)))
+        #expect(try solver.check() == .sat)
+        let model = try solver.model()
+        #expect(try model.rational(x) == Rational(5, 21))
+        #expect(try model.rational(y) == Rational(2, 21))
+        try solver.push()
+        try solver.assert(x > z3.real(1))
+        #expect(try solver.check() == .unsat)
+        try solver.pop()
+        #expect(try solver.check() == .sat)
+    }
+
+    @Test("numerals round-trip exactly", arguments: ["1e-05", "1E5", "1e300", "-0.0", "5e-324", "123456789012345678901234567890123", "-7/16", "0.1"])
+    func numeralRoundTrip(_ text: String) throws {
+        let z3 = try Context()
+        let expected = try #require(Rational(parsing: text))
+        #expect(try z3.real(parsing: text).rationalValue == expected)
+        if let double = Double(text) {
+            #expect(try z3.real(exactly: double).rationalValue == Rational(exactly: double))
+        }
+    }
+
+    @Test("the smallest subnormal, 1e300 and -0.0 reach Z3 as their exact binary values")
+    func exactDoubles() throws {
+        let z3 = try Context()
+        #expect(try z3.real(exactly: Double.leastNonzeroMagnitude).rationalValue == Rational.powerOfTwo(-1074))
+        #expect(try z3.real(exactly: -0.0).rationalValue == .zero)
+        let big = try z3.real(exactly: 1e300).rationalValue!
+        #expect(big.isInteger && big.numerator.description.count == 301)
+        #expect(throws: Z3Error.self) { try z3.real(exactly: .nan) }
+    }
+
+    @Test("a sort mismatch throws and the context stays usable")
+    func sortMismatch() throws {
+        let z3 = try Context()
+        let x = try z3.realVariable("x"), p = try z3.boolVariable("p")
+        let error = #expect(throws: Z3Error.self) { try x + p }
+        #expect(error?.code ?? 0 > 0)
+        #expect(throws: Z3Error.self) { try z3.and([x]) }
+        let solver = try Solver(context: z3)
+        try solver.assert(x >= z3.real(2))
+        #expect(try solver.check() == .sat)
+    }
+
+    @Test("a hard query with a 200 ms timeout answers unknown(timeout)")
+    func timeout() throws {
+        let z3 = try Context()
+        // x³ + y³ + z³ = 33 over the integers: its smallest solution has 16-digit numbers.
+        let x = try z3.intVariable("x"), y = try z3.intVariable("y"), w = try z3.intVariable("w")
+        let solver = try Solver(context: z3, limits: SolverLimits(timeoutMilliseconds: 200))
+        try solver.assert(x * x * x + y * y * y + w * w * w == z3.int(33))
+        let start = Date()
+        let result = try solver.check()
+        #expect(result == .unknown(reason: "timeout"))
+        #expect(Date().timeIntervalSince(start) < 30)
+        #expect(solver.statistics.count > 0)
+    }
+
+    @Test("a resource limit answers unknown")
+    func resourceLimit() throws {
+        let z3 = try Context()
+        let x = try z3.intVariable("x"), y = try z3.intVariable("y"), w = try z3.intVariable("w")
+        let solver = try Solver(context: z3, limits: SolverLimits(resourceLimit: 2000))
+        try solver.assert(x * x * x + y * y * y + w * w * w == z3.int(33))
+        guard case .unknown = try solver.check() else { Issue.record("expected unknown"); return }
+    }
+
+    @Test("interrupt from another thread cancels a running check")
+    func interrupt() async throws {
+        let z3 = try Context()
+        let x = try z3.intVariable("x"), y = try z3.intVariable("y"), w = try z3.intVariable("w")
+        let solver = try Solver(context: z3)
+        try solver.assert(x * x * x + y * y * y + w * w * w == z3.int(33))
+        let handle = z3.interruptHandle
+        let interrupter = Thread {
+            Thread.sleep(forTimeInterval: 0.3)
+            handle.interrupt()
+        }
+        interrupter.start()
+        let result = try solver.check()
+        guard case .unknown(let reason) = result else { Issue.record("expected unknown, got \(result)"); return }
+        #expect(reason.contains("interrupt") || reason.contains("cancel"))
+    }
+
+    @Test("assumptions and unsat cores")
+    func assumptions() throws {
+        let z3 = try Context()
+        let x = try z3.realVariable("x")
+        let a = try z3.boolVariable("a"), b = try z3.boolVariable("b")
+        let solver = try Solver(context: z3)
+        try solver.assert(z3.implies(a, x >= z3.real(1)))
+        try solver.assert(z3.implies(b, x <= z3.real(0)))
+        #expect(try solver.check(assuming: [a]) == .sat)
+        #expect(try solver.check(assuming: [a, b]) == .unsat)
+        #expect(try Set(solver.unsatCore().map(\.description)) == ["a", "b"])
+    }
+
+    @Test("Optimize finds exact optima of a linear program; bounds read back exactly")
+    func optimize() throws {
+        let z3 = try Context()
+        let x = try z3.realVariable("x"), y = try z3.realVariable("y")
+        let optimizer = try Optimize(context: z3)
+        try optimizer.assert(x + y <= z3.real(Rational(10, 3)))
+        try optimizer.assert(x - y <= z3.real(1))
+        try optimizer.assert(y >= z3.real(0))
+        let index = try optimizer.maximize(x)
+        #expect(try optimizer.check() == .sat)
+        // Independent: the vertex x + y = 10/3, x − y = 1 gives x = 13/6.
+        #expect(try optimizer.upper(index) == .value(Rational(13, 6)))
+        #expect(try optimizer.model().rational(x) == Rational(13, 6))
+        let unbounded = try Optimize(context: z3)
+        try unbounded.assert(x >= z3.real(0))
+        let i = try unbounded.maximize(x)
+        #expect(try unbounded.check() == .sat)
+        guard case .nonStandard = try unbounded.upper(i) else { Issue.record("expected oo"); return }
+    }
+
+    @Test("SMT-LIB dump lists the assertions")
+    func dump() throws {
+        let z3 = try Context()
+        let x = try z3.realVariable("weight")
+        let solver = try Solver(context: z3)
+        try solver.assert(x >= z3.real(Rational(1, 100_000)))
+        let text = solver.smtLib
+        #expect(text.contains("declare-fun weight () Real"))
+        #expect(text.contains("(/ 1.0 100000.0)"))
+    }
+
+    @Test("nonlinear models give algebraic numbers as narrow enclosures")
+    func algebraic() throws {
+        let z3 = try Context()
+        let x = try z3.realVariable("x")
+        let solver = try Solver(context: z3)
+        try solver.assert(x * x == z3.real(2))
+        try solver.assert(x >= z3.real(0))
+        #expect(try solver.check() == .sat)
+        let model = try solver.model()
+        #expect(throws: Z3Error.self) { try model.rational(x) }
+        let root = try model.enclosure(of: x)
+        #expect(root.lower * root.lower <= Rational(2) && Rational(2) <= root.upper * root.upper)
+        #expect(root.width < Rational(1, 1_000_000_000))
+    }
+}
+
+@Suite("Z3Kit limits")
+struct Z3KitLimitTests {
+    @Test("after a timeout the same solver answers the next, easy check")
+    func usableAfterTimeout() throws {
+        let z3 = try Context()
+        let x = try z3.intVariable("x"), y = try z3.intVariable("y"), w = try z3.intVariable("w")
+        let solver = try Solver(context: z3, limits: SolverLimits(timeoutMilliseconds: 200))
+        try solver.push()
+        try solver.assert(x * x * x + y * y * y + w * w * w == z3.int(33))
+        #expect(try solver.check() == .unknown(reason: "timeout"))
+        try solver.pop()
+        try solver.assert(x == z3.int(3))
+        #expect(try solver.check() == .sat)
+        #expect(try solver.model().rational(x) == Rational(3))
+    }
+}
