@@ -1,0 +1,156 @@
+import Foundation
+
+/// The `.nnet` format of the verification community (Reluplex, ReluDiff,
+/// NeuroDiff): `//` comments, a header (layer count, sizes, an unused flag,
+/// input minimums, maximums, means and ranges with the output's last), then
+/// each layer's weight rows and biases, one row a line, comma separated.
+///
+/// `.nnet` has ReLU hidden layers and a linear output layer and no output
+/// activation. qrobust reads and writes two optional comment lines that other
+/// tools ignore, so that a file can carry what the format cannot say:
+/// `// qrobust-activations: identity,relu,identity` and `// qrobust-output: sigmoid`.
+public enum NNetFormat {
+    /// Parses `.nnet` text. `file` only names the source in errors.
+    public static func parse(_ text: String, file: String? = nil) throws -> Network {
+        do { return try parseLines(text) } catch let error as ModelError {
+            throw file.map { error.inFile($0) } ?? error
+        }
+    }
+
+    private static func parseLines(_ text: String) throws -> Network {
+        var activations: [Activation]?
+        var output = OutputKind.logits
+        var lines: [(number: Int, text: Substring)] = []
+        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
+            if trimmed.isEmpty { continue }
+            if trimmed.hasPrefix("//") {
+                let body = trimmed.dropFirst(2).trimmingCharacters(in: .whitespaces)
+                if let value = directive("qrobust-activations:", in: body) {
+                    activations = try value.split(separator: ",").map {
+                        let name = $0.trimmingCharacters(in: .whitespaces)
+                        guard let a = Activation(rawValue: name) else {
+                            throw ModelError(place: "line \(index + 1)", problem: "unknown activation '\(name)' (relu or identity)")
+                        }
+                        return a
+                    }
+                } else if let value = directive("qrobust-output:", in: body) {
+                    guard let kind = OutputKind(rawValue: value) else {
+                        throw ModelError(place: "line \(index + 1)", problem: "unknown output kind '\(value)' (sigmoid, softmax or logits)")
+                    }
+                    output = kind
+                }
+                continue
+            }
+            lines.append((index + 1, Substring(trimmed)))
+        }
+        var cursor = 0
+        func nextLine(_ what: String) throws -> (number: Int, values: [Double]) {
+            guard cursor < lines.count else {
+                throw ModelError(place: "end of file", problem: "the file ends before \(what)")
+            }
+            let line = lines[cursor]
+            cursor += 1
+            let fields = line.text.split(separator: ",", omittingEmptySubsequences: false)
+                .map { $0.trimmingCharacters(in: .whitespaces) }
+            let values = try fields.enumerated().compactMap { (i, field) -> Double? in
+                if field.isEmpty && i == fields.count - 1 { return nil }  // trailing comma
+                guard let v = Double(field) else {
+                    throw ModelError(place: "line \(line.number)", problem: "'\(field)' is not a number (reading \(what))")
+                }
+                guard v.isFinite else {
+                    throw ModelError(place: "line \(line.number)", problem: "\(field) is not a finite number (reading \(what))")
+                }
+                return v
+            }
+            return (line.number, values)
+        }
+        func expect(_ count: Int, _ what: String) throws -> [Double] {
+            let line = try nextLine(what)
+            guard line.values.count >= count else {
+                throw ModelError(place: "line \(line.number)", problem: "expected \(count) numbers for \(what), found \(line.values.count)")
+            }
+            return Array(line.values.prefix(count))
+        }
+        func integer(_ v: Double, _ what: String, line: Int) throws -> Int {
+            guard v >= 0, v <= 1_000_000, v == v.rounded() else {
+                throw ModelError(place: "line \(line)", problem: "\(what) must be a whole number, found \(v)")
+            }
+            return Int(v)
+        }
+
+        let headerLine = cursor < lines.count ? lines[cursor].number : 0
+        let header = try expect(4, "the header (layers, inputs, outputs, largest layer)")
+        let layerCount = try integer(header[0], "the number of layers", line: headerLine)
+        guard layerCount >= 1 else { throw ModelError(place: "line \(headerLine)", problem: "the number of layers must be at least 1") }
+        let sizesLine = cursor < lines.count ? lines[cursor].number : 0
+        let sizes = try expect(layerCount + 1, "the layer sizes").map { try integer($0, "a layer size", line: sizesLine) }
+        guard sizes[0] == Int(header[1]), sizes[layerCount] == Int(header[2]) else {
+            throw ModelError(place: "line \(sizesLine)", problem: "layer sizes \(sizes) disagree with the header's \(Int(header[1])) inputs and \(Int(header[2])) outputs")
+        }
+        guard sizes.allSatisfy({ $0 >= 1 }) else {
+            throw ModelError(place: "line \(sizesLine)", problem: "every layer needs at least one neuron, found sizes \(sizes)")
+        }
+        _ = try nextLine("the symmetric flag")
+        let inputs = sizes[0]
+        let minimums = try expect(inputs, "the input minimums")
+        let maximums = try expect(inputs, "the input maximums")
+        let means = try expect(inputs + 1, "the means (inputs, then output)")
+        let ranges = try expect(inputs + 1, "the ranges (inputs, then output)")
+        if let activations, activations.count != layerCount {
+            throw ModelError(place: "qrobust-activations", problem: "names \(activations.count) activations for \(layerCount) layers")
+        }
+        var layers: [DenseLayer] = []
+        for l in 0..<layerCount {
+            var weights: [[Double]] = []
+            for k in 0..<sizes[l + 1] {
+                weights.append(try expect(sizes[l], "weight row \(k) of layer \(l)"))
+            }
+            var biases: [Double] = []
+            for k in 0..<sizes[l + 1] {
+                biases.append(try expect(1, "bias \(k) of layer \(l)")[0])
+            }
+            let activation = activations?[l] ?? (l == layerCount - 1 ? .identity : .relu)
+            layers.append(DenseLayer(weights: weights, biases: biases, activation: activation))
+        }
+        if cursor < lines.count {
+            throw ModelError(place: "line \(lines[cursor].number)", problem: "unexpected data after the last layer's biases")
+        }
+        let normalization = InputNormalization(
+            minimums: minimums, maximums: maximums,
+            means: Array(means.prefix(inputs)), ranges: Array(ranges.prefix(inputs)),
+            outputMean: means[inputs], outputRange: ranges[inputs])
+        return try Network(inputSize: inputs, layers: layers, output: output, normalization: normalization)
+    }
+
+    private static func directive(_ key: String, in body: String) -> String? {
+        guard body.hasPrefix(key) else { return nil }
+        return body.dropFirst(key.count).trimmingCharacters(in: .whitespaces)
+    }
+
+    /// Renders a network as `.nnet` text. Numbers are written in Swift's
+    /// shortest round-trip form, so reading the file back gives identical weights.
+    public static func render(_ network: Network) -> String {
+        let sizes = [network.inputSize] + network.layers.map(\.outputSize)
+        let n = network.normalization ?? InputNormalization(
+            minimums: Array(repeating: -Double.greatestFiniteMagnitude, count: network.inputSize),
+            maximums: Array(repeating: Double.greatestFiniteMagnitude, count: network.inputSize),
+            means: Array(repeating: 0, count: network.inputSize),
+            ranges: Array(repeating: 1, count: network.inputSize))
+        func row(_ values: [Double]) -> String { values.map { "\($0)" }.joined(separator: ",") + "," }
+        var out = "// Written by qrobust.\n"
+        out += "// qrobust-activations: \(network.layers.map(\.activation.rawValue).joined(separator: ","))\n"
+        out += "// qrobust-output: \(network.output.rawValue)\n"
+        out += "\(network.layers.count),\(network.inputSize),\(network.outputSize),\(sizes.max()!),\n"
+        out += sizes.map(String.init).joined(separator: ",") + ",\n0,\n"
+        out += row(n.minimums.map { $0.isInfinite ? ($0 < 0 ? -Double.greatestFiniteMagnitude : .greatestFiniteMagnitude) : $0 }) + "\n"
+        out += row(n.maximums.map { $0.isInfinite ? ($0 < 0 ? -Double.greatestFiniteMagnitude : .greatestFiniteMagnitude) : $0 }) + "\n"
+        out += row(n.means + [n.outputMean]) + "\n"
+        out += row(n.ranges + [n.outputRange]) + "\n"
+        for layer in network.layers {
+            for weights in layer.weights { out += row(weights) + "\n" }
+            for bias in layer.biases { out += "\(bias),\n" }
+        }
+        return out
+    }
+}

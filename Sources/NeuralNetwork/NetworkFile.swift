@@ -1,0 +1,52 @@
+import Foundation
+
+/// Reads and writes networks by file extension: `.nnet` or `.json`.
+public enum NetworkFile {
+    /// The formats qrobust reads and writes.
+    public enum Format: String, Sendable, CaseIterable {
+        case nnet, json
+
+        /// The format a path's extension names, if any.
+        public init?(path: String) {
+            self.init(rawValue: (path as NSString).pathExtension.lowercased())
+        }
+    }
+
+    /// Loads and validates a network.
+    /// - Throws: ``ModelError`` naming the file, the place and the problem.
+    public static func load(_ path: String) throws -> Network {
+        guard let format = Format(path: path) else {
+            let ext = (path as NSString).pathExtension
+            let hint = ext.lowercased() == "onnx" ? "ONNX import is not available yet; " : ""
+            throw ModelError(file: path, place: "", problem: "\(hint)unknown model format '.\(ext)' (qrobust reads .nnet and .json)")
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            let exists = FileManager.default.fileExists(atPath: path)
+            throw ModelError(file: path, place: "", problem: exists ? "cannot be read" : "no such file")
+        }
+        guard !data.isEmpty else { throw ModelError(file: path, place: "", problem: "the file is empty") }
+        switch format {
+        case .json:
+            return try JSONFormat.parse(data, file: path)
+        case .nnet:
+            guard let text = String(data: data, encoding: .utf8) else {
+                throw ModelError(file: path, place: "", problem: "not UTF-8 text")
+            }
+            return try NNetFormat.parse(text, file: path)
+        }
+    }
+
+    /// Writes a network in the format its path's extension names.
+    public static func write(_ network: Network, to path: String) throws {
+        guard let format = Format(path: path) else {
+            throw ModelError(file: path, place: "", problem: "unknown output format '.\((path as NSString).pathExtension)' (write .nnet or .json)")
+        }
+        let data: Data = switch format {
+        case .json: try JSONFormat.render(network)
+        case .nnet: Data(NNetFormat.render(network).utf8)
+        }
+        do { try data.write(to: URL(fileURLWithPath: path)) } catch {
+            throw ModelError(file: path, place: "", problem: "cannot write: \(error.localizedDescription)")
+        }
+    }
+}

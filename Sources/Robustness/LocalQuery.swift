@@ -1,0 +1,56 @@
+import Compression
+import ExactArithmetic
+import NeuralNetwork
+
+/// A local robustness question at one input (design.md §1.3).
+public struct LocalQuery: Sendable {
+    public var network: Network
+    public var compression: CompressionModel
+    /// The raw input; the network's input normalisation (if any) is applied to it.
+    public var input: [Rational]
+    public var metric: Metric
+    /// The threshold τ > 0; with it the check decides, without it it measures.
+    public var tau: Rational?
+    /// The largest width of the reported deviation interval that the search
+    /// may stop at (when the exact optimum is not found directly).
+    public var tolerance: Rational
+    /// Wall-clock limit in seconds for the whole check; nil for none.
+    public var timeLimit: Double?
+    public var encoding: Encoding
+
+    public init(network: Network, compression: CompressionModel, input: [Rational], metric: Metric = .probability,
+                tau: Rational? = nil, tolerance: Rational = Rational(1, 1_000_000), timeLimit: Double? = nil,
+                encoding: Encoding = .linear) {
+        self.network = network
+        self.compression = compression
+        self.input = input
+        self.metric = metric
+        self.tau = tau
+        self.tolerance = tolerance
+        self.timeLimit = timeLimit
+        self.encoding = encoding
+    }
+
+    /// Rejects questions that have no meaning, before any solving.
+    public func validate() throws {
+        guard input.count == network.inputSize else {
+            throw QueryError("the input has \(input.count) values, the network takes \(network.inputSize)")
+        }
+        if let tau, !tau.isPositive { throw QueryError("τ must be positive, found \(tau.approximateDouble)") }
+        guard tolerance.isPositive else { throw QueryError("the tolerance must be positive, found \(tolerance.approximateDouble)") }
+        if let timeLimit, !(timeLimit > 0) { throw QueryError("the time limit must be positive, found \(timeLimit)") }
+        if metric == .probability && network.output == .logits {
+            throw QueryError("the probability metric needs a sigmoid or softmax output, but the model gives raw logits (say which with --output, or use --metric logit)")
+        }
+        if metric == .flip && network.output == .logits {
+            throw QueryError("the flip metric needs a classifier (sigmoid or softmax output); say which with --output")
+        }
+    }
+}
+
+/// A query that cannot be answered as asked.
+public struct QueryError: Error, Sendable, Equatable, CustomStringConvertible {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}

@@ -1,0 +1,97 @@
+import Compression
+import ExactArithmetic
+import Foundation
+import NeuralNetwork
+
+/// Local robustness at one input (design.md §1.3): the library call behind
+/// `qrobust local`.
+public enum LocalRobustness {
+    /// Answers a local query.
+    ///
+    /// - Concrete compression: both networks are evaluated exactly at the
+    ///   input; the deviation is exact (logit, flip) or a rigorous enclosure (σ, softmax).
+    /// - Perturbation set: each objective the metric needs is maximised over
+    ///   Θ_Δ (see ``Maximizer``); lower bounds come from replayed witnesses,
+    ///   upper bounds from proofs.
+    /// - Throws: ``QueryError`` for questions without meaning; Z3 errors.
+    public static func check(_ query: LocalQuery) throws -> LocalResult {
+        try query.validate()
+        let start = Date()
+        let deadline = query.timeLimit.map { start.addingTimeInterval($0) }
+        let network = query.network
+        let x = network.normalizedInput(query.input)
+        let evaluator = MetricEvaluator(metric: query.metric, output: network.output,
+                                        original: network.exactLogits(at: query.input))
+        var statistics = QueryStatistics()
+        var candidates: [(witness: Witness, value: Enclosure)] = []
+        var upper: Rational
+        var reasons: [String] = []
+        var objectiveUppers: [Rational] = []
+
+        switch query.compression {
+        case .concrete(let compressed):
+            let z = compressed.exactLogits(at: query.input)
+            let value = evaluator.value(z)
+            candidates.append((Witness(input: query.input, originalLogits: evaluator.original, compressedLogits: z,
+                                       deviation: value), value))
+            upper = value.upper
+        case .perturbation(let set):
+            let maximizer = try Maximizer(network: network, set: set, normalizedInput: x, encodingKind: query.encoding,
+                                          tolerance: query.tolerance, deadline: deadline)
+            for objective in evaluator.objectives {
+                let bounds = try maximizer.maximize(objective)
+                objectiveUppers.append(bounds.upper)
+                if let reason = bounds.reason { reasons.append(reason) }
+                let value = evaluator.value(bounds.best.logits)
+                candidates.append((Witness(input: query.input, originalLogits: evaluator.original,
+                                           compressedLogits: bounds.best.logits, deviation: value,
+                                           neuronValues: bounds.best.neuronValues, parameters: bounds.best.parameters), value))
+            }
+            statistics = maximizer.statistics
+            upper = evaluator.upperBound(fromObjectiveUppers: objectiveUppers)
+        }
+
+        // The reported witness: one that flips for `flip`, else the largest proved deviation.
+        let chosen = candidates.max { a, b in
+            if query.metric == .flip {
+                let fa = evaluator.flips(a.witness.compressedLogits), fb = evaluator.flips(b.witness.compressedLogits)
+                if fa != fb { return !fa }
+            }
+            return a.value.lower < b.value.lower
+        }!
+        var lower = chosen.value.lower
+        if query.metric != .flip { lower = Rational.max(lower, .zero) }
+        upper = Rational.max(upper, lower)
+
+        var verdict: Verdict?
+        switch query.metric {
+        case .flip:
+            if evaluator.flips(chosen.witness.compressedLogits) {
+                verdict = .notRobust
+            } else if case .concrete = query.compression {
+                verdict = .robust
+            } else {
+                verdict = evaluator.provesNoFlip(objectiveUppers: objectiveUppers) ? .robust : .unknown
+            }
+        case .logit, .probability:
+            if let tau = query.tau {
+                verdict = !(tau < upper) ? .robust : (tau < lower ? .notRobust : .unknown)
+            }
+        }
+        if verdict == .unknown && reasons.isEmpty {
+            reasons.append("the certified interval [\(lower.roundedDown), \(upper.roundedUp)] contains the threshold; lower --tolerance or raise --timeout")
+        }
+        if verdict == nil && query.tolerance < upper - lower && reasons.isEmpty {
+            reasons.append("the interval is wider than the tolerance")
+        }
+        let isTrivial = lower.isZero && query.metric != .flip
+        return LocalResult(
+            verdict: verdict,
+            deviation: DeviationBounds(lower: lower, upper: upper),
+            witness: isTrivial ? nil : chosen.witness,
+            reason: reasons.isEmpty ? nil : Array(Set(reasons)).sorted().joined(separator: "; "),
+            seconds: Date().timeIntervalSince(start),
+            statistics: statistics,
+            originalClass: evaluator.originalClass)
+    }
+}
