@@ -27,7 +27,7 @@ let package = Package(
         // Exact rationals and rigorous enclosures of exp/σ; shared by Z3Kit and the IR.
         .target(name: "ExactArithmetic", dependencies: ["BigInt"]),
         .target(name: "Z3Kit", dependencies: ["CZ3", "ExactArithmetic"]),
-        .target(name: "NeuralNetwork", dependencies: ["ExactArithmetic"]),
+        .target(name: "NeuralNetwork", dependencies: ["ExactArithmetic", "BigInt"]),
         .target(name: "Compression", dependencies: ["NeuralNetwork"]),
         .target(name: "Robustness", dependencies: ["NeuralNetwork", "Compression", "Z3Kit", "ExactArithmetic"]),
         .executableTarget(

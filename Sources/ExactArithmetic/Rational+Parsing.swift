@@ -60,3 +60,17 @@ extension Rational {
             : Rational(digits, ten.power(-scale))
     }
 }
+
+extension Rational {
+    /// Parses a comma-separated list of exact numbers (`0.5,-0.2,1/3`).
+    /// - Returns: nil and the offending entry when one does not parse.
+    public static func parseList(_ text: String) -> (values: [Rational]?, bad: String?) {
+        let fields = text.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        var values: [Rational] = []
+        for field in fields {
+            guard let v = Rational(parsing: field) else { return (nil, field) }
+            values.append(v)
+        }
+        return (values, nil)
+    }
+}

@@ -1,3 +1,4 @@
+import BigInt
 import ExactArithmetic
 
 /// The parameters of one layer as exact rationals, for replaying witnesses.
@@ -38,6 +39,61 @@ public struct ExactLayer: Sendable, Equatable {
     }
 }
 
+/// A vector of rationals `numerators[i] / denominator` with one shared
+/// denominator: layer evaluation then needs integer products and sums only,
+/// and no gcd until the end.
+struct CommonDenominatorVector {
+    var numerators: [BigInt]
+    var denominator: BigInt
+
+    init(_ values: [Rational]) {
+        let common = leastCommonDenominator(values)
+        denominator = common
+        numerators = values.map { $0.numerator * (common / $0.denominator) }
+    }
+
+    init(numerators: [BigInt], denominator: BigInt) {
+        self.numerators = numerators
+        self.denominator = denominator
+    }
+
+    var rationals: [Rational] { numerators.map { Rational($0, denominator) } }
+}
+
+/// The least common multiple of the values' denominators (cheap when they
+/// are powers of two, as binary64 weights are).
+func leastCommonDenominator<S: Sequence>(_ values: S) -> BigInt where S.Element == Rational {
+    var lcm = BigInt(1)
+    for v in values where v.denominator != 1 && !(lcm % v.denominator).isZero {
+        lcm = lcm / lcm.greatestCommonDivisor(with: v.denominator) * v.denominator
+    }
+    return lcm
+}
+
+extension ExactLayer {
+    /// `activation(W·x + b)` on a common-denominator vector.
+    func apply(_ x: CommonDenominatorVector) -> CommonDenominatorVector {
+        let scale = leastCommonDenominator(weights.joined().chainedWith(biases))
+        let outputDenominator = scale * x.denominator
+        let numerators = weights.indices.map { k -> BigInt in
+            var sum = biases[k].numerator * (scale / biases[k].denominator) * x.denominator
+            for (w, v) in zip(weights[k], x.numerators) where !w.isZero && !v.isZero {
+                sum += w.numerator * (scale / w.denominator) * v
+            }
+            if activation == .relu && sum.sign == .minus { return 0 }
+            return sum
+        }
+        return CommonDenominatorVector(numerators: numerators, denominator: outputDenominator)
+    }
+}
+
+extension Sequence {
+    /// This sequence followed by another.
+    fileprivate func chainedWith<T: Sequence>(_ other: T) -> [Element] where T.Element == Element {
+        Array(self) + Array(other)
+    }
+}
+
 extension Network {
     /// The layers with their exact parameter values.
     public var exactLayers: [ExactLayer] { layers.map(ExactLayer.init) }
@@ -54,7 +110,7 @@ extension Network {
 
     /// The logits of arbitrary exact parameters at an already normalised input.
     public static func exactLogits(layers: [ExactLayer], normalizedInput x: [Rational]) -> [Rational] {
-        layers.reduce(x) { h, layer in layer.apply(h) }
+        layers.reduce(CommonDenominatorVector(x)) { h, layer in layer.apply(h) }.rationals
     }
 
     /// The logits at a raw input, in floating point (fast; not for proofs).

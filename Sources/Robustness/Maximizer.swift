@@ -40,6 +40,8 @@ final class Maximizer {
     private let useOptimize: Bool
     private let deadline: Date?
     private let tolerance: Rational
+    /// The original network, exactly, and its logits: the first witness of every objective.
+    private let original: ReplayedWitness
     private(set) var statistics = QueryStatistics()
 
     init(network: Network, set: PerturbationSet, normalizedInput x: [Rational], encodingKind: Encoding,
@@ -63,6 +65,9 @@ final class Maximizer {
         self.useOptimize = encodingKind == .linear
         self.tolerance = tolerance
         self.deadline = deadline
+        let originalLayers = network.exactLayers
+        self.original = ReplayedWitness(parameters: originalLayers, neuronValues: nil,
+                                        logits: Network.exactLogits(layers: originalLayers, normalizedInput: x))
     }
 
     /// The remaining time as solver limits; nil when the deadline has passed.
@@ -92,10 +97,8 @@ final class Maximizer {
     /// Certified bounds on `max Σ c_i z'_i` over Θ_Δ.
     func maximize(_ coefficients: [Rational]) throws -> ObjectiveBounds {
         // The original parameters lie in Θ_Δ: a first witness.
-        let originalLayers = network.exactLayers
-        let originalLogits = Network.exactLogits(layers: originalLayers, normalizedInput: input)
-        var best = ReplayedWitness(parameters: originalLayers, neuronValues: nil, logits: originalLogits)
-        var lower = value(coefficients, originalLogits)
+        var best = original
+        var lower = value(coefficients, original.logits)
         var upper = zip(coefficients, outputBounds).map { c, b in
             c * Rational(exactly: c.isNegative ? b.lower : b.upper)!
         }.sum()

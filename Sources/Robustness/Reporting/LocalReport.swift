@@ -1,0 +1,140 @@
+import ExactArithmetic
+import Foundation
+import NeuralNetwork
+
+/// The machine-readable form of a ``LocalResult`` (`qrobust local --json`).
+///
+/// Bounds are binary64 numbers rounded outward (`lower` down, `upper` up) so
+/// that they stay sound; the exact rationals are given beside them as strings.
+public struct LocalReport: Encodable, Sendable {
+    public struct Bounds: Encodable, Sendable {
+        public var lower: Double
+        public var upper: Double
+        public var lowerExact: String
+        public var upperExact: String
+
+        init(lower: Rational, upper: Rational) {
+            self.lower = lower.roundedDown
+            self.upper = upper.roundedUp
+            self.lowerExact = lower.description
+            self.upperExact = upper.description
+        }
+    }
+
+    public struct ExactLayerReport: Encodable, Sendable {
+        public var weights: [[String]]
+        public var biases: [String]
+    }
+
+    public struct WitnessReport: Encodable, Sendable {
+        public var input: [String]
+        public var originalLogits: [Double]
+        public var compressedLogits: [Double]
+        public var originalLogitsExact: [String]
+        public var compressedLogitsExact: [String]
+        public var deviation: Bounds
+        public var flipsClass: Bool?
+        public var neuronValues: [[String]]?
+        public var parameters: [ExactLayerReport]?
+    }
+
+    public var command = "local"
+    public var model: String
+    public var compression: String
+    public var metric: String
+    public var input: [String]
+    public var tau: Double?
+    public var verdict: String?
+    public var deviation: Bounds
+    public var originalClass: Int?
+    public var witness: WitnessReport?
+    public var reason: String?
+    public var seconds: Double
+    public var statistics: [String: Int]
+
+    /// Builds the report. `includeParameters` adds the witness's full parameter vector.
+    public init(result: LocalResult, query: LocalQuery, model: String, compression: String, includeParameters: Bool) {
+        self.model = model
+        self.compression = compression
+        self.metric = query.metric.rawValue
+        self.input = query.input.map(\.description)
+        self.tau = query.tau?.approximateDouble
+        self.verdict = result.verdict?.rawValue
+        self.deviation = Bounds(lower: result.deviation.lower, upper: result.deviation.upper)
+        self.originalClass = result.originalClass
+        self.witness = result.witness.map { w in
+            WitnessReport(
+                input: w.input.map(\.description),
+                originalLogits: w.originalLogits.map(\.approximateDouble),
+                compressedLogits: w.compressedLogits.map(\.approximateDouble),
+                originalLogitsExact: w.originalLogits.map(\.description),
+                compressedLogitsExact: w.compressedLogits.map(\.description),
+                deviation: Bounds(lower: w.deviation.lower, upper: w.deviation.upper),
+                flipsClass: result.originalClass.map {
+                    MetricEvaluator.predictedClass(w.compressedLogits, output: query.network.output) != $0
+                },
+                neuronValues: w.neuronValues?.map { $0.map(\.description) },
+                parameters: includeParameters
+                    ? w.parameters?.map { ExactLayerReport(weights: $0.weights.map { $0.map(\.description) }, biases: $0.biases.map(\.description)) }
+                    : nil)
+        }
+        self.reason = result.reason
+        self.seconds = result.seconds
+        self.statistics = ["checks": result.statistics.checks, "optimizations": result.statistics.optimizations,
+                           "replays": result.statistics.replays]
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case command, model, compression, metric, input, tau, verdict, deviation, originalClass, witness, reason, seconds, statistics
+    }
+
+    /// Encodes absent values as explicit `null`, so every key is always there.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(command, forKey: .command)
+        try c.encode(model, forKey: .model)
+        try c.encode(compression, forKey: .compression)
+        try c.encode(metric, forKey: .metric)
+        try c.encode(input, forKey: .input)
+        try c.encode(tau, forKey: .tau)
+        try c.encode(verdict, forKey: .verdict)
+        try c.encode(deviation, forKey: .deviation)
+        try c.encode(originalClass, forKey: .originalClass)
+        try c.encode(witness, forKey: .witness)
+        try c.encode(reason, forKey: .reason)
+        try c.encode(seconds, forKey: .seconds)
+        try c.encode(statistics, forKey: .statistics)
+    }
+
+    /// Pretty-printed JSON with sorted keys.
+    public func json() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
+
+    /// A short human-readable report.
+    public var text: String {
+        let name = metric == "probability" ? "confidence" : metric == "logit" ? "logit" : "class-flip margin"
+        var lines = ["\(model) at (\(input.joined(separator: ", "))), \(compression)"]
+        if let originalClass { lines.append("original class: \(originalClass)") }
+        let interval = deviation.lower == deviation.upper
+            ? "\(deviation.lower) (exact)" : "[\(deviation.lower), \(deviation.upper)]"
+        lines.append("maximal \(name) deviation: \(interval)")
+        if let verdict {
+            let what = switch verdict {
+            case "robust": metric == "flip" ? "robust (no compressed network flips the class)" : "robust (deviation ≤ τ = \(tau!))"
+            case "notRobust": metric == "flip" ? "NOT robust (the class flips; witness below)" : "NOT robust (deviation > τ = \(tau!); witness below)"
+            default: "unknown"
+            }
+            lines.append("verdict: \(what)")
+        }
+        if let reason { lines.append("reason: \(reason)") }
+        if let witness {
+            lines.append("witness (replayed exactly): original logits \(witness.originalLogits), compressed logits \(witness.compressedLogits), \(name) deviation \(witness.deviation.lower)")
+        }
+        lines.append(String(format: "time: %.3f s (%d optimisations, %d checks, %d replays)", seconds,
+                            statistics["optimizations"] ?? 0, statistics["checks"] ?? 0, statistics["replays"] ?? 0))
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,75 @@
+import ArgumentParser
+import Compression
+import Foundation
+import NeuralNetwork
+
+/// `qrobust quantize`: writes the rounded network.
+struct QuantizeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "quantize",
+        abstract: "Round every weight and bias and write the compressed network (.nnet or .json).",
+        discussion: """
+            Examples:
+              qrobust quantize Examples/moons-relu.json --bits 4 -o /tmp/moons-relu-q4.json
+              qrobust quantize net.nnet --precision float16 -o net-fp16.nnet
+            """)
+
+    @OptionGroup var modelOptions: ModelOptions
+
+    @Option(help: "Fixed point with this many fractional bits (0–52).")
+    var bits: Int?
+
+    @Option(help: "Rounding for --bits: nearest or truncate (toward zero).")
+    var rounding: Rounding = .nearest
+
+    @Option(help: "Floating-point format: float16 or bfloat16.")
+    var precision: FloatFormat?
+
+    @Option(name: [.short, .customLong("output-file")], help: "Where to write the rounded network; the extension (.nnet or .json) picks the format.")
+    var outputFile: String
+
+    @Flag(help: "Print a JSON summary instead of a sentence.")
+    var json = false
+
+    func validate() throws {
+        guard (bits == nil) != (precision == nil) else {
+            throw ValidationError("Choose exactly one of --bits K or --precision float16|bfloat16.")
+        }
+        if let bits, !FixedPoint.supportedBits.contains(bits) {
+            throw ValidationError("--bits must be between 0 and 52, found \(bits).")
+        }
+        guard NetworkFile.Format(path: outputFile) != nil else {
+            throw ValidationError("-o must end in .nnet or .json, found '\(outputFile)'.")
+        }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let network = try modelOptions.load()
+            let rounded: Network
+            let scheme: String
+            if let bits {
+                let fixed = try FixedPoint(fractionalBits: bits, rounding: rounding)
+                rounded = try fixed.apply(to: network)
+                scheme = fixed.description
+            } else {
+                rounded = try precision!.apply(to: network)
+                scheme = precision!.description
+            }
+            try NetworkFile.write(rounded, to: outputFile)
+            let changed = zip(network.layers, rounded.layers).reduce(0) { count, pair in
+                count + zip(pair.0.weights.joined(), pair.1.weights.joined()).filter { $0 != $1 }.count
+                    + zip(pair.0.biases, pair.1.biases).filter { $0 != $1 }.count
+            }
+            if json {
+                let summary = ["model": modelOptions.model, "outputFile": outputFile, "scheme": scheme,
+                               "parametersChanged": "\(changed)", "parameters": "\(network.parameterCount)"]
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+                print(String(decoding: try encoder.encode(summary), as: UTF8.self))
+            } else {
+                print("wrote \(outputFile): \(scheme), \(changed) of \(network.parameterCount) parameters changed")
+            }
+        }
+    }
+}
