@@ -1,0 +1,70 @@
+import ExactArithmetic
+import Foundation
+import NeuralNetwork
+
+/// A small deterministic generator (SplitMix64) so that random tests repeat.
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+enum TestNetworks {
+    /// The hand-worked 1-2-1 network: h1 = relu(x), h2 = relu(−x + 1/2), z = h1 + 2·h2.
+    static func handWorked(output: OutputKind = .sigmoid) -> Network {
+        try! Network(inputSize: 1, layers: [
+            DenseLayer(weights: [[1], [-1]], biases: [0, 0.5], activation: .relu),
+            DenseLayer(weights: [[1, 2]], biases: [0], activation: .identity),
+        ], output: output)
+    }
+
+    /// A random MLP with the given sizes; weights uniform in [-1, 1].
+    static func random(sizes: [Int], hidden: Activation, output: OutputKind, seed: UInt64) -> Network {
+        var rng = SeededGenerator(seed: seed)
+        var layers: [DenseLayer] = []
+        for l in 1..<sizes.count {
+            let weights = (0..<sizes[l]).map { _ in (0..<sizes[l - 1]).map { _ in Double.random(in: -1...1, using: &rng) } }
+            let biases = (0..<sizes[l]).map { _ in Double.random(in: -0.5...0.5, using: &rng) }
+            layers.append(DenseLayer(weights: weights, biases: biases, activation: l == sizes.count - 1 ? .identity : hidden))
+        }
+        return try! Network(inputSize: sizes[0], layers: layers, output: output)
+    }
+
+    /// Every parameter of a network, flattened (weights row by row, then biases, per layer).
+    static func parameters(_ network: Network) -> [Double] {
+        network.layers.flatMap { Array($0.weights.joined()) + $0.biases }
+    }
+
+    /// The network with its parameters replaced by a flat vector in the order of ``parameters(_:)``.
+    static func exactLayers(_ network: Network, _ flat: [Rational]) -> [ExactLayer] {
+        var i = 0
+        return network.layers.map { layer in
+            let weights = layer.weights.map { row in row.map { _ in defer { i += 1 }; return flat[i] } }
+            let biases = layer.biases.map { _ in defer { i += 1 }; return flat[i] }
+            return ExactLayer(weights: weights, biases: biases, activation: layer.activation)
+        }
+    }
+
+    /// The logits of perturbed Double parameters at an input, in Double (sampling only).
+    static func logits(_ network: Network, _ flat: [Double], _ x: [Double]) -> [Double] {
+        var i = 0
+        var h = x
+        for layer in network.layers {
+            var next: [Double] = []
+            for row in layer.weights {
+                var sum = 0.0
+                for j in row.indices { sum += flat[i] * h[j]; i += 1 }
+                next.append(sum)
+            }
+            for k in next.indices { next[k] = layer.activation.apply(next[k] + flat[i]); i += 1 }
+            h = next
+        }
+        return h
+    }
+}
