@@ -65,9 +65,12 @@ public enum NNetFormat {
             }
             return (line.number, values)
         }
-        func expect(_ count: Int, _ what: String) throws -> [Double] {
+        /// Reads a line of `count` numbers. Header lines may carry extra values
+        /// (real ACAS Xu files list 7 minimums for 5 inputs; other readers ignore
+        /// the rest, and so does this one); weight and bias rows must match exactly.
+        func expect(_ count: Int, _ what: String, allowExtra: Bool = false) throws -> [Double] {
             let line = try nextLine(what)
-            guard line.values.count >= count else {
+            guard line.values.count == count || (allowExtra && line.values.count > count) else {
                 throw ModelError(place: "line \(line.number)", problem: "expected \(count) numbers for \(what), found \(line.values.count)")
             }
             return Array(line.values.prefix(count))
@@ -80,11 +83,11 @@ public enum NNetFormat {
         }
 
         let headerLine = cursor < lines.count ? lines[cursor].number : 0
-        let header = try expect(4, "the header (layers, inputs, outputs, largest layer)")
+        let header = try expect(4, "the header (layers, inputs, outputs, largest layer)", allowExtra: true)
         let layerCount = try integer(header[0], "the number of layers", line: headerLine)
         guard layerCount >= 1 else { throw ModelError(place: "line \(headerLine)", problem: "the number of layers must be at least 1") }
         let sizesLine = cursor < lines.count ? lines[cursor].number : 0
-        let sizes = try expect(layerCount + 1, "the layer sizes").map { try integer($0, "a layer size", line: sizesLine) }
+        let sizes = try expect(layerCount + 1, "the layer sizes", allowExtra: true).map { try integer($0, "a layer size", line: sizesLine) }
         guard sizes[0] == Int(header[1]), sizes[layerCount] == Int(header[2]) else {
             throw ModelError(place: "line \(sizesLine)", problem: "layer sizes \(sizes) disagree with the header's \(Int(header[1])) inputs and \(Int(header[2])) outputs")
         }
@@ -93,10 +96,10 @@ public enum NNetFormat {
         }
         _ = try nextLine("the symmetric flag")
         let inputs = sizes[0]
-        let minimums = try expect(inputs, "the input minimums")
-        let maximums = try expect(inputs, "the input maximums")
-        let means = try expect(inputs + 1, "the means (inputs, then output)")
-        let ranges = try expect(inputs + 1, "the ranges (inputs, then output)")
+        let minimums = try expect(inputs, "the input minimums", allowExtra: true)
+        let maximums = try expect(inputs, "the input maximums", allowExtra: true)
+        let means = try expect(inputs + 1, "the means (inputs, then output)", allowExtra: true)
+        let ranges = try expect(inputs + 1, "the ranges (inputs, then output)", allowExtra: true)
         if let activations, activations.count != layerCount {
             throw ModelError(place: "qrobust-activations", problem: "names \(activations.count) activations for \(layerCount) layers")
         }

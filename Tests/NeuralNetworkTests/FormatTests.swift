@@ -56,7 +56,8 @@ struct FormatTests {
         (handNNet.replacingOccurrences(of: "0.5,0.25,", with: "nan,0.25,"), "line 10: nan is not a finite number"),
         (handNNet.replacingOccurrences(of: "0.5,0.25,", with: "0.5,"), "line 10: expected 2 numbers for weight row 1 of layer 0, found 1"),
         (handNNet.replacingOccurrences(of: "2,-3,", with: "2,x,"), "'x' is not a number"),
-        (handNNet + "7,\n", "unexpected data after the last layer"),
+        (handNNet + "\n7,\n", "unexpected data after the last layer"),
+        (handNNet + "7,\n", "line 14: expected 1 numbers for bias 0 of layer 1, found 2"),
         (handNNet.replacingOccurrences(of: "2,2,1,\n", with: "2,2,2,\n"), "disagree with the header"),
         ("// only a comment\n", "the file ends before the header"),
     ])
