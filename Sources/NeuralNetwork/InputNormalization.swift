@@ -22,10 +22,12 @@ public struct InputNormalization: Sendable, Equatable {
         self.outputRange = outputRange
     }
 
-    /// Whether it changes nothing (means 0, ranges 1, no finite clamping).
+    /// Whether it changes nothing: means 0, ranges 1, and clamps no tighter
+    /// than float32's range (.nnet files write ±3.40282e+38 or ±1.8e308 for "none").
     public var isIdentity: Bool {
-        means.allSatisfy { $0 == 0 } && ranges.allSatisfy { $0 == 1 }
-            && minimums.allSatisfy { $0 == -.infinity } && maximums.allSatisfy { $0 == .infinity }
+        let unbounded = 3.4e38
+        return means.allSatisfy { $0 == 0 } && ranges.allSatisfy { $0 == 1 }
+            && minimums.allSatisfy { $0 <= -unbounded } && maximums.allSatisfy { $0 >= unbounded }
     }
 
     /// Whether two optional normalisations map raw inputs the same way

@@ -1,0 +1,135 @@
+import Foundation
+import Testing
+
+/// Runs the built `qrobust` binary (it sits beside the test bundle in .build/…/debug).
+func qrobust(_ arguments: [String]) throws -> (code: Int32, stdout: String, stderr: String) {
+    let directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    let binary = directory.appendingPathComponent("qrobust")
+    let process = Process()
+    process.executableURL = binary
+    process.arguments = arguments
+    process.currentDirectoryURL = packageRoot
+    // Output goes to files, not pipes: reading pipes with Foundation on Linux
+    // can fail with EINTR while other child processes exit.
+    let stdoutPath = try temporaryFile("stdout-\(UUID().uuidString)", "")
+    let stderrPath = try temporaryFile("stderr-\(UUID().uuidString)", "")
+    process.standardOutput = FileHandle(forWritingAtPath: stdoutPath)
+    process.standardError = FileHandle(forWritingAtPath: stderrPath)
+    try process.run()
+    process.waitUntilExit()
+    defer {
+        try? FileManager.default.removeItem(atPath: stdoutPath)
+        try? FileManager.default.removeItem(atPath: stderrPath)
+    }
+    return (process.terminationStatus, try String(contentsOfFile: stdoutPath, encoding: .utf8),
+            try String(contentsOfFile: stderrPath, encoding: .utf8))
+}
+
+let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+/// Writes a temporary file and returns its path.
+func temporaryFile(_ name: String, _ contents: String) throws -> String {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("qrobust-cli-tests-\(ProcessInfo.processInfo.processIdentifier)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let path = directory.appendingPathComponent(name).path
+    try contents.write(toFile: path, atomically: true, encoding: .utf8)
+    return path
+}
+
+@Suite("qrobust CLI", .serialized)
+struct CLITests {
+    let relu = "Examples/moons-relu.json"
+
+    @Test("local --json has the documented keys; exit codes follow the verdict")
+    func localJSON() throws {
+        let loose = try qrobust(["local", relu, "--input", "0.5,0.25", "--bits", "10", "--tau", "0.5", "--json"])
+        #expect(loose.code == 0, "\(loose.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(loose.stdout.utf8)) as? [String: Any])
+        #expect(object["verdict"] as? String == "robust")
+        let deviation = try #require(object["deviation"] as? [String: Any])
+        let lower = try #require(deviation["lower"] as? Double), upper = try #require(deviation["upper"] as? Double)
+        #expect(lower <= upper && upper <= 0.5)
+        #expect(object["seconds"] is Double)
+        #expect(object.keys.contains("witness"))
+
+        let tight = try qrobust(["local", relu, "--input", "0.5,0.25", "--bits", "4", "--tau", "0.01", "--json"])
+        #expect(tight.code == 1)
+        let violated = try #require(try JSONSerialization.jsonObject(with: Data(tight.stdout.utf8)) as? [String: Any])
+        #expect(violated["verdict"] as? String == "notRobust")
+        let witness = try #require(violated["witness"] as? [String: Any])
+        #expect((witness["compressedLogitsExact"] as? [String])?.count == 1)
+    }
+
+    @Test("measuring without --tau reports the interval and exits 0; concrete ≤ perturbation")
+    func measure() throws {
+        func upper(_ extra: [String]) throws -> Double {
+            let run = try qrobust(["local", relu, "--input", "1,0", "--bits", "6", "--metric", "logit", "--json"] + extra)
+            #expect(run.code == 0, "\(run.stderr)")
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+            #expect(object["verdict"] is NSNull)
+            return try #require((object["deviation"] as? [String: Any])?["upper"] as? Double)
+        }
+        #expect(try upper(["--model", "concrete"]) <= upper([]))
+    }
+
+    @Test("quantize writes a network that info and local --compressed read back")
+    func quantize() throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("qrobust-q\(ProcessInfo.processInfo.processIdentifier).nnet").path
+        let written = try qrobust(["quantize", relu, "--bits", "5", "-o", out])
+        #expect(written.code == 0, "\(written.stderr)")
+        let info = try qrobust(["info", out, "--json"])
+        #expect(info.code == 0)
+        #expect(info.stdout.contains("\"parameters\" : 105"))
+        // The written file, compared as a second network, equals --model concrete.
+        let viaFile = try qrobust(["local", relu, "--input", "0.1,0.2", "--compressed", out, "--metric", "logit", "--json"])
+        let viaScheme = try qrobust(["local", relu, "--input", "0.1,0.2", "--bits", "5", "--model", "concrete", "--metric", "logit", "--json"])
+        func exact(_ text: String) -> String? {
+            let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
+            return (object?["deviation"] as? [String: Any])?["upperExact"] as? String
+        }
+        #expect(viaFile.code == 0, "\(viaFile.stderr)")
+        #expect(exact(viaFile.stdout) != nil && exact(viaFile.stdout) == exact(viaScheme.stdout))
+    }
+
+    @Test("bad input gives exit 65 and one clear line naming the problem", arguments: [
+        ("truncated.nnet", "2,2,1,2,\n2,2,1,\n0,\n", "the file ends before"),
+        ("nan.nnet", "1,1,1,1,\n1,1,\n0,\n0,\n1,\n0,0,\n1,1,\nnan,\n0,\n", "line 8: nan is not a finite number"),
+        ("sizes.json", #"{"inputSize": 2, "layers": [{"activation": "identity", "weights": [[1]], "biases": [0]}]}"#, "layers[0].weights[0]: expected 2 weights"),
+        ("empty.json", "", "the file is empty"),
+    ])
+    func badFiles(_ name: String, _ contents: String, _ expected: String) throws {
+        let path = try temporaryFile(name, contents)
+        let run = try qrobust(["local", path, "--input", "0.5,0.5", "--bits", "4"])
+        #expect(run.code == 65)
+        let lines = run.stderr.split(separator: "\n")
+        #expect(lines.count == 1, "\(run.stderr)")
+        #expect(run.stderr.contains(path) && run.stderr.contains(expected), "\(run.stderr)")
+    }
+
+    static let badArgumentCases: [([String], Int32)] = [
+        (["--input", "0.5,0.5", "--bits", "4", "--tau", "0"], 64),
+        (["--input", "0.5,0.5", "--bits", "4", "--tau", "-1/2"], 64),
+        (["--input", "0.5,0.5", "--bits=-1"], 64),
+        (["--input", "0.5,0.5"], 64),
+        (["--input", "0.5,0.5", "--bits", "4", "--precision", "float16"], 64),
+        (["--input", "0.5", "--bits", "4"], 65),
+        (["--input", "0.5,abc", "--bits", "4"], 65),
+        (["--input", "", "--bits", "4"], 65),
+    ]
+
+    @Test("bad arguments give exit 64 (τ ≤ 0, k < 0, no compression) or 65 (bad input vector)", arguments: badArgumentCases)
+    func badArguments(_ arguments: [String], _ code: Int32) throws {
+        let run = try qrobust(["local", relu] + arguments)
+        #expect(run.code == code, "\(run.stderr)")
+        #expect(!run.stderr.isEmpty)
+        #expect(!run.stderr.contains("Fatal error"))
+    }
+
+    @Test("a missing model file and an unknown format are one-line errors")
+    func missingFile() throws {
+        let missing = try qrobust(["info", "no/such/model.nnet"])
+        #expect(missing.code == 65 && missing.stderr == "qrobust: error: no/such/model.nnet: no such file\n")
+        let onnx = try qrobust(["info", "model.onnx"])
+        #expect(onnx.code == 65 && onnx.stderr.contains("ONNX"))
+    }
+}
