@@ -115,12 +115,14 @@ public struct LocalReport: Encodable, Sendable {
 
     /// A short human-readable report.
     public var text: String {
-        let name = metric == "probability" ? "confidence" : metric == "logit" ? "logit" : "class-flip margin"
+        let name = metric == "probability" ? "confidence deviation" : metric == "logit" ? "logit deviation" : "margin toward another class"
         var lines = ["\(model) at (\(input.joined(separator: ", "))), \(compression)"]
         if let originalClass { lines.append("original class: \(originalClass)") }
-        let interval = deviation.lower == deviation.upper
+        let interval = deviation.lowerExact == deviation.upperExact
             ? "\(deviation.lower) (exact)" : "[\(deviation.lower), \(deviation.upper)]"
-        lines.append("maximal \(name) deviation: \(interval)")
+        lines.append(metric == "flip"
+            ? "largest \(name): \(interval) (the class flips once it reaches 0)"
+            : "maximal \(name): \(interval)")
         if let verdict {
             let what = switch verdict {
             case "robust": metric == "flip" ? "robust (no compressed network flips the class)" : "robust (deviation ≤ τ = \(tau!))"
@@ -131,7 +133,7 @@ public struct LocalReport: Encodable, Sendable {
         }
         if let reason { lines.append("reason: \(reason)") }
         if let witness {
-            lines.append("witness (replayed exactly): original logits \(witness.originalLogits), compressed logits \(witness.compressedLogits), \(name) deviation \(witness.deviation.lower)")
+            lines.append("witness (replayed exactly): original logits \(witness.originalLogits), compressed logits \(witness.compressedLogits), \(name) \(witness.deviation.lower)")
         }
         lines.append(String(format: "time: %.3f s (%d optimisations, %d checks, %d replays)", seconds,
                             statistics["optimizations"] ?? 0, statistics["checks"] ?? 0, statistics["replays"] ?? 0))
