@@ -13,8 +13,11 @@ public enum LocalRobustness {
     /// - Perturbation set: each objective the metric needs is maximised over
     ///   Θ_Δ (see ``Maximizer``); lower bounds come from replayed witnesses,
     ///   upper bounds from proofs.
+    /// - Parameter progress: called after each objective is bounded, with the
+    ///   number done, the number in all, and the seconds elapsed.
     /// - Throws: ``QueryError`` for questions without meaning; Z3 errors.
-    public static func check(_ query: LocalQuery) throws -> LocalResult {
+    public static func check(_ query: LocalQuery,
+                             progress: ((_ done: Int, _ total: Int, _ seconds: Double) -> Void)? = nil) throws -> LocalResult {
         try query.validate()
         let start = Date()
         let deadline = query.timeLimit.map { start.addingTimeInterval($0) }
@@ -38,8 +41,10 @@ public enum LocalRobustness {
         case .perturbation(let set):
             let maximizer = try Maximizer(network: network, set: set, normalizedInput: x, encodingKind: query.encoding,
                                           tolerance: query.tolerance, deadline: deadline)
-            for objective in evaluator.objectives {
+            let objectives = evaluator.objectives
+            for (n, objective) in objectives.enumerated() {
                 let bounds = try maximizer.maximize(objective)
+                progress?(n + 1, objectives.count, Date().timeIntervalSince(start))
                 objectiveUppers.append(bounds.upper)
                 if let reason = bounds.reason { reasons.append(reason) }
                 let value = evaluator.value(bounds.best.logits)

@@ -80,6 +80,15 @@ func activate(_ u: Node, bounds: Interval, activation: Activation, name: String,
     }
 }
 
+/// Adds the sound box bounds of a neuron's pre-activation variable (redundant,
+/// but they help the solver prune) and applies the activation.
+func boundedNeuron(_ u: Term, box: Interval, activation: Activation, name: String,
+                   z3: Context, constraints: inout [Term]) throws -> Node {
+    constraints.append(try u >= z3.real(exactly: box.lower))
+    constraints.append(try u <= z3.real(exactly: box.upper))
+    return try activate(.term(u), bounds: box, activation: activation, name: name, z3: z3, constraints: &constraints)
+}
+
 /// The Lemma of design.md §2 (QF_LRA): for a fixed layer input h', neuron k's
 /// perturbed pre-activation ranges exactly over
 /// `W_k·h' + b_k ± (Δ_k + Σ_j Δ_kj·|h'_j|)`, and neurons use disjoint
@@ -105,13 +114,10 @@ struct LinearPerturbationEncoding: PerturbationEncoding {
                 let u = try z3.realVariable("u_\(l)_\(k)")
                 constraints.append(try u >= center.term(z3) - radius.term(z3))
                 constraints.append(try u <= center.term(z3) + radius.term(z3))
-                // Redundant but sound box bounds help the solver prune.
                 let box = bounds[l][k]
-                constraints.append(try u >= z3.real(exactly: box.lower))
-                constraints.append(try u <= z3.real(exactly: box.upper))
                 layerTerms.append(u)
-                let y = try activate(.term(u), bounds: box, activation: layer.activation, name: "y_\(l)_\(k)",
-                                     z3: z3, constraints: &constraints)
+                let y = try boundedNeuron(u, box: box, activation: layer.activation, name: "y_\(l)_\(k)",
+                                          z3: z3, constraints: &constraints)
                 next.append(y)
                 // |y| for the next layer's radius: ReLU outputs and sign-stable values need no split.
                 switch y {
@@ -218,11 +224,8 @@ struct NonlinearPerturbationEncoding: PerturbationEncoding {
                 }
                 let u = try z3.realVariable("u_\(l)_\(k)")
                 constraints.append(try u == z3.sum(products))
-                let box = bounds[l][k]
-                constraints.append(try u >= z3.real(exactly: box.lower))
-                constraints.append(try u <= z3.real(exactly: box.upper))
-                next.append(try activate(.term(u), bounds: box, activation: layer.activation, name: "y_\(l)_\(k)",
-                                         z3: z3, constraints: &constraints))
+                next.append(try boundedNeuron(u, box: bounds[l][k], activation: layer.activation, name: "y_\(l)_\(k)",
+                                              z3: z3, constraints: &constraints))
             }
             parameterTerms.append((weights, biases))
             h = next

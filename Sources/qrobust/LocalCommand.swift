@@ -78,7 +78,10 @@ struct LocalCommand: ParsableCommand {
                 metric: metric ?? (network.output == .logits ? .logit : .probability),
                 tau: tau.flatMap { Rational(parsing: $0) },
                 tolerance: Rational(parsing: tolerance)!, timeLimit: timeout, encoding: encoding)
-            let result = try LocalRobustness.check(query)
+            let result = try LocalRobustness.check(query) { done, total, seconds in
+                // Progress on stderr, only for queries that take longer than a second.
+                if seconds > 1 { printError(String(format: "qrobust: %d of %d objectives bounded (%.1f s)", done, total, seconds)) }
+            }
             let report = LocalReport(result: result, query: query, model: modelOptions.model,
                                      compression: description, includeParameters: witnessParameters)
             print(json ? try report.json() : report.text)

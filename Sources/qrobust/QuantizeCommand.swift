@@ -16,14 +16,7 @@ struct QuantizeCommand: ParsableCommand {
 
     @OptionGroup var modelOptions: ModelOptions
 
-    @Option(help: "Fixed point with this many fractional bits (0–52).")
-    var bits: Int?
-
-    @Option(help: "Rounding for --bits: nearest or truncate (toward zero).")
-    var rounding: Rounding = .nearest
-
-    @Option(help: "Floating-point format: float16 or bfloat16.")
-    var precision: FloatFormat?
+    @OptionGroup var scheme: RoundingOptions
 
     @Option(name: [.short, .customLong("output-file")], help: "Where to write the rounded network; the extension (.nnet or .json) picks the format.")
     var outputFile: String
@@ -32,11 +25,8 @@ struct QuantizeCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
-        guard (bits == nil) != (precision == nil) else {
+        guard (scheme.bits == nil) != (scheme.precision == nil) else {
             throw ValidationError("Choose exactly one of --bits K or --precision float16|bfloat16.")
-        }
-        if let bits, !FixedPoint.supportedBits.contains(bits) {
-            throw ValidationError("--bits must be between 0 and 52, found \(bits).")
         }
         guard NetworkFile.Format(path: outputFile) != nil else {
             throw ValidationError("-o must end in .nnet or .json, found '\(outputFile)'.")
@@ -46,15 +36,8 @@ struct QuantizeCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let network = try modelOptions.load()
-            let rounded: Network
-            let scheme: String
-            if let bits {
-                let fixed = try FixedPoint(fractionalBits: bits, rounding: rounding)
-                rounded = try fixed.apply(to: network)
-                scheme = fixed.description
-            } else {
-                rounded = try precision!.apply(to: network)
-                scheme = precision!.description
+            guard let (rounded, scheme) = try self.scheme.round(network) else {
+                throw ValidationError("Choose exactly one of --bits K or --precision float16|bfloat16.")
             }
             try NetworkFile.write(rounded, to: outputFile)
             let changed = zip(network.layers, rounded.layers).reduce(0) { count, pair in

@@ -19,12 +19,8 @@ struct ModelOptions: ParsableArguments {
     }
 }
 
-/// Which compressed network(s) the original is compared with.
-struct CompressionOptions: ParsableArguments {
-    enum Kind: String, ExpressibleByArgument, CaseIterable {
-        case perturbation, concrete
-    }
-
+/// A rounding scheme: fixed point (`--bits`, `--rounding`) or a float format (`--precision`).
+struct RoundingOptions: ParsableArguments {
     @Option(help: "Fixed point with this many fractional bits (0–52).")
     var bits: Int?
 
@@ -34,6 +30,31 @@ struct CompressionOptions: ParsableArguments {
     @Option(help: "Floating-point storage format: float16 or bfloat16 (round to nearest even).")
     var precision: FloatFormat?
 
+    func validate() throws {
+        if let bits, !FixedPoint.supportedBits.contains(bits) {
+            throw ValidationError("--bits must be between 0 and 52, found \(bits).")
+        }
+    }
+
+    /// The rounded network and the scheme's description; nil when neither option is given.
+    func round(_ network: Network) throws -> (network: Network, scheme: String)? {
+        if let bits {
+            let fixed = try FixedPoint(fractionalBits: bits, rounding: rounding)
+            return (try fixed.apply(to: network), fixed.description)
+        }
+        if let precision { return (try precision.apply(to: network), precision.description) }
+        return nil
+    }
+}
+
+/// Which compressed network(s) the original is compared with.
+struct CompressionOptions: ParsableArguments {
+    enum Kind: String, ExpressibleByArgument, CaseIterable {
+        case perturbation, concrete
+    }
+
+    @OptionGroup var scheme: RoundingOptions
+
     @Option(name: [.customLong("model")],
             help: "For --bits/--precision: perturbation (every parameter anywhere within its rounding error; the default) or concrete (the one rounded network).")
     var kind: Kind = .perturbation
@@ -42,12 +63,9 @@ struct CompressionOptions: ParsableArguments {
     var compressed: String?
 
     func validate() throws {
-        let chosen = [bits != nil, precision != nil, compressed != nil].filter { $0 }.count
+        let chosen = [scheme.bits != nil, scheme.precision != nil, compressed != nil].filter { $0 }.count
         guard chosen == 1 else {
             throw ValidationError("Choose exactly one compression: --bits K, --precision float16|bfloat16, or --compressed FILE.")
-        }
-        if let bits, !FixedPoint.supportedBits.contains(bits) {
-            throw ValidationError("--bits must be between 0 and 52, found \(bits).")
         }
     }
 
@@ -57,18 +75,17 @@ struct CompressionOptions: ParsableArguments {
             let other = try NetworkFile.load(compressed)
             return (try .concrete(other, comparedWith: network), "compared with \(compressed)")
         }
-        if let bits {
-            let scheme = try FixedPoint(fractionalBits: bits, rounding: rounding)
-            switch kind {
-            case .concrete: return (.concrete(try scheme.apply(to: network)), "concrete network, \(scheme)")
-            case .perturbation: return (.perturbation(scheme.perturbationSet), "perturbation set \(scheme.perturbationSet) (\(scheme))")
-            }
+        if kind == .concrete, let (rounded, description) = try scheme.round(network) {
+            return (.concrete(rounded), "concrete network, \(description)")
         }
-        let format = precision!
-        switch kind {
-        case .concrete: return (.concrete(try format.apply(to: network)), "concrete network rounded to \(format)")
-        case .perturbation: return (.perturbation(format.perturbationSet), "perturbation set \(format.perturbationSet) (\(format))")
+        let set: PerturbationSet, description: String
+        if let bits = scheme.bits {
+            let fixed = try FixedPoint(fractionalBits: bits, rounding: scheme.rounding)
+            (set, description) = (fixed.perturbationSet, fixed.description)
+        } else {
+            (set, description) = (scheme.precision!.perturbationSet, scheme.precision!.description)
         }
+        return (.perturbation(set), "perturbation set \(set) (\(description))")
     }
 }
 
