@@ -141,13 +141,17 @@ public enum NNetFormat {
             means: Array(repeating: 0, count: network.inputSize),
             ranges: Array(repeating: 1, count: network.inputSize))
         func row(_ values: [Double]) -> String { values.map { "\($0)" }.joined(separator: ",") + "," }
+        /// .nnet has no infinity: an unbounded clamp is written as ±greatestFiniteMagnitude.
+        func finite(_ values: [Double]) -> [Double] {
+            values.map { $0.isInfinite ? ($0 < 0 ? -Double.greatestFiniteMagnitude : .greatestFiniteMagnitude) : $0 }
+        }
         var out = "// Written by qrobust.\n"
         out += "// qrobust-activations: \(network.layers.map(\.activation.rawValue).joined(separator: ","))\n"
         out += "// qrobust-output: \(network.output.rawValue)\n"
         out += "\(network.layers.count),\(network.inputSize),\(network.outputSize),\(sizes.max()!),\n"
         out += sizes.map(String.init).joined(separator: ",") + ",\n0,\n"
-        out += row(n.minimums.map { $0.isInfinite ? ($0 < 0 ? -Double.greatestFiniteMagnitude : .greatestFiniteMagnitude) : $0 }) + "\n"
-        out += row(n.maximums.map { $0.isInfinite ? ($0 < 0 ? -Double.greatestFiniteMagnitude : .greatestFiniteMagnitude) : $0 }) + "\n"
+        out += row(finite(n.minimums)) + "\n"
+        out += row(finite(n.maximums)) + "\n"
         out += row(n.means + [n.outputMean]) + "\n"
         out += row(n.ranges + [n.outputRange]) + "\n"
         for layer in network.layers {

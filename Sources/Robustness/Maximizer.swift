@@ -49,9 +49,11 @@ final class Maximizer {
         let z3 = try Context()
         let radii = PerturbationRadii(network: network, set: set)
         let bounds = perturbedPreActivationBounds(network: network, radii: radii, input: x)
+        // Converting every weight to an exact rational costs a gcd each: do it once.
+        let originalLayers = network.exactLayers
         let encoding: any PerturbationEncoding = switch encodingKind {
-        case .linear: try LinearPerturbationEncoding(z3: z3, network: network, radii: radii, input: x, bounds: bounds)
-        case .nonlinear: try NonlinearPerturbationEncoding(z3: z3, network: network, radii: radii, input: x, bounds: bounds)
+        case .linear: try LinearPerturbationEncoding(z3: z3, layers: originalLayers, radii: radii, input: x, bounds: bounds)
+        case .nonlinear: try NonlinearPerturbationEncoding(z3: z3, layers: originalLayers, radii: radii, input: x, bounds: bounds)
         }
         self.z3 = z3
         self.encoding = encoding
@@ -65,7 +67,6 @@ final class Maximizer {
         self.useOptimize = encodingKind == .linear
         self.tolerance = tolerance
         self.deadline = deadline
-        let originalLayers = network.exactLayers
         self.original = ReplayedWitness(parameters: originalLayers, neuronValues: nil,
                                         logits: Network.exactLogits(layers: originalLayers, normalizedInput: x))
     }

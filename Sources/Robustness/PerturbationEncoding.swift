@@ -97,16 +97,17 @@ struct LinearPerturbationEncoding: PerturbationEncoding {
     let constraints: [Term]
     let outputs: [Term]
     private let preActivations: [[Term]]
-    private let network: Network
+    private let layers: [ExactLayer]
     private let radii: PerturbationRadii
     private let input: [Rational]
 
-    init(z3: Context, network: Network, radii: PerturbationRadii, input x: [Rational], bounds: [[Interval]]) throws {
+    /// - Parameter layers: the original network's exact parameters (converted once by the caller).
+    init(z3: Context, layers: [ExactLayer], radii: PerturbationRadii, input x: [Rational], bounds: [[Interval]]) throws {
         var constraints: [Term] = []
         var h: [Node] = x.map { .constant($0) }
         var magnitudes: [Node] = x.map { .constant($0.magnitude) }
         var preActivations: [[Term]] = []
-        for (l, layer) in network.exactLayers.enumerated() {
+        for (l, layer) in layers.enumerated() {
             var next: [Node] = [], nextMagnitudes: [Node] = [], layerTerms: [Term] = []
             for k in layer.weights.indices {
                 let center = try z3.linear(Array(zip(layer.weights[k], h)), constant: layer.biases[k])
@@ -139,7 +140,7 @@ struct LinearPerturbationEncoding: PerturbationEncoding {
         self.constraints = constraints
         self.outputs = try h.map { try $0.term(z3) }
         self.preActivations = preActivations
-        self.network = network
+        self.layers = layers
         self.radii = radii
         self.input = x
     }
@@ -153,7 +154,7 @@ struct LinearPerturbationEncoding: PerturbationEncoding {
         var h = input
         var parameters: [ExactLayer] = []
         var chosen: [[Rational]] = []
-        for (l, layer) in network.exactLayers.enumerated() {
+        for (l, layer) in layers.enumerated() {
             var realised = layer
             var values: [Rational] = []
             let centers = layer.preActivations(h)
@@ -191,10 +192,11 @@ struct NonlinearPerturbationEncoding: PerturbationEncoding {
     let constraints: [Term]
     let outputs: [Term]
     private let parameterTerms: [(weights: [[Node]], biases: [Node])]
-    private let network: Network
+    private let layers: [ExactLayer]
     private let radii: PerturbationRadii
 
-    init(z3: Context, network: Network, radii: PerturbationRadii, input x: [Rational], bounds: [[Interval]]) throws {
+    /// - Parameter layers: the original network's exact parameters (converted once by the caller).
+    init(z3: Context, layers: [ExactLayer], radii: PerturbationRadii, input x: [Rational], bounds: [[Interval]]) throws {
         var constraints: [Term] = []
         var h: [Node] = x.map { .constant($0) }
         var parameterTerms: [(weights: [[Node]], biases: [Node])] = []
@@ -205,7 +207,7 @@ struct NonlinearPerturbationEncoding: PerturbationEncoding {
             constraints.append(try v <= z3.real(value + radius))
             return .term(v)
         }
-        for (l, layer) in network.exactLayers.enumerated() {
+        for (l, layer) in layers.enumerated() {
             var weights: [[Node]] = [], biases: [Node] = [], next: [Node] = []
             for k in layer.weights.indices {
                 let row = try layer.weights[k].indices.map { j in
@@ -233,7 +235,7 @@ struct NonlinearPerturbationEncoding: PerturbationEncoding {
         self.constraints = constraints
         self.outputs = try h.map { try $0.term(z3) }
         self.parameterTerms = parameterTerms
-        self.network = network
+        self.layers = layers
         self.radii = radii
     }
 
@@ -248,7 +250,7 @@ struct NonlinearPerturbationEncoding: PerturbationEncoding {
             return Rational.min(Rational.max(mid, original - radius), original + radius)
         }
         var parameters: [ExactLayer] = []
-        for (l, layer) in network.exactLayers.enumerated() {
+        for (l, layer) in layers.enumerated() {
             var realised = layer
             for k in layer.weights.indices {
                 for j in layer.weights[k].indices {

@@ -26,13 +26,7 @@ func reportingErrors(_ body: () throws -> Void) throws {
         try body()
     } catch let error as ExitCode {
         throw error
-    } catch let error as ModelError {
-        printError("qrobust: error: \(error)")
-        throw ExitCode(Exit.badData)
-    } catch let error as QueryError {
-        printError("qrobust: error: \(error)")
-        throw ExitCode(Exit.badData)
-    } catch let error as CompressionError {
+    } catch where error is ModelError || error is QueryError || error is CompressionError {
         printError("qrobust: error: \(error)")
         throw ExitCode(Exit.badData)
     } catch let error as Z3Error {
