@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "Z3Kit", targets: ["Z3Kit"]),
         .library(name: "NeuralNetwork", targets: ["NeuralNetwork"]),
         .library(name: "Compression", targets: ["Compression"]),
+        .library(name: "Bounds", targets: ["Bounds"]),
         .library(name: "Robustness", targets: ["Robustness"]),
         .executable(name: "qrobust", targets: ["qrobust"]),
     ],
@@ -29,7 +30,9 @@ let package = Package(
         .target(name: "Z3Kit", dependencies: ["CZ3", "ExactArithmetic"]),
         .target(name: "NeuralNetwork", dependencies: ["ExactArithmetic", "BigInt"]),
         .target(name: "Compression", dependencies: ["NeuralNetwork"]),
-        .target(name: "Robustness", dependencies: ["NeuralNetwork", "Compression", "Z3Kit", "ExactArithmetic"]),
+        // Sound interval, symbolic and differential bounds (binary64, outward rounding).
+        .target(name: "Bounds", dependencies: ["NeuralNetwork", "Compression", "ExactArithmetic"]),
+        .target(name: "Robustness", dependencies: ["NeuralNetwork", "Compression", "Bounds", "Z3Kit", "ExactArithmetic"]),
         .executableTarget(
             name: "qrobust",
             dependencies: [
@@ -41,7 +44,11 @@ let package = Package(
         .testTarget(name: "Z3KitTests", dependencies: ["Z3Kit", "ExactArithmetic"]),
         .testTarget(name: "NeuralNetworkTests", dependencies: ["NeuralNetwork"]),
         .testTarget(name: "CompressionTests", dependencies: ["Compression", "NeuralNetwork"]),
-        .testTarget(name: "RobustnessTests", dependencies: ["Robustness", "Compression", "NeuralNetwork", "Z3Kit"]),
+        // Seeded randomness and small networks shared by the test targets.
+        .target(name: "TestSupport", dependencies: ["NeuralNetwork", "ExactArithmetic"], path: "Tests/TestSupport"),
+        .testTarget(name: "BoundsTests", dependencies: ["Bounds", "Compression", "NeuralNetwork", "TestSupport"]),
+        .testTarget(name: "RobustnessTests",
+                    dependencies: ["Robustness", "Compression", "NeuralNetwork", "Z3Kit", "Bounds", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["qrobust"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,3 +1,4 @@
+import Bounds
 import Compression
 import ExactArithmetic
 import Foundation

@@ -2,6 +2,7 @@ import Compression
 import ExactArithmetic
 import Foundation
 import NeuralNetwork
+import TestSupport
 import Testing
 @testable import Robustness
 

@@ -4,15 +4,15 @@ import NeuralNetwork
 
 /// Every parameter's radius `Δ_i` in a perturbation set, exactly and as an
 /// upward-rounded Double for bound propagation.
-struct PerturbationRadii: Sendable {
+public struct PerturbationRadii: Sendable {
     /// `weights[l][k][j]`, `biases[l][k]`, exact.
-    let weights: [[[Rational]]]
-    let biases: [[Rational]]
+    public let weights: [[[Rational]]]
+    public let biases: [[Rational]]
     /// The same, rounded up to binary64.
-    let weightsUp: [[[Double]]]
-    let biasesUp: [[Double]]
+    public let weightsUp: [[[Double]]]
+    public let biasesUp: [[Double]]
 
-    init(network: Network, set: PerturbationSet) {
+    public init(network: Network, set: PerturbationSet) {
         weights = network.layers.map { $0.weights.map { $0.map(set.radius(of:)) } }
         biases = network.layers.map { $0.biases.map(set.radius(of:)) }
         weightsUp = weights.map { $0.map { $0.map(\.roundedUp) } }
@@ -23,7 +23,7 @@ struct PerturbationRadii: Sendable {
 /// Sound bounds on every perturbed pre-activation at a fixed input: for each
 /// neuron, `u' ∈ [c − r, c + r]` with `c = W·h + b` over the previous layer's
 /// box and `r = Δ_k + Σ_j Δ_kj·max|h_j|` (the Lemma of design.md §2, relaxed to boxes).
-func perturbedPreActivationBounds(network: Network, radii: PerturbationRadii, input x: [Rational]) -> [[Interval]] {
+public func perturbedPreActivationBounds(network: Network, radii: PerturbationRadii, input x: [Rational]) -> [[Interval]] {
     var h = x.map(Interval.init(exactly:))
     var result: [[Interval]] = []
     for (l, layer) in network.layers.enumerated() {

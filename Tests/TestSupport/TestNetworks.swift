@@ -2,11 +2,13 @@ import ExactArithmetic
 import Foundation
 import NeuralNetwork
 
+/// Shared by the test targets: seeded randomness and small networks.
+
 /// A small deterministic generator (SplitMix64) so that random tests repeat.
-struct SeededGenerator: RandomNumberGenerator {
+public struct SeededGenerator: RandomNumberGenerator {
     var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -15,9 +17,9 @@ struct SeededGenerator: RandomNumberGenerator {
     }
 }
 
-enum TestNetworks {
+public enum TestNetworks {
     /// The hand-worked 1-2-1 network: h1 = relu(x), h2 = relu(−x + 1/2), z = h1 + 2·h2.
-    static func handWorked(output: OutputKind = .sigmoid) -> Network {
+    public static func handWorked(output: OutputKind = .sigmoid) -> Network {
         try! Network(inputSize: 1, layers: [
             DenseLayer(weights: [[1], [-1]], biases: [0, 0.5], activation: .relu),
             DenseLayer(weights: [[1, 2]], biases: [0], activation: .identity),
@@ -25,7 +27,7 @@ enum TestNetworks {
     }
 
     /// A random MLP with the given sizes; weights uniform in [-1, 1].
-    static func random(sizes: [Int], hidden: Activation, output: OutputKind, seed: UInt64) -> Network {
+    public static func random(sizes: [Int], hidden: Activation, output: OutputKind, seed: UInt64) -> Network {
         var rng = SeededGenerator(seed: seed)
         var layers: [DenseLayer] = []
         for l in 1..<sizes.count {
@@ -37,12 +39,12 @@ enum TestNetworks {
     }
 
     /// Every parameter of a network, flattened (weights row by row, then biases, per layer).
-    static func parameters(_ network: Network) -> [Double] {
+    public static func parameters(_ network: Network) -> [Double] {
         network.layers.flatMap { Array($0.weights.joined()) + $0.biases }
     }
 
     /// The network with its parameters replaced by a flat vector in the order of ``parameters(_:)``.
-    static func exactLayers(_ network: Network, _ flat: [Rational]) -> [ExactLayer] {
+    public static func exactLayers(_ network: Network, _ flat: [Rational]) -> [ExactLayer] {
         var i = 0
         return network.layers.map { layer in
             let weights = layer.weights.map { row in row.map { _ in defer { i += 1 }; return flat[i] } }
@@ -52,7 +54,7 @@ enum TestNetworks {
     }
 
     /// The logits of perturbed Double parameters at an input, in Double (sampling only).
-    static func logits(_ network: Network, _ flat: [Double], _ x: [Double]) -> [Double] {
+    public static func logits(_ network: Network, _ flat: [Double], _ x: [Double]) -> [Double] {
         var i = 0
         var h = x
         for layer in network.layers {

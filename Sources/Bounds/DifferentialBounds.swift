@@ -1,0 +1,239 @@
+import Compression
+import NeuralNetwork
+
+/// What the original network is compared with, as the bound propagation sees it.
+public enum ComparedParameters: Sendable {
+    /// A second network with the same inputs and outputs (any hidden sizes).
+    case concrete(Network)
+    /// Every parameter vector within these radii of the original's.
+    case perturbation(PerturbationRadii)
+}
+
+/// Sound bounds for a pair (original f, compressed g) over an input box.
+public struct PairBounds: Sendable {
+    /// Pre-activation ranges of every neuron of f, layer by layer.
+    public var original: [[Interval]]
+    /// Pre-activation ranges of g (for a perturbation set: of every network in it).
+    public var compressed: [[Interval]]
+    /// f's outputs as linear forms of the input.
+    public var originalOutputs: FormPair
+    /// `g − f` at the outputs as linear forms of the input: bounded directly
+    /// (differentially) when the two have the same shape, else by subtracting
+    /// g's and f's forms.
+    public var differenceOutputs: FormPair
+    /// Ranges of f's outputs and of `g − f` over the box.
+    public var originalRange: [Interval]
+    public var differenceRange: [Interval]
+    /// ReLUs of f and of g whose sign the bounds do not fix.
+    public var unstableCount: Int
+}
+
+/// Differential bound propagation (the idea of ReluDiff and NeuroDiff): besides
+/// symbolic bounds on f and on g, it carries symbolic bounds on `g − f` neuron
+/// by neuron, so that the two networks' shared behaviour cancels instead of
+/// adding up as it would if two separate boxes were subtracted.
+///
+/// Soundness: all arithmetic is binary64 with outward rounding (see
+/// ``Interval`` and ``LinearForms``); parameter differences are split exactly
+/// by TwoSum. Results are valid bounds for the real-valued networks.
+///
+/// For a perturbation set the Lemma of design.md §2 gives, for every neuron,
+/// `u'_k − u_k = W_k·(h' − h) + e_k` with `|e_k| ≤ Δ_k + Σ_j Δ_kj·|h'_j|`; the
+/// bound on `e_k` uses the box of h'.
+public struct DifferentialAnalysis: Sendable {
+    public let original: Network
+    public let compared: ComparedParameters
+    private let differences: [ParameterDifference]?
+
+    public init(original: Network, compared: ComparedParameters) {
+        self.original = original
+        self.compared = compared
+        if case .concrete(let g) = compared, g.layers.map(\.outputSize) == original.layers.map(\.outputSize) {
+            differences = zip(original.layers, g.layers).map { ParameterDifference(original: $0, compressed: $1) }
+        } else {
+            differences = nil
+        }
+    }
+
+    /// Whether `g − f` is bounded neuron by neuron (same shapes or a perturbation set).
+    public var isDifferential: Bool {
+        if case .perturbation = compared { return true }
+        return differences != nil
+    }
+
+    /// Bounds over a box of normalised inputs.
+    public func bounds(over box: [Interval]) -> PairBounds {
+        if case .concrete(let g) = compared, differences == nil {
+            return separateBounds(g, over: box)
+        }
+        let n = original.inputSize
+        let inputForms = FormPair(lower: .identity(inputs: n), upper: .identity(inputs: n))
+        var hf = inputForms, hg = inputForms
+        var hd = FormPair(zeros: n, inputs: n)
+        var hfRange = box, hgRange = box
+        var fRanges: [[Interval]] = [], gRanges: [[Interval]] = []
+        var unstable = 0
+        let compressedLayers: [DenseLayer] = if case .concrete(let g) = compared { g.layers } else { [] }
+
+        for (l, layer) in original.layers.enumerated() {
+            let pf = hf.affine(weights: layer.weights, biases: layer.biases)
+            let pg: FormPair, pd: FormPair
+            switch compared {
+            case .perturbation(let radii):
+                var d = hd.affine(weights: layer.weights, biases: Array(repeating: 0, count: layer.outputSize))
+                for k in 0..<layer.outputSize {
+                    var r = radii.biasesUp[l][k]
+                    for (j, h) in hgRange.enumerated() { r = (r + (radii.weightsUp[l][k][j] * h.magnitude).nextUp).nextUp }
+                    d.lower.addConstant(k, -r, -r)
+                    d.upper.addConstant(k, r, r)
+                }
+                pd = d
+                pg = .sum(pf, d)
+            case .concrete:
+                let gLayer = compressedLayers[l]
+                pg = hg.affine(weights: gLayer.weights, biases: gLayer.biases)
+                pd = Self.differencePreActivations(differences![l], compressed: gLayer, hd: hd, hf: hf, hfRange: hfRange)
+            }
+            var rf = (0..<pf.count).map { pf.concrete($0, over: box) }
+            var rg = (0..<pg.count).map { pg.concrete($0, over: box) }
+            var rd = (0..<pd.count).map { pd.concrete($0, over: box) }
+            // u' = u + δ: each range can tighten the others.
+            for k in rd.indices {
+                rg[k] = rg[k].intersecting(rf[k] + rd[k])
+                rd[k] = rd[k].intersecting(rg[k] - rf[k])
+                rf[k] = rf[k].intersecting(rg[k] - rd[k])
+            }
+            fRanges.append(rf)
+            gRanges.append(rg)
+
+            switch layer.activation {
+            case .identity:
+                hf = pf; hg = pg
+                hd = pd
+                hfRange = rf; hgRange = rg
+            case .relu:
+                var nf = FormPair(zeros: pf.count, inputs: n), ng = FormPair(zeros: pg.count, inputs: n)
+                for k in 0..<pf.count {
+                    ReluRelaxation.apply(k, pre: pf, range: rf[k], box: box, into: &nf)
+                    if rf[k].lower < 0 && rf[k].upper > 0 { unstable += 1 }
+                }
+                for k in 0..<pg.count {
+                    ReluRelaxation.apply(k, pre: pg, range: rg[k], box: box, into: &ng)
+                    if rg[k].lower < 0 && rg[k].upper > 0 { unstable += 1 }
+                }
+                hd = Self.reluDifference(pf: pf, pg: pg, pd: pd, rf: rf, rg: rg, rd: rd, box: box)
+                hf = nf; hg = ng
+                hfRange = rf.map { $0.relu() }; hgRange = rg.map { $0.relu() }
+            }
+        }
+        return PairBounds(original: fRanges, compressed: gRanges, originalOutputs: hf, differenceOutputs: hd,
+                          originalRange: (0..<hf.count).map { hf.concrete($0, over: box) },
+                          differenceRange: (0..<hd.count).map { hd.concrete($0, over: box) },
+                          unstableCount: unstable)
+    }
+
+    /// Networks of different shapes: `g − f` from the two networks' own forms.
+    private func separateBounds(_ g: Network, over box: [Interval]) -> PairBounds {
+        let f = SymbolicBounds(network: original, box: box), gb = SymbolicBounds(network: g, box: box)
+        let difference = FormPair.difference(gb.outputs, f.outputs)
+        return PairBounds(original: f.preActivations, compressed: gb.preActivations,
+                          originalOutputs: f.outputs, differenceOutputs: difference,
+                          originalRange: (0..<f.outputs.count).map { f.outputs.concrete($0, over: box) },
+                          differenceRange: (0..<difference.count).map { difference.concrete($0, over: box) },
+                          unstableCount: f.unstableCount + gb.unstableCount)
+    }
+
+    /// `u' − u = W'·(h' − h) + (W' − W)·h + (b' − b)` as forms, with the exact
+    /// TwoSum errors of the differences added as `± |error|·max|h|`.
+    private static func differencePreActivations(_ difference: ParameterDifference, compressed: DenseLayer,
+                                                 hd: FormPair, hf: FormPair, hfRange: [Interval]) -> FormPair {
+        var result = FormPair(zeros: compressed.outputSize, inputs: hf.lower.inputs)
+        for k in 0..<compressed.outputSize {
+            var slack = difference.biasErrors[k]
+            for (j, h) in hfRange.enumerated() where difference.weightErrors[k][j] != 0 {
+                slack = (slack + (difference.weightErrors[k][j] * h.magnitude).nextUp).nextUp
+            }
+            result.lower.addConstant(k, difference.biases[k] - slack, difference.biases[k] - slack)
+            result.upper.addConstant(k, difference.biases[k] + slack, difference.biases[k] + slack)
+            hd.accumulate(into: &result, k, compressed.weights[k])
+            hf.accumulate(into: &result, k, difference.weights[k])
+        }
+        return result
+    }
+
+    /// Forms of `max(0, u') − max(0, u)` from those of u (pf), u' (pg) and
+    /// `δ = u' − u` (pd), case by case on which neurons the ranges fix.
+    private static func reluDifference(pf: FormPair, pg: FormPair, pd: FormPair,
+                                       rf: [Interval], rg: [Interval], rd: [Interval], box: [Interval]) -> FormPair {
+        let n = pf.lower.inputs
+        var out = FormPair(zeros: pf.count, inputs: n)
+        var scratch = LinearForms(zeros: pf.count, inputs: n)
+        for k in 0..<pf.count {
+            let fActive = rf[k].lower >= 0, fInactive = rf[k].upper <= 0
+            let gActive = rg[k].lower >= 0, gInactive = rg[k].upper <= 0
+            let d = rd[k]
+            switch (fActive, fInactive, gActive, gInactive) {
+            case (true, _, true, _):            // both pass: y' − y = δ
+                out.lower.copy(k, from: pd.lower, k)
+                out.upper.copy(k, from: pd.upper, k)
+            case (_, true, _, true):            // both zero
+                break
+            case (_, true, true, _):            // y' − y = u'
+                out.lower.copy(k, from: pg.lower, k)
+                out.upper.copy(k, from: pg.upper, k)
+            case (true, _, _, true):            // y' − y = −u
+                out.lower.copy(k, from: pf.upper, k, negated: true)
+                out.upper.copy(k, from: pf.lower, k, negated: true)
+            case (_, true, _, _):               // y' − y = max(0, u') ∈ [0, relaxation of u']
+                ReluRelaxation.applyUpper(k, pg.upper, box: box, into: &out.upper)
+            case (_, _, _, true):               // y' − y = −max(0, u')
+                ReluRelaxation.applyUpper(k, pf.upper, box: box, into: &scratch)
+                out.lower.copy(k, from: scratch, k, negated: true)
+            case (true, _, _, _):               // y' − y = max(−u, δ) ∈ [δ, max(0, δ)]
+                out.lower.copy(k, from: pd.lower, k)
+                positivePart(k, pd, d, into: &out.upper)
+            case (_, _, true, _):               // y' − y = min(u', δ) ∈ [min(0, δ), δ]
+                out.upper.copy(k, from: pd.upper, k)
+                negativePart(k, pd, d, into: &out.lower)
+            default:                            // both unstable: [min(0, δ), max(0, δ)]
+                positivePart(k, pd, d, into: &out.upper)
+                negativePart(k, pd, d, into: &out.lower)
+            }
+        }
+        return out
+    }
+
+    /// Upper form of `max(0, δ)`.
+    private static func positivePart(_ k: Int, _ pd: FormPair, _ d: Interval, into upper: inout LinearForms) {
+        if d.lower >= 0 {
+            upper.copy(k, from: pd.upper, k)
+        } else if d.upper > 0 {
+            ReluRelaxation.chordOfPositivePart(k, pd.upper, range: d, into: &upper)
+        } else {
+            upper.clear(k)
+        }
+    }
+
+    /// Lower form of `min(0, δ)`.
+    private static func negativePart(_ k: Int, _ pd: FormPair, _ d: Interval, into lower: inout LinearForms) {
+        if d.upper <= 0 {
+            lower.copy(k, from: pd.lower, k)
+        } else if d.lower < 0 {
+            ReluRelaxation.chordOfNegativePart(k, pd.lower, range: d, into: &lower)
+        } else {
+            lower.clear(k)
+        }
+    }
+}
+
+extension FormPair {
+    /// Forms of `a − b`: lower `a.lower − b.upper`, upper `a.upper − b.lower`.
+    static func difference(_ a: FormPair, _ b: FormPair) -> FormPair {
+        var negated = FormPair(zeros: b.count, inputs: b.lower.inputs)
+        for k in 0..<b.count {
+            negated.lower.copy(k, from: b.upper, k, negated: true)
+            negated.upper.copy(k, from: b.lower, k, negated: true)
+        }
+        return .sum(a, negated)
+    }
+}
