@@ -18,6 +18,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
         .package(url: "https://github.com/attaswift/BigInt.git", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
     ],
     targets: [
         // Debian's libz3-dev (Z3 4.8.12). Only Z3Kit imports it.
@@ -32,7 +33,10 @@ let package = Package(
         .target(name: "Compression", dependencies: ["NeuralNetwork"]),
         // Sound interval, symbolic and differential bounds (binary64, outward rounding).
         .target(name: "Bounds", dependencies: ["NeuralNetwork", "Compression", "ExactArithmetic"]),
-        .target(name: "Robustness", dependencies: ["NeuralNetwork", "Compression", "Bounds", "Z3Kit", "ExactArithmetic"]),
+        .target(name: "Robustness", dependencies: [
+            "NeuralNetwork", "Compression", "Bounds", "Z3Kit", "ExactArithmetic",
+            .product(name: "HeapModule", package: "swift-collections"),
+        ]),
         .executableTarget(
             name: "qrobust",
             dependencies: [

@@ -122,6 +122,7 @@ public struct DifferentialAnalysis: Sendable {
                     if rg[k].lower < 0 && rg[k].upper > 0 { unstable += 1 }
                 }
                 hd = Self.reluDifference(pf: pf, pg: pg, pd: pd, rf: rf, rg: rg, rd: rd, box: box)
+                Self.tighten(&hd, with: .difference(ng, nf), box: box)
                 hf = nf; hg = ng
                 hfRange = rf.map { $0.relu() }; hgRange = rg.map { $0.relu() }
             }
@@ -201,6 +202,21 @@ public struct DifferentialAnalysis: Sendable {
             }
         }
         return out
+    }
+
+    /// Replaces each difference form by `g`'s minus `f`'s post-activation
+    /// forms where those are tighter over the box: when a neuron's range
+    /// shrinks around 0 (a box on a kink), `max(0, u') − max(0, u)` is better
+    /// bounded by the two relaxations than by the chords on δ.
+    private static func tighten(_ hd: inout FormPair, with separate: FormPair, box: [Interval]) {
+        for k in 0..<hd.count {
+            if separate.lower.minimum(k, over: box) > hd.lower.minimum(k, over: box) {
+                hd.lower.copy(k, from: separate.lower, k)
+            }
+            if separate.upper.maximum(k, over: box) < hd.upper.maximum(k, over: box) {
+                hd.upper.copy(k, from: separate.upper, k)
+            }
+        }
     }
 
     /// Upper form of `max(0, δ)`.

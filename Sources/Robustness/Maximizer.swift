@@ -38,12 +38,10 @@ final class Maximizer {
     private let set: PerturbationSet
     private let input: [Rational]
     private let outputBounds: [Interval]
-    private let useOptimize: Bool
-    private let deadline: Date?
-    private let tolerance: Rational
+    private var search: ObjectiveSearch
     /// The original network, exactly, and its logits: the first witness of every objective.
     private let original: ReplayedWitness
-    private(set) var statistics = QueryStatistics()
+    var statistics: QueryStatistics { search.statistics }
 
     init(network: Network, set: PerturbationSet, normalizedInput x: [Rational], encodingKind: Encoding,
          tolerance: Rational, deadline: Date?) throws {
@@ -58,32 +56,23 @@ final class Maximizer {
         }
         self.z3 = z3
         self.encoding = encoding
-        self.solver = try Solver(context: z3)
+        let solver = try Solver(context: z3)
         for constraint in encoding.constraints { try solver.assert(constraint) }
+        self.solver = solver
         self.network = network
         self.set = set
         self.input = x
         let last = bounds[bounds.count - 1]
         self.outputBounds = network.layers.last!.activation == .relu ? last.map { $0.relu() } : last
-        self.useOptimize = encodingKind == .linear
-        self.tolerance = tolerance
-        self.deadline = deadline
+        self.search = ObjectiveSearch(z3: z3, solver: solver, constraints: encoding.constraints,
+                                      useOptimize: encodingKind == .linear, tolerance: tolerance, deadline: deadline)
         self.original = ReplayedWitness(parameters: originalLayers, neuronValues: nil,
                                         logits: Network.exactLogits(layers: originalLayers, normalizedInput: x))
-    }
-
-    /// The remaining time as solver limits; nil when the deadline has passed.
-    private func limits() -> SolverLimits? {
-        guard let deadline else { return SolverLimits() }
-        let ms = deadline.timeIntervalSinceNow * 1000
-        guard ms >= 1 else { return nil }
-        return SolverLimits(timeoutMilliseconds: UInt32(min(ms, Double(UInt32.max))))
     }
 
     /// Replays a model: builds the parameters, checks they lie in Θ_Δ, and
     /// evaluates them exactly.
     private func replay(_ model: Model) throws -> ReplayedWitness {
-        statistics.replays += 1
         let (parameters, neuronValues) = try encoding.witness(from: model)
         if let place = set.firstViolation(of: parameters, around: network) {
             throw QueryError("internal error: a witness parameter (\(place)) lies outside Θ_Δ; nothing is reported from it")
@@ -99,59 +88,15 @@ final class Maximizer {
     /// Certified bounds on `max Σ c_i z'_i` over Θ_Δ.
     func maximize(_ coefficients: [Rational]) throws -> ObjectiveBounds {
         // The original parameters lie in Θ_Δ: a first witness.
-        var best = original
-        var lower = value(coefficients, original.logits)
-        var upper = zip(coefficients, outputBounds).map { c, b in
+        let upper = zip(coefficients, outputBounds).map { c, b in
             c * Rational(exactly: c.isNegative ? b.lower : b.upper)!
         }.sum()
-        var reason: String?
         let objective = try z3.linear(Array(zip(coefficients, encoding.outputs.map(Node.term))), constant: .zero).term(z3)
-
-        func consider(_ witness: ReplayedWitness) {
-            let v = value(coefficients, witness.logits)
-            if lower < v { lower = v; best = witness }
+        let found = try search.maximize(objective, lower: value(coefficients, original.logits), upper: upper,
+                                        best: original) { model in
+            let witness = try replay(model)
+            return (value(coefficients, witness.logits), witness)
         }
-
-        /// One plain check of `objective ≥ bound` (or `>`); true when it was answered.
-        func probe(_ bound: Rational, strict: Bool) throws -> CheckResult {
-            guard let limits = limits() else { return .unknown(reason: "timeout") }
-            try solver.setLimits(limits)
-            try solver.push()
-            defer { try? solver.pop() }
-            try solver.assert(strict ? objective > z3.real(bound) : objective >= z3.real(bound))
-            statistics.checks += 1
-            let result = try solver.check()
-            if result == .sat { consider(try replay(try solver.model())) }
-            return result
-        }
-
-        if useOptimize, let limits = limits() {
-            let optimizer = try Optimize(context: z3, limits: limits)
-            for constraint in encoding.constraints { try optimizer.assert(constraint) }
-            let index = try optimizer.maximize(objective)
-            statistics.optimizations += 1
-            if try optimizer.check() == .sat, case .value = try optimizer.upper(index) {
-                consider(try replay(try optimizer.model()))
-                // Confirm with a plain check: nothing beats the replayed optimum.
-                if try probe(lower, strict: true) == .unsat { upper = lower }
-            }
-        }
-        while tolerance < upper - lower {
-            let mid = Exponential.roundUp((lower + upper) * Rational(1, 2), bits: 64)
-            let bound = mid < upper ? mid : (lower + upper) * Rational(1, 2)
-            let before = lower
-            switch try probe(bound, strict: false) {
-            case .unsat:
-                upper = bound
-            case .sat:
-                if lower < bound {
-                    reason = "a solver model did not replay to the bound it satisfied (lower stays \(before.approximateDouble))"
-                }
-            case .unknown(let why):
-                reason = why
-            }
-            if reason != nil { break }
-        }
-        return ObjectiveBounds(lower: lower, upper: upper, best: best, reason: reason)
+        return ObjectiveBounds(lower: found.lower, upper: found.upper, best: found.best, reason: found.reason)
     }
 }

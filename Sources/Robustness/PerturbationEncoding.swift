@@ -100,25 +100,34 @@ struct LinearPerturbationEncoding: PerturbationEncoding {
     private let preActivations: [[Term]]
     private let layers: [ExactLayer]
     private let radii: PerturbationRadii
-    private let input: [Rational]
+    private let input: [Node]
 
+    /// At a fixed input.
     /// - Parameter layers: the original network's exact parameters (converted once by the caller).
     init(z3: Context, layers: [ExactLayer], radii: PerturbationRadii, input x: [Rational], bounds: [[Interval]]) throws {
-        var constraints: [Term] = []
-        var h: [Node] = x.map { .constant($0) }
-        var magnitudes: [Node] = x.map { .constant($0.magnitude) }
+        try self.init(z3: z3, layers: layers, radii: radii, input: x.map { .constant($0) },
+                      inputMagnitudes: x.map { .constant($0.magnitude) }, bounds: bounds, constraints: [])
+    }
+
+    /// Over symbolic inputs (a box): `inputMagnitudes[j]` is a node equal to `|input[j]|`,
+    /// `constraints` the ones that define the inputs and magnitudes.
+    init(z3: Context, layers: [ExactLayer], radii: PerturbationRadii, input: [Node], inputMagnitudes: [Node],
+         bounds: [[Interval]], constraints initial: [Term], prefix: String = "") throws {
+        var constraints = initial
+        var h = input
+        var magnitudes = inputMagnitudes
         var preActivations: [[Term]] = []
         for (l, layer) in layers.enumerated() {
             var next: [Node] = [], nextMagnitudes: [Node] = [], layerTerms: [Term] = []
             for k in layer.weights.indices {
                 let center = try z3.linear(Array(zip(layer.weights[k], h)), constant: layer.biases[k])
                 let radius = try z3.linear(Array(zip(radii.weights[l][k], magnitudes)), constant: radii.biases[l][k])
-                let u = try z3.realVariable("u_\(l)_\(k)")
+                let u = try z3.realVariable("\(prefix)u_\(l)_\(k)")
                 constraints.append(try u >= center.term(z3) - radius.term(z3))
                 constraints.append(try u <= center.term(z3) + radius.term(z3))
                 let box = bounds[l][k]
                 layerTerms.append(u)
-                let y = try boundedNeuron(u, box: box, activation: layer.activation, name: "y_\(l)_\(k)",
+                let y = try boundedNeuron(u, box: box, activation: layer.activation, name: "\(prefix)y_\(l)_\(k)",
                                           z3: z3, constraints: &constraints)
                 next.append(y)
                 // |y| for the next layer's radius: ReLU outputs and sign-stable values need no split.
@@ -130,7 +139,7 @@ struct LinearPerturbationEncoding: PerturbationEncoding {
                     } else if box.upper <= 0 {
                         nextMagnitudes.append(.term(try -t))
                     } else {
-                        nextMagnitudes.append(.term(try z3.magnitude(t, name: "a_\(l)_\(k)", into: &constraints)))
+                        nextMagnitudes.append(.term(try z3.magnitude(t, name: "\(prefix)a_\(l)_\(k)", into: &constraints)))
                     }
                 }
             }
@@ -143,7 +152,7 @@ struct LinearPerturbationEncoding: PerturbationEncoding {
         self.preActivations = preActivations
         self.layers = layers
         self.radii = radii
-        self.input = x
+        self.input = input
     }
 
     /// Reads each neuron's chosen pre-activation and realises it with explicit
@@ -152,7 +161,7 @@ struct LinearPerturbationEncoding: PerturbationEncoding {
     /// `w'_kj = w_kj + f·Δ_kj·sign(h_j)` and `b'_k = b_k + f·Δ_k` give exactly
     /// that offset and stay within Δ. `h` is recomputed exactly along the way.
     func witness(from model: Model) throws -> (parameters: [ExactLayer], neuronValues: [[Rational]]?) {
-        var h = input
+        var h = try inputValue(model)
         var parameters: [ExactLayer] = []
         var chosen: [[Rational]] = []
         for (l, layer) in layers.enumerated() {
@@ -183,6 +192,18 @@ struct LinearPerturbationEncoding: PerturbationEncoding {
             h = realised.apply(h)
         }
         return (parameters, chosen)
+    }
+}
+
+extension LinearPerturbationEncoding {
+    /// The input the model chose (exact; a box's inputs are linear-arithmetic variables, so rational).
+    func inputValue(_ model: Model) throws -> [Rational] {
+        try input.map { node in
+            switch node {
+            case .constant(let c): c
+            case .term(let t): try model.rational(t)
+            }
+        }
     }
 }
 

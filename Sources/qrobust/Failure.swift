@@ -1,4 +1,5 @@
 import ArgumentParser
+import ExactArithmetic
 import Compression
 import Foundation
 import NeuralNetwork
@@ -19,21 +20,64 @@ func printError(_ message: String) {
     FileHandle.standardError.write(Data((message + "\n").utf8))
 }
 
+/// The exit code of an answer: its verdict's, or for a measurement without
+/// τ, 0 when the interval met the tolerance and 2 when a limit stopped it.
+func answerExitCode(verdict: Verdict?, reason: String?) -> Int32 {
+    switch verdict {
+    case .robust: Exit.robust
+    case .notRobust: Exit.notRobust
+    case .unknown: Exit.unknown
+    case nil: reason == nil ? Exit.robust : Exit.unknown
+    }
+}
+
+/// Checks the options `local`, `global` and `bits` share.
+func validateThresholds(tau: String?, tolerance: String, timeout: Double?) throws {
+    if let tau {
+        guard let value = Rational(parsing: tau), value.isPositive else {
+            throw ValidationError("--tau must be a positive number, found '\(tau)'.")
+        }
+    }
+    guard let value = Rational(parsing: tolerance), value.isPositive else {
+        throw ValidationError("--tolerance must be a positive number, found '\(tolerance)'.")
+    }
+    if let timeout, !(timeout > 0 && timeout.isFinite) {
+        throw ValidationError("--timeout must be a positive number of seconds, found \(timeout).")
+    }
+}
+
 /// Runs a command body, turning library errors into one clear line on stderr
 /// and the documented exit code.
 func reportingErrors(_ body: () throws -> Void) throws {
     do {
         try body()
-    } catch let error as ExitCode {
-        throw error
-    } catch where error is ModelError || error is QueryError || error is CompressionError {
-        printError("qrobust: error: \(error)")
-        throw ExitCode(Exit.badData)
-    } catch let error as Z3Error {
-        printError("qrobust: solver error: \(error)")
-        throw ExitCode(Exit.internalError)
     } catch {
+        throw translated(error)
+    }
+}
+
+/// The same for asynchronous command bodies.
+func reportingErrors(_ body: () async throws -> Void) async throws {
+    do {
+        try await body()
+    } catch {
+        throw translated(error)
+    }
+}
+
+/// Prints a library error as one line and gives the exit code for it.
+private func translated(_ error: any Error) -> any Error {
+    switch error {
+    case let error as ExitCode:
+        return error
+    case is ModelError, is QueryError, is CompressionError:
         printError("qrobust: error: \(error)")
-        throw ExitCode(Exit.internalError)
+        return ExitCode(Exit.badData)
+    case let error as Z3Error:
+        printError("qrobust: solver error: \(error)")
+        return ExitCode(Exit.internalError)
+    default:
+        printError("qrobust: error: \(error)")
+        return ExitCode(Exit.internalError)
     }
 }

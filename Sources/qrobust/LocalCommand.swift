@@ -51,17 +51,7 @@ struct LocalCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
-        if let tau {
-            guard let value = Rational(parsing: tau), value.isPositive else {
-                throw ValidationError("--tau must be a positive number, found '\(tau)'.")
-            }
-        }
-        guard let value = Rational(parsing: tolerance), value.isPositive else {
-            throw ValidationError("--tolerance must be a positive number, found '\(tolerance)'.")
-        }
-        if let timeout, !(timeout > 0 && timeout.isFinite) {
-            throw ValidationError("--timeout must be a positive number of seconds, found \(timeout).")
-        }
+        try validateThresholds(tau: tau, tolerance: tolerance, timeout: timeout)
     }
 
     func run() throws {
@@ -85,12 +75,7 @@ struct LocalCommand: ParsableCommand {
             let report = LocalReport(result: result, query: query, model: modelOptions.model,
                                      compression: description, includeParameters: witnessParameters)
             print(json ? try report.json() : report.text)
-            code = switch result.verdict {
-            case .robust: Exit.robust
-            case .notRobust: Exit.notRobust
-            case .unknown: Exit.unknown
-            case nil: result.reason == nil ? Exit.robust : Exit.unknown
-            }
+            code = answerExitCode(verdict: result.verdict, reason: result.reason)
         }
         if code != Exit.robust { throw ExitCode(code) }
     }

@@ -3,7 +3,7 @@ import ArgumentParser
 /// The `qrobust` command: proves how far a network's outputs can move when its
 /// parameters are quantised or pruned.
 @main
-struct QRobust: ParsableCommand {
+struct QRobust: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "qrobust",
         abstract: "Prove how far a neural network's outputs can move when its parameters are quantised or pruned.",
@@ -19,5 +19,5 @@ struct QRobust: ParsableCommand {
             2 unknown (limit reached; bounds reported), 64 usage error, 65 bad input data (model file,
             input vector), 70 internal or solver error.
             """,
-        subcommands: [LocalCommand.self, InfoCommand.self, QuantizeCommand.self])
+        subcommands: [LocalCommand.self, GlobalCommand.self, InfoCommand.self, QuantizeCommand.self])
 }

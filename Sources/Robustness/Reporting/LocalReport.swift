@@ -62,21 +62,8 @@ public struct LocalReport: Encodable, Sendable {
         self.verdict = result.verdict?.rawValue
         self.deviation = Bounds(lower: result.deviation.lower, upper: result.deviation.upper)
         self.originalClass = result.originalClass
-        self.witness = result.witness.map { w in
-            WitnessReport(
-                input: w.input.map(\.description),
-                originalLogits: w.originalLogits.map(\.approximateDouble),
-                compressedLogits: w.compressedLogits.map(\.approximateDouble),
-                originalLogitsExact: w.originalLogits.map(\.description),
-                compressedLogitsExact: w.compressedLogits.map(\.description),
-                deviation: Bounds(lower: w.deviation.lower, upper: w.deviation.upper),
-                flipsClass: result.originalClass.map {
-                    MetricEvaluator.predictedClass(w.compressedLogits, output: query.network.output) != $0
-                },
-                neuronValues: w.neuronValues?.map { $0.map(\.description) },
-                parameters: includeParameters
-                    ? w.parameters?.map { ExactLayerReport(weights: $0.weights.map { $0.map(\.description) }, biases: $0.biases.map(\.description)) }
-                    : nil)
+        self.witness = result.witness.map {
+            WitnessReport($0, output: query.network.output, includeParameters: includeParameters)
         }
         self.reason = result.reason
         self.seconds = result.seconds
@@ -138,5 +125,25 @@ public struct LocalReport: Encodable, Sendable {
         lines.append(String(format: "time: %.3f s (%d optimisations, %d checks, %d replays)", seconds,
                             statistics["optimizations"] ?? 0, statistics["checks"] ?? 0, statistics["replays"] ?? 0))
         return lines.joined(separator: "\n")
+    }
+}
+
+extension LocalReport.WitnessReport {
+    /// A witness as reported: exact values as strings beside their binary64 approximations.
+    init(_ w: Witness, output: OutputKind, includeParameters: Bool) {
+        let originalClass = MetricEvaluator.predictedClass(w.originalLogits, output: output)
+        self.init(
+            input: w.input.map(\.description),
+            originalLogits: w.originalLogits.map(\.approximateDouble),
+            compressedLogits: w.compressedLogits.map(\.approximateDouble),
+            originalLogitsExact: w.originalLogits.map(\.description),
+            compressedLogitsExact: w.compressedLogits.map(\.description),
+            deviation: LocalReport.Bounds(lower: w.deviation.lower, upper: w.deviation.upper),
+            flipsClass: originalClass.map { MetricEvaluator.predictedClass(w.compressedLogits, output: output) != $0 },
+            neuronValues: w.neuronValues?.map { $0.map(\.description) },
+            parameters: includeParameters
+                ? w.parameters?.map { LocalReport.ExactLayerReport(weights: $0.weights.map { $0.map(\.description) },
+                                                                   biases: $0.biases.map(\.description)) }
+                : nil)
     }
 }

@@ -1,0 +1,153 @@
+import Bounds
+import Compression
+import ExactArithmetic
+import Foundation
+import NeuralNetwork
+import Z3Kit
+
+/// Closes a box exactly with Z3: both networks over the box's inputs as
+/// linear real arithmetic, ReLUs that the box's bounds prove stable encoded
+/// linearly and only the others as disjunctions, and for a perturbation set
+/// the Lemma's one interval variable per neuron. Each objective `±(z'_i − z_i)`
+/// is maximised by ``ObjectiveSearch``; its witnesses are replayed exactly.
+struct BoxSolver: Sendable {
+    let original: Network
+    let originalLayers: [ExactLayer]
+    let compression: CompressionModel
+    let compressedLayers: [ExactLayer]?
+    let radii: PerturbationRadii?
+    let metric: BoxMetric
+    let region: [(lower: Rational, upper: Rational)]
+
+    init(original: Network, compression: CompressionModel, radii: PerturbationRadii?, metric: BoxMetric,
+         region: [(lower: Rational, upper: Rational)]) {
+        self.original = original
+        self.originalLayers = original.exactLayers
+        self.compression = compression
+        if case .concrete(let g) = compression { compressedLayers = g.exactLayers } else { compressedLayers = nil }
+        self.radii = radii
+        self.metric = metric
+        self.region = region
+    }
+
+    /// The exact answer on a box: a sound upper bound of the metric (exact for
+    /// the logit metric) and the best witness; nil when a limit stopped Z3.
+    func solve(_ box: [Interval], bounds: PairBounds, z3: Context, deadline: Date?,
+               statistics: inout GlobalStatistics) throws -> (upper: Double, candidate: Candidate?)? {
+        let lows = box.indices.map { Rational.max(Rational(exactly: box[$0].lower)!, region[$0].lower) }
+        let highs = box.indices.map { Rational.min(Rational(exactly: box[$0].upper)!, region[$0].upper) }
+        // A sliver of the outward-rounded box outside the exact region holds no input.
+        if box.indices.contains(where: { highs[$0] < lows[$0] }) { return (0, nil) }
+
+        var constraints: [Term] = []
+        var inputs: [Node] = [], magnitudes: [Node] = []
+        for i in box.indices {
+            let x = try z3.realVariable("x_\(i)")
+            constraints += [try x >= z3.real(lows[i]), try x <= z3.real(highs[i])]
+            inputs.append(.term(x))
+            if !lows[i].isNegative {
+                magnitudes.append(.term(x))
+            } else if !highs[i].isPositive {
+                magnitudes.append(.term(try -x))
+            } else {
+                magnitudes.append(.term(try z3.magnitude(x, name: "ax_\(i)", into: &constraints)))
+            }
+        }
+        let z = try Self.encode(originalLayers, inputs: inputs, ranges: bounds.original, prefix: "f",
+                                z3: z3, constraints: &constraints)
+        let zPrime: [Node]
+        var perturbation: LinearPerturbationEncoding?
+        if let compressedLayers {
+            zPrime = try Self.encode(compressedLayers, inputs: inputs, ranges: bounds.compressed, prefix: "g",
+                                     z3: z3, constraints: &constraints)
+        } else {
+            let encoding = try LinearPerturbationEncoding(z3: z3, layers: originalLayers, radii: radii!, input: inputs,
+                                                          inputMagnitudes: magnitudes, bounds: bounds.compressed,
+                                                          constraints: constraints, prefix: "g")
+            perturbation = encoding
+            constraints = encoding.constraints
+            zPrime = encoding.outputs.map(Node.term)
+        }
+        let solver = try Solver(context: z3)
+        for constraint in constraints { try solver.assert(constraint) }
+        var search = ObjectiveSearch(z3: z3, solver: solver, constraints: constraints, useOptimize: true,
+                                     tolerance: Rational(1, 1 << 40), deadline: deadline)
+        defer { statistics.solverCalls += search.statistics.checks + search.statistics.optimizations }
+
+        // The first witness of every objective: the box's centre (for a set, with the original parameters).
+        let centre = zip(lows, highs).map { ($0 + $1) * Rational(1, 2) }
+        let start = replay(centre, parameters: nil)
+        var differenceRange: [(lower: Rational, upper: Rational)] = []
+        var best: Candidate?
+        for i in z.indices {
+            var ends: [Rational] = []
+            for sign in [Rational.one, -Rational.one] {
+                let objective = try z3.linear([(sign, zPrime[i]), (-sign, z[i])], constant: .zero).term(z3)
+                let d = bounds.differenceRange[i]
+                let upper = Rational(exactly: sign.isPositive ? d.upper : -d.lower)!
+                let found = try search.maximize(objective, lower: sign * (start.compressed[i] - start.original[i]),
+                                                upper: upper, best: start) { model in
+                    let x = try inputs.map { node -> Rational in
+                        guard case .term(let t) = node else { preconditionFailure("box inputs are variables") }
+                        return try model.rational(t)
+                    }
+                    var parameters: [ExactLayer]?
+                    if let perturbation {
+                        parameters = try perturbation.witness(from: model).parameters
+                        if case .perturbation(let set) = compression,
+                           let place = set.firstViolation(of: parameters!, around: original) {
+                            throw QueryError("internal error: a witness parameter (\(place)) lies outside Θ_Δ; nothing is reported from it")
+                        }
+                    }
+                    let witness = replay(x, parameters: parameters)
+                    return (sign * (witness.compressed[i] - witness.original[i]), witness)
+                }
+                if found.reason != nil { return nil }
+                ends.append(found.upper)
+                let candidate = found.best.candidate(metric)
+                if candidate.value > best?.value ?? -.infinity { best = candidate }
+            }
+            differenceRange.append((-ends[1], ends[0]))
+        }
+        let exact = differenceRange.map { Interval($0.lower.roundedDown, $0.upper.roundedUp) }
+        var refined = bounds
+        refined.differenceRange = exact
+        statistics.exactBoxes += 1
+        return (metric.upperBound(refined), best)
+    }
+
+    /// Both networks' exact logits at x (the compressed one with `parameters` for a set).
+    private func replay(_ x: [Rational], parameters: [ExactLayer]?) -> BoxWitness {
+        let z = Network.exactLogits(layers: originalLayers, normalizedInput: x)
+        let layers = parameters ?? compressedLayers ?? originalLayers
+        return BoxWitness(point: x, parameters: parameters ?? (radii == nil ? nil : originalLayers),
+                          original: z, compressed: Network.exactLogits(layers: layers, normalizedInput: x))
+    }
+
+    /// A network over symbolic inputs; stable ReLUs (by `ranges`) are linear.
+    static func encode(_ layers: [ExactLayer], inputs: [Node], ranges: [[Interval]], prefix: String,
+                       z3: Context, constraints: inout [Term]) throws -> [Node] {
+        var h = inputs
+        for (l, layer) in layers.enumerated() {
+            h = try layer.weights.indices.map { k in
+                let u = try z3.linear(Array(zip(layer.weights[k], h)), constant: layer.biases[k])
+                return try activate(u, bounds: ranges[l][k], activation: layer.activation, name: "\(prefix)y_\(l)_\(k)",
+                                    z3: z3, constraints: &constraints)
+            }
+        }
+        return h
+    }
+}
+
+/// A witness found by Z3 in a box, replayed exactly.
+struct BoxWitness {
+    var point: [Rational]
+    var parameters: [ExactLayer]?
+    var original: [Rational]
+    var compressed: [Rational]
+
+    func candidate(_ metric: BoxMetric) -> Candidate {
+        Candidate(value: metric.value(original: original.map(\.approximateDouble), compressed: compressed.map(\.approximateDouble)),
+                  point: point.map(\.approximateDouble), exactPoint: point, parameters: parameters)
+    }
+}

@@ -1,0 +1,54 @@
+import ExactArithmetic
+
+/// Counters of a global search.
+public struct GlobalStatistics: Sendable, Equatable {
+    /// Boxes whose bounds were computed.
+    public var boxes = 0
+    /// Boxes split in two.
+    public var splits = 0
+    /// Boxes closed by an exact Z3 solve.
+    public var exactBoxes = 0
+    /// Z3 satisfiability checks and optimisation calls.
+    public var solverCalls = 0
+    /// Points at which both networks were evaluated in search of a witness.
+    public var candidates = 0
+    /// The deepest split.
+    public var depth = 0
+
+    public init() {}
+
+    mutating func add(_ other: GlobalStatistics) {
+        boxes += other.boxes
+        splits += other.splits
+        exactBoxes += other.exactBoxes
+        solverCalls += other.solverCalls
+        candidates += other.candidates
+        depth = max(depth, other.depth)
+    }
+}
+
+/// A snapshot of a running global search, for progress reports.
+public struct GlobalProgress: Sendable {
+    /// The certified interval so far (lower from the best point found, not yet replayed exactly).
+    public var lower: Double
+    public var upper: Double
+    /// Boxes still open.
+    public var openBoxes: Int
+    public var statistics: GlobalStatistics
+    public var seconds: Double
+}
+
+/// The answer to a ``GlobalQuery``.
+public struct GlobalResult: Sendable {
+    /// The verdict; nil when no τ was given.
+    public var verdict: Verdict?
+    /// The maximal deviation over the box: `lower` reached by the witness
+    /// (replayed exactly), `upper` proved.
+    public var deviation: DeviationBounds
+    /// The input (and, for perturbation sets, parameters) reaching `deviation.lower`.
+    public var witness: Witness?
+    /// Why the answer is `unknown` or the interval is wider than the tolerance.
+    public var reason: String?
+    public var seconds: Double
+    public var statistics: GlobalStatistics
+}

@@ -1,0 +1,291 @@
+import Bounds
+import Compression
+import ExactArithmetic
+import Foundation
+import NeuralNetwork
+import Z3Kit
+
+/// Global robustness over an input box (design.md §1.3): the library call
+/// behind `qrobust global`.
+///
+/// The search is branch and bound on the *input*: each box gets a sound upper
+/// bound of the metric from differential bound propagation (``DifferentialAnalysis``)
+/// and candidate witnesses at its centre and at the vertices where the bound
+/// forms peak; the box with the largest bound is split in two along the input
+/// that moves the forms most (width × coefficient, as in ReluVal's smear),
+/// until every box's bound is within the tolerance of the best witness (or,
+/// with τ, below τ). Input splitting suits the low-dimensional inputs this
+/// tool targets (2-D toy problems, ACAS Xu's 5 inputs): each split shrinks
+/// every relaxation at once, and boxes in which every ReLU is stable get
+/// bounds that are exact up to rounding. Boxes are processed by `jobs`
+/// parallel tasks sharing one ``SearchFrontier``.
+public enum GlobalRobustness {
+    /// Answers a global query.
+    /// - Parameter progress: called about four times a second with the bounds so far.
+    /// - Throws: ``QueryError`` for questions without meaning.
+    public static func check(_ query: GlobalQuery,
+                             progress: (@Sendable (GlobalProgress) -> Void)? = nil) async throws -> GlobalResult {
+        try query.validate()
+        let start = Date()
+        let network = query.network
+        let exactBox = normalizedRegion(query.region, network.normalization)
+        let box = exactBox.map { Interval($0.lower.roundedDown, $0.upper.roundedUp) }
+
+        let radii: PerturbationRadii?
+        let compared: ComparedParameters
+        switch query.compression {
+        case .concrete(let g): radii = nil; compared = .concrete(g)
+        case .perturbation(let set):
+            let r = PerturbationRadii(network: network, set: set)
+            radii = r; compared = .perturbation(r)
+        }
+        let metric = BoxMetric(metric: query.metric, output: network.output)
+        let bounder = BoxBounder(analysis: DifferentialAnalysis(original: network, compared: compared), metric: metric,
+                                 evaluator: PairEvaluator(original: network, compression: query.compression,
+                                                          metric: metric, radii: radii))
+        let solver = BoxSolver(original: network, compression: query.compression, radii: radii, metric: metric,
+                               region: exactBox)
+        var rootStatistics = GlobalStatistics()
+        let (root, rootCandidate, _) = bounder.bound(box, depth: 0, statistics: &rootStatistics)
+        let tolerance = query.tolerance.approximateDouble * (1 - 1e-6)
+        let frontier = SearchFrontier(root: root, best: rootCandidate, statistics: rootStatistics,
+                                      tau: query.tau?.roundedDown, tolerance: tolerance,
+                                      deadline: query.timeLimit.map { start.addingTimeInterval($0) })
+        let reporter = ProgressThrottle(progress: progress, start: start)
+        let deadline = query.timeLimit.map { start.addingTimeInterval($0) }
+        let policy = ExactSolvePolicy(query)
+
+        await withTaskCancellationHandler {
+            await withTaskGroup(of: Void.self) { group in
+                for _ in 0..<query.jobs {
+                    group.addTask {
+                        await work(frontier: frontier, bounder: bounder, solver: solver, policy: policy,
+                                   deadline: deadline, reporter: reporter)
+                    }
+                }
+            }
+        } onCancel: {
+            frontier.stop("the search was cancelled")
+        }
+
+        return finish(query, frontier: frontier, evaluator: bounder.evaluator, exactBox: exactBox, start: start)
+    }
+
+    /// When a box is closed exactly by Z3 instead of being split further.
+    ///
+    /// Perturbation sets need it: their bounds stay loose even on tiny boxes,
+    /// because the Lemma's per-neuron offsets combine across layers, and a
+    /// neuron whose pre-activation is within its radius of 0 stays unstable
+    /// however small the box. So a box is solved once few ReLUs are unstable
+    /// or once it has been halved 6 times per input. Concrete pairs need it
+    /// only beyond two inputs, where splitting alone gets expensive; in 2-D,
+    /// boxes whose ReLUs are all stable already have exact bounds.
+    struct ExactSolvePolicy: Sendable {
+        var unstableLimit: Int
+        var depthLimit: Int
+
+        init(_ query: GlobalQuery) {
+            let n = query.network.inputSize
+            switch query.compression {
+            case .perturbation: (unstableLimit, depthLimit) = (6, 6 * n)
+            case .concrete: (unstableLimit, depthLimit) = n >= 3 ? (6, 6 * n) : (-1, Int.max)
+            }
+        }
+
+        /// Z3's budget for one box; a box it cannot close in that time is split
+        /// and its descendants try again only after each input was halved twice more.
+        var budget = 2.0
+
+        func solvesExactly(_ box: OpenBox, _ bounds: PairBounds) -> Bool {
+            box.depth >= box.exactFromDepth && (bounds.unstableCount <= unstableLimit || box.depth >= depthLimit)
+        }
+    }
+
+    /// One worker: takes the most promising box, splits it, bounds both
+    /// halves, and closes a half exactly with Z3 (its own context) when few
+    /// of its ReLUs are unstable.
+    private static func work(frontier: SearchFrontier, bounder: BoxBounder, solver: BoxSolver, policy: ExactSolvePolicy,
+                             deadline: Date?, reporter: ProgressThrottle) async {
+        var z3: Context?
+        while true {
+            if Task.isCancelled { frontier.stop("the search was cancelled") }
+            switch frontier.next() {
+            case .done:
+                return
+            case .wait:
+                try? await Task.sleep(nanoseconds: 200_000)
+            case .box(let parent, let ticket):
+                var statistics = GlobalStatistics()
+                guard let halves = split(parent) else {
+                    frontier.finish(ticket: ticket, children: [], closed: parent.upper, candidate: nil,
+                                    statistics: statistics, unsplittable: true)
+                    continue
+                }
+                statistics.splits = 1
+                var children: [OpenBox] = [], best: Candidate?, closed: Double?
+                func consider(_ candidate: Candidate?) {
+                    if let candidate, candidate.value > best?.value ?? -.infinity { best = candidate }
+                }
+                for half in halves {
+                    var (child, candidate, bounds) = bounder.bound(half, depth: parent.depth + 1, statistics: &statistics)
+                    child.exactFromDepth = parent.exactFromDepth
+                    consider(candidate)
+                    if policy.solvesExactly(child, bounds) && frontier.needsWork(child.upper) {
+                        do {
+                            if z3 == nil { z3 = try Context() }
+                            let budget = Date().addingTimeInterval(policy.budget)
+                            if let exact = try solver.solve(half, bounds: bounds, z3: z3!,
+                                                            deadline: deadline.map { min($0, budget) } ?? budget,
+                                                            statistics: &statistics) {
+                                consider(exact.candidate)
+                                // The logit metric is now exact; a probability bound from the exact
+                                // logit range may still be loose, and then the box is split further.
+                                if bounder.metric.metric == .logit || !frontier.needsWork(exact.upper) {
+                                    closed = max(closed ?? 0, exact.upper)
+                                    continue
+                                }
+                                child.upper = min(child.upper, exact.upper)
+                            }
+                            child.exactFromDepth = child.depth + 2 * half.count
+                        } catch {
+                            frontier.stop("Z3 failed on a box (\(error)); the bounds so far stand")
+                        }
+                    }
+                    children.append(child)
+                }
+                frontier.finish(ticket: ticket, children: children, closed: closed, candidate: best, statistics: statistics)
+                reporter.report(frontier)
+            }
+        }
+    }
+
+    /// The two halves of a box along its chosen input; nil when that input
+    /// cannot be halved in binary64 any more.
+    static func split(_ parent: OpenBox) -> [[Interval]]? {
+        let i = parent.splitDimension
+        let side = parent.box[i]
+        let mid = side.midpoint
+        guard side.lower < mid, mid < side.upper else { return nil }
+        var left = parent.box, right = parent.box
+        left[i] = Interval(side.lower, mid)
+        right[i] = Interval(mid, side.upper)
+        return [left, right]
+    }
+
+    /// The exact box of normalised inputs the raw region maps to (clamped, then
+    /// `(x − mean)/range`, which is monotone in each input).
+    static func normalizedRegion(_ region: InputRegion, _ normalization: InputNormalization?) -> [(lower: Rational, upper: Rational)] {
+        guard let normalization else { return Array(zip(region.lower, region.upper)) }
+        let low = normalization.normalize(region.lower), high = normalization.normalize(region.upper)
+        return zip(low, high).map { ($0 < $1 ? $0 : $1, $0 < $1 ? $1 : $0) }
+    }
+
+    /// Replays the best candidate exactly and assembles the answer.
+    private static func finish(_ query: GlobalQuery, frontier: SearchFrontier, evaluator: PairEvaluator,
+                               exactBox: [(lower: Rational, upper: Rational)], start: Date) -> GlobalResult {
+        let network = query.network
+        var candidate = frontier.best
+        // Candidates come from the outward-rounded box; pull them into the exact one.
+        let clamped = zip(candidate.exactPoint ?? candidate.point.map { Rational(exactly: $0)! }, exactBox).map { x, b in
+            Rational.min(Rational.max(x, b.lower), b.upper)
+        }
+        candidate.point = clamped.map(\.approximateDouble)
+        let replayed = evaluator.replay(candidate, originalLayers: network.exactLayers, exactPoint: clamped)
+        let evaluator = MetricEvaluator(metric: query.metric, output: network.output, original: replayed.original)
+        let value = evaluator.value(replayed.compressed)
+        let lower = Rational.max(value.lower, .zero)
+        let upper = Rational.max(Rational(exactly: frontier.upper)!, lower)
+
+        var verdict: Verdict?
+        if let tau = query.tau {
+            verdict = tau < lower ? .notRobust : (!(tau < upper) ? .robust : .unknown)
+        }
+        var reasons: [String] = []
+        if let reason = frontier.stopReason { reasons.append(reason) }
+        if frontier.hadUnsplittableBoxes {
+            reasons.append("some boxes became too small to split in binary64 before their bound closed")
+        }
+        if verdict == .unknown && reasons.isEmpty {
+            reasons.append("the certified interval contains τ")
+        }
+        if query.tau == nil && query.tolerance < upper - lower && reasons.isEmpty {
+            reasons.append("the interval is wider than the tolerance")
+        }
+        let raw = network.normalization.map { n in
+            clamped.indices.map { i in clamped[i] * Rational(exactly: n.ranges[i])! + Rational(exactly: n.means[i])! }
+        } ?? clamped
+        let witness = lower.isZero ? nil : Witness(input: raw, originalLogits: replayed.original,
+                                                   compressedLogits: replayed.compressed, deviation: value,
+                                                   parameters: replayed.parameters)
+        return GlobalResult(verdict: verdict, deviation: DeviationBounds(lower: lower, upper: upper), witness: witness,
+                            reason: reasons.isEmpty ? nil : reasons.joined(separator: "; "),
+                            seconds: Date().timeIntervalSince(start), statistics: frontier.statistics)
+    }
+}
+
+/// Bounds one box: the metric's proved upper bound, the best candidate
+/// witness inside it, and the input to split along next.
+struct BoxBounder: Sendable {
+    let analysis: DifferentialAnalysis
+    let metric: BoxMetric
+    let evaluator: PairEvaluator
+
+    func bound(_ box: [Interval], depth: Int, statistics: inout GlobalStatistics) -> (OpenBox, Candidate, PairBounds) {
+        let bounds = analysis.bounds(over: box)
+        statistics.boxes += 1
+        statistics.depth = max(statistics.depth, depth)
+        var points = [box.map(\.midpoint)]
+        let d = bounds.differenceOutputs
+        for i in 0..<d.count {
+            points.append(d.upper.extremeVertex(i, over: box, maximizing: true))
+            points.append(d.lower.extremeVertex(i, over: box, maximizing: false))
+        }
+        var best = Candidate(value: -.infinity, point: points[0])
+        for point in points {
+            let candidate = evaluator.evaluate(point)
+            if candidate.value > best.value { best = candidate }
+        }
+        statistics.candidates += points.count
+        return (OpenBox(box: box, upper: metric.upperBound(bounds), depth: depth,
+                        splitDimension: splitDimension(box, bounds)), best, bounds)
+    }
+
+    /// The input whose width times its coefficients in the output forms is largest.
+    private func splitDimension(_ box: [Interval], _ bounds: PairBounds) -> Int {
+        var best = 0, bestScore = -1.0
+        for i in box.indices {
+            var weight = 1e-9
+            for forms in [bounds.differenceOutputs, bounds.originalOutputs] {
+                for k in 0..<forms.count {
+                    weight += forms.lower.coefficient(k, i).magnitude + forms.upper.coefficient(k, i).magnitude
+                }
+            }
+            let score = box[i].width * weight
+            if score > bestScore { best = i; bestScore = score }
+        }
+        return best
+    }
+}
+
+/// Calls the progress callback at most four times a second.
+final class ProgressThrottle: @unchecked Sendable {
+    private let progress: (@Sendable (GlobalProgress) -> Void)?
+    private let start: Date
+    private let lock = NSLock()
+    private var last = Date.distantPast
+
+    init(progress: (@Sendable (GlobalProgress) -> Void)?, start: Date) {
+        self.progress = progress
+        self.start = start
+    }
+
+    func report(_ frontier: SearchFrontier) {
+        guard let progress else { return }
+        let now = Date()
+        lock.lock()
+        let due = now.timeIntervalSince(last) >= 0.25
+        if due { last = now }
+        lock.unlock()
+        if due { progress(frontier.snapshot(seconds: now.timeIntervalSince(start))) }
+    }
+}

@@ -1,0 +1,89 @@
+import ExactArithmetic
+import Foundation
+import Z3Kit
+
+/// Certified bounds on the maximum of one linear objective over a solver's
+/// constraints.
+///
+/// Lower bounds only ever come from models replayed outside Z3 (the caller's
+/// `replay`); upper bounds only from `unsat` answers. With `useOptimize`,
+/// Z3's Optimize proposes the optimum and a plain check of
+/// `objective > optimum` confirms it; otherwise (or if that check is not
+/// `unsat`) bisection with plain checks closes the gap to the tolerance.
+struct ObjectiveSearch {
+    let z3: Context
+    let solver: Solver
+    /// The constraints again, for a fresh Optimize (non-strict ones only).
+    let constraints: [Term]
+    let useOptimize: Bool
+    let tolerance: Rational
+    let deadline: Date?
+    var statistics = QueryStatistics()
+
+    /// The remaining time as solver limits; nil when the deadline has passed.
+    func limits() -> SolverLimits? {
+        guard let deadline else { return SolverLimits() }
+        let ms = deadline.timeIntervalSinceNow * 1000
+        guard ms >= 1 else { return nil }
+        return SolverLimits(timeoutMilliseconds: UInt32(min(ms, Double(UInt32.max))))
+    }
+
+    /// Narrows `[lower, upper]` for `max objective`, starting from a known
+    /// witness reaching `lower` and a sound `upper`.
+    /// - Parameter replay: turns a model into the objective's exact value at
+    ///   a genuine witness, and the witness.
+    mutating func maximize<W>(_ objective: Term, lower: Rational, upper: Rational, best: W,
+                              replay: (Model) throws -> (value: Rational, witness: W))
+        throws -> (lower: Rational, upper: Rational, best: W, reason: String?) {
+        var lower = lower, upper = upper, best = best
+        var reason: String?
+
+        func consider(_ model: Model) throws {
+            statistics.replays += 1
+            let (value, witness) = try replay(model)
+            if lower < value { lower = value; best = witness }
+        }
+
+        /// One plain check of `objective ≥ bound` (or `>`).
+        func probe(_ bound: Rational, strict: Bool) throws -> CheckResult {
+            guard let limits = limits() else { return .unknown(reason: "timeout") }
+            try solver.setLimits(limits)
+            try solver.push()
+            defer { try? solver.pop() }
+            try solver.assert(strict ? objective > z3.real(bound) : objective >= z3.real(bound))
+            statistics.checks += 1
+            let result = try solver.check()
+            if result == .sat { try consider(try solver.model()) }
+            return result
+        }
+
+        if useOptimize, let limits = limits() {
+            let optimizer = try Optimize(context: z3, limits: limits)
+            for constraint in constraints { try optimizer.assert(constraint) }
+            let index = try optimizer.maximize(objective)
+            statistics.optimizations += 1
+            if try optimizer.check() == .sat, case .value = try optimizer.upper(index) {
+                try consider(try optimizer.model())
+                // Confirm with a plain check: nothing beats the replayed optimum.
+                if try probe(lower, strict: true) == .unsat { upper = lower }
+            }
+        }
+        while tolerance < upper - lower {
+            let mid = Exponential.roundUp((lower + upper) * Rational(1, 2), bits: 64)
+            let bound = mid < upper ? mid : (lower + upper) * Rational(1, 2)
+            let before = lower
+            switch try probe(bound, strict: false) {
+            case .unsat:
+                upper = bound
+            case .sat:
+                if lower < bound {
+                    reason = "a solver model did not replay to the bound it satisfied (lower stays \(before.approximateDouble))"
+                }
+            case .unknown(let why):
+                reason = why
+            }
+            if reason != nil { break }
+        }
+        return (lower, upper, best, reason)
+    }
+}

@@ -1,0 +1,94 @@
+import ExactArithmetic
+import Foundation
+import NeuralNetwork
+
+/// The machine-readable form of a ``GlobalResult`` (`qrobust global --json`).
+/// Same conventions as ``LocalReport``: outward-rounded binary64 bounds with
+/// the exact rationals beside them, and explicit `null` for absent values.
+public struct GlobalReport: Encodable, Sendable {
+    public var command = "global"
+    public var model: String
+    public var compression: String
+    public var metric: String
+    /// The raw input box, one `[lower, upper]` pair of exact strings per input.
+    public var box: [[String]]
+    public var tau: Double?
+    public var tolerance: Double
+    public var verdict: String?
+    public var deviation: LocalReport.Bounds
+    public var witness: LocalReport.WitnessReport?
+    public var reason: String?
+    public var seconds: Double
+    public var statistics: [String: Int]
+
+    public init(result: GlobalResult, query: GlobalQuery, model: String, compression: String, includeParameters: Bool) {
+        self.model = model
+        self.compression = compression
+        self.metric = query.metric.rawValue
+        self.box = zip(query.region.lower, query.region.upper).map { [$0.description, $1.description] }
+        self.tau = query.tau?.approximateDouble
+        self.tolerance = query.tolerance.approximateDouble
+        self.verdict = result.verdict?.rawValue
+        self.deviation = LocalReport.Bounds(lower: result.deviation.lower, upper: result.deviation.upper)
+        self.witness = result.witness.map {
+            LocalReport.WitnessReport($0, output: query.network.output, includeParameters: includeParameters)
+        }
+        self.reason = result.reason
+        self.seconds = result.seconds
+        let s = result.statistics
+        self.statistics = ["boxes": s.boxes, "splits": s.splits, "exactBoxes": s.exactBoxes,
+                           "solverCalls": s.solverCalls, "candidates": s.candidates, "depth": s.depth]
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case command, model, compression, metric, box, tau, tolerance, verdict, deviation, witness, reason, seconds, statistics
+    }
+
+    /// Encodes absent values as explicit `null`, so every key is always there.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(command, forKey: .command)
+        try c.encode(model, forKey: .model)
+        try c.encode(compression, forKey: .compression)
+        try c.encode(metric, forKey: .metric)
+        try c.encode(box, forKey: .box)
+        try c.encode(tau, forKey: .tau)
+        try c.encode(tolerance, forKey: .tolerance)
+        try c.encode(verdict, forKey: .verdict)
+        try c.encode(deviation, forKey: .deviation)
+        try c.encode(witness, forKey: .witness)
+        try c.encode(reason, forKey: .reason)
+        try c.encode(seconds, forKey: .seconds)
+        try c.encode(statistics, forKey: .statistics)
+    }
+
+    public func json() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
+
+    /// A short human-readable report.
+    public var text: String {
+        let name = metric == "probability" ? "confidence deviation" : "logit deviation"
+        let region = box.map { "[\($0[0]), \($0[1])]" }.joined(separator: " × ")
+        var lines = ["\(model) over \(region), \(compression)"]
+        lines.append("maximal \(name): [\(deviation.lower), \(deviation.upper)]")
+        if let verdict {
+            let what = switch verdict {
+            case "robust": "robust (deviation ≤ τ = \(tau!) everywhere in the box)"
+            case "notRobust": "NOT robust (deviation > τ = \(tau!) at the witness below)"
+            default: "unknown"
+            }
+            lines.append("verdict: \(what)")
+        }
+        if let reason { lines.append("reason: \(reason)") }
+        if let witness {
+            lines.append("witness (replayed exactly): input (\(witness.input.map { Rational(parsing: $0)?.approximateDouble.description ?? $0 }.joined(separator: ", "))), original logits \(witness.originalLogits), compressed logits \(witness.compressedLogits), \(name) \(witness.deviation.lower)")
+        }
+        lines.append(String(format: "time: %.3f s (%d boxes, %d split, %d closed exactly, %d solver calls, depth %d)", seconds,
+                            statistics["boxes"] ?? 0, statistics["splits"] ?? 0, statistics["exactBoxes"] ?? 0,
+                            statistics["solverCalls"] ?? 0, statistics["depth"] ?? 0))
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,81 @@
+import ArgumentParser
+import ExactArithmetic
+import Foundation
+import Robustness
+
+/// `qrobust global`: the maximal deviation over an input box.
+struct GlobalCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "global",
+        abstract: "How far can compression move the output anywhere in an input box?",
+        discussion: """
+            Examples:
+              qrobust global Examples/moons-relu.json --box "-1:2,-1:1.5" --bits 6 --model concrete
+              qrobust global f.nnet --compressed g.nnet --box "0:1,1:2" --metric logit --tolerance 1e-4
+              qrobust global net.nnet --box "0:1,0:1" --precision float16 --tau 0.05 --timeout 600
+
+            The box is in raw input units (exact decimals or fractions, lo:hi per input) and goes through
+            the model's input normalisation, if it has one. The search splits the box, bounds each part
+            soundly (differential bound propagation) and looks for witnesses, until the maximal
+            deviation is pinned to an interval no wider than --tolerance: lower is reached by a witness
+            replayed in exact arithmetic, upper is proved. With --tau it stops as soon as the answer is
+            decided (exit 0 robust, 1 not robust, 2 unknown).
+            """)
+
+    @OptionGroup var modelOptions: ModelOptions
+    @OptionGroup var compression: CompressionOptions
+
+    @Option(help: "The input box in raw units: lo:hi for each input, comma separated (e.g. \"0:1,1:2\").")
+    var box: String
+
+    @Option(help: "The threshold τ > 0 (decimal or fraction). Without it the maximal deviation is measured.")
+    var tau: String?
+
+    @Option(help: "probability (|σ(z') − σ(z)|, or softmax of the class predicted at each input; needs a classifier) or logit (max |z'_i − z_i|).")
+    var metric: Metric?
+
+    @Option(help: "Largest acceptable width of the deviation interval.")
+    var tolerance: String = "1e-4"
+
+    @Option(help: "Boxes searched in parallel.")
+    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(help: "Time limit in seconds; when it runs out the answer is unknown, with the bounds reached.")
+    var timeout: Double?
+
+    @Flag(help: "Include the witness's full parameter vector (perturbation sets) in the report.")
+    var witnessParameters = false
+
+    @Flag(help: "Print the report as JSON.")
+    var json = false
+
+    func validate() throws {
+        try validateThresholds(tau: tau, tolerance: tolerance, timeout: timeout)
+        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1, found \(jobs).") }
+    }
+
+    func run() async throws {
+        var code = Exit.robust
+        try await reportingErrors {
+            let network = try modelOptions.load()
+            let (model, description) = try compression.resolve(for: network)
+            let query = GlobalQuery(
+                network: network, compression: model, region: try InputRegion(parsing: box),
+                metric: metric ?? (network.output == .logits ? .logit : .probability),
+                tau: tau.flatMap { Rational(parsing: $0) }, tolerance: Rational(parsing: tolerance)!,
+                timeLimit: timeout, jobs: jobs)
+            let result = try await GlobalRobustness.check(query) { p in
+                // Progress on stderr, only for searches that take longer than a second.
+                if p.seconds > 1 {
+                    printError(String(format: "qrobust: deviation in [%.6g, %.6g], %d boxes open, %d bounded (%.1f s)",
+                                      p.lower, p.upper, p.openBoxes, p.statistics.boxes, p.seconds))
+                }
+            }
+            let report = GlobalReport(result: result, query: query, model: modelOptions.model,
+                                      compression: description, includeParameters: witnessParameters)
+            print(json ? try report.json() : report.text)
+            code = answerExitCode(verdict: result.verdict, reason: result.reason)
+        }
+        if code != Exit.robust { throw ExitCode(code) }
+    }
+}
