@@ -25,7 +25,7 @@ struct GlobalCommand: AsyncParsableCommand {
     @OptionGroup var modelOptions: ModelOptions
     @OptionGroup var compression: CompressionOptions
 
-    @Option(help: "The input box in raw units: lo:hi for each input, comma separated (e.g. \"0:1,1:2\").")
+    @Option(help: "The input box in raw units: lo:hi for each input, comma separated (e.g. \"0:1,1:2\"; write --box=-1:2,… when a bound is negative).")
     var box: String
 
     @Option(help: "The threshold τ > 0 (decimal or fraction). Without it the maximal deviation is measured.")

@@ -1,0 +1,148 @@
+import Compression
+import ExactArithmetic
+import Foundation
+import NeuralNetwork
+
+/// Where a fewest-bits question is asked: at one input or over a box.
+public enum BitsScope: Sendable {
+    case local(input: [Rational])
+    case global(InputRegion)
+}
+
+/// Which fixed-point networks a bit width stands for.
+public enum BitsModel: String, Sendable, CaseIterable {
+    /// Every parameter anywhere within the rounding error of k bits. The
+    /// property is monotone in k (the sets are nested), so k* is found by bisection.
+    case perturbation
+    /// The one network rounded to k bits. Not monotone in k (Giacobbe et al.
+    /// 2020), so every k in the range is checked.
+    case concrete
+}
+
+/// The fewest fractional bits k for which the property holds at τ (design.md §1.3).
+public struct BitsQuery: Sendable {
+    public var network: Network
+    public var scope: BitsScope
+    public var model: BitsModel
+    public var rounding: Rounding
+    public var metric: Metric
+    public var tau: Rational
+    /// The bit widths to consider.
+    public var range: ClosedRange<Int>
+    /// Wall-clock limit in seconds for the whole search; nil for none.
+    public var timeLimit: Double?
+    /// Parallel branches per global check.
+    public var jobs: Int
+
+    public init(network: Network, scope: BitsScope, model: BitsModel = .perturbation, rounding: Rounding = .nearest,
+                metric: Metric = .probability, tau: Rational, range: ClosedRange<Int> = 1...16,
+                timeLimit: Double? = nil, jobs: Int = 2) {
+        self.network = network
+        self.scope = scope
+        self.model = model
+        self.rounding = rounding
+        self.metric = metric
+        self.tau = tau
+        self.range = range
+        self.timeLimit = timeLimit
+        self.jobs = jobs
+    }
+}
+
+/// One checked bit width.
+public struct BitsRow: Sendable {
+    public var bits: Int
+    public var verdict: Verdict
+    public var deviation: DeviationBounds
+    public var reason: String?
+    public var seconds: Double
+}
+
+/// The answer to a ``BitsQuery``.
+public struct BitsResult: Sendable {
+    /// The checked widths, in increasing k.
+    public var rows: [BitsRow]
+    /// The smallest k proved robust (perturbation: every larger k is robust
+    /// too; concrete: the smallest robust row). Nil when none was proved.
+    public var fewest: Int?
+    /// Set when an `unknown` row leaves k* uncertain.
+    public var note: String?
+    public var seconds: Double
+}
+
+/// Searches the fewest fractional bits: the library call behind `qrobust bits`.
+public enum FewestBits {
+    /// - Parameter progress: called after each checked width.
+    public static func search(_ query: BitsQuery, progress: (@Sendable (BitsRow) -> Void)? = nil) async throws -> BitsResult {
+        guard FixedPoint.supportedBits.contains(query.range.lowerBound),
+              FixedPoint.supportedBits.contains(query.range.upperBound) else {
+            throw QueryError("the bit range must lie within \(FixedPoint.supportedBits), found \(query.range)")
+        }
+        let start = Date()
+        let deadline = query.timeLimit.map { start.addingTimeInterval($0) }
+        var rows: [Int: BitsRow] = [:]
+
+        func check(_ k: Int) async throws -> BitsRow {
+            if let row = rows[k] { return row }
+            let row = try await checkWidth(k, query, deadline: deadline)
+            rows[k] = row
+            progress?(row)
+            return row
+        }
+
+        var fewest: Int?, note: String?
+        switch query.model {
+        case .concrete:
+            for k in query.range {
+                let row = try await check(k)
+                if row.verdict == .robust && fewest == nil { fewest = k }
+            }
+            let verdicts = query.range.compactMap { rows[$0]?.verdict }
+            if let first = fewest, verdicts.dropFirst(first - query.range.lowerBound).contains(where: { $0 != .robust }) {
+                note = "robustness is not monotone in k here: some wider rounding fails again"
+            }
+        case .perturbation:
+            // Invariant: every k ≥ high is robust (nested sets), nothing below low is known robust.
+            var low = query.range.lowerBound, high = query.range.upperBound
+            guard try await check(high).verdict == .robust else {
+                return BitsResult(rows: rows.values.sorted { $0.bits < $1.bits }, fewest: nil,
+                                  note: "not proved robust even at \(high) bits", seconds: Date().timeIntervalSince(start))
+            }
+            while low < high {
+                let mid = (low + high) / 2
+                let row = try await check(mid)
+                if row.verdict == .robust { high = mid } else { low = mid + 1 }
+                if row.verdict == .unknown {
+                    note = "unknown at \(mid) bits (\(row.reason ?? "limit")); the true k* may be smaller"
+                }
+            }
+            fewest = high
+        }
+        return BitsResult(rows: rows.values.sorted { $0.bits < $1.bits }, fewest: fewest, note: note,
+                          seconds: Date().timeIntervalSince(start))
+    }
+
+    /// One local or global check at k bits.
+    private static func checkWidth(_ k: Int, _ query: BitsQuery, deadline: Date?) async throws -> BitsRow {
+        let started = Date()
+        let fixed = try FixedPoint(fractionalBits: k, rounding: query.rounding)
+        let compression: CompressionModel = query.model == .concrete
+            ? .concrete(try fixed.apply(to: query.network)) : .perturbation(fixed.perturbationSet)
+        let remaining = deadline.map { max(0.001, $0.timeIntervalSinceNow) }
+        let verdict: Verdict?, deviation: DeviationBounds, reason: String?
+        switch query.scope {
+        case .local(let input):
+            let result = try LocalRobustness.check(LocalQuery(
+                network: query.network, compression: compression, input: input, metric: query.metric,
+                tau: query.tau, timeLimit: remaining))
+            (verdict, deviation, reason) = (result.verdict, result.deviation, result.reason)
+        case .global(let region):
+            let result = try await GlobalRobustness.check(GlobalQuery(
+                network: query.network, compression: compression, region: region, metric: query.metric,
+                tau: query.tau, timeLimit: remaining, jobs: query.jobs))
+            (verdict, deviation, reason) = (result.verdict, result.deviation, result.reason)
+        }
+        return BitsRow(bits: k, verdict: verdict ?? .unknown, deviation: deviation, reason: reason,
+                       seconds: Date().timeIntervalSince(started))
+    }
+}

@@ -1,0 +1,105 @@
+import ArgumentParser
+import Compression
+import ExactArithmetic
+import Foundation
+import Robustness
+
+extension BitsModel: ExpressibleByArgument {}
+
+/// `qrobust bits`: the fewest fractional bits that keep the deviation under τ.
+struct BitsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bits",
+        abstract: "The fewest fractional bits k for which the property holds at τ, with the table k → verdict.",
+        discussion: """
+            Examples:
+              qrobust bits Examples/moons-relu.json --input 0.5,0.25 --tau 0.05
+              qrobust bits Examples/moons-relu.json --box=-1:2,-1:1.5 --tau 0.05 --model concrete --range 2:10
+
+            With --model perturbation (the default) the property is monotone in k, so the search
+            bisects the range and the answer holds for every quantiser with k fractional bits or more.
+            With --model concrete every k in the range is checked, because robustness of the one
+            rounded network is not monotone in k; the whole table is printed. Exit 0 when some k is
+            proved robust, 1 when none is, 2 when the answer is uncertain (an unknown row).
+            """)
+
+    @OptionGroup var modelOptions: ModelOptions
+
+    @Option(help: "Ask at this input (comma separated, exact decimals or fractions).")
+    var input: String?
+
+    @Option(help: "Ask over this box of raw inputs: lo:hi for each input (write --box=-1:2,… when a bound is negative).")
+    var box: String?
+
+    @Option(help: "The threshold τ > 0.")
+    var tau: String
+
+    @Option(help: "The bit widths to consider, lo:hi (between 0 and 52).")
+    var range: String = "1:16"
+
+    @Option(name: [.customLong("model")],
+            help: "perturbation (every quantiser within the rounding error; bisection) or concrete (the one rounded network; every k).")
+    var kind: BitsModel = .perturbation
+
+    @Option(help: "Rounding: nearest (error ≤ 2^-(k+1)) or truncate (toward zero, error < 2^-k).")
+    var rounding: Rounding = .nearest
+
+    @Option(help: "probability (needs a classifier) or logit.")
+    var metric: Metric?
+
+    @Option(help: "Boxes searched in parallel (with --box).")
+    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(help: "Time limit in seconds for the whole search.")
+    var timeout: Double?
+
+    @Flag(help: "Print the report as JSON.")
+    var json = false
+
+    func validate() throws {
+        try validateThresholds(tau: tau, tolerance: "1", timeout: timeout)
+        guard (input == nil) != (box == nil) else { throw ValidationError("Give exactly one of --input or --box.") }
+        guard parsedRange != nil else {
+            throw ValidationError("--range must be lo:hi with 0 ≤ lo ≤ hi ≤ 52, found '\(range)'.")
+        }
+        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1, found \(jobs).") }
+    }
+
+    private var parsedRange: ClosedRange<Int>? {
+        let ends = range.split(separator: ":", omittingEmptySubsequences: false).map { Int($0) }
+        guard ends.count == 2, let lo = ends[0], let hi = ends[1], 0 <= lo, lo <= hi,
+              FixedPoint.supportedBits.contains(hi) else { return nil }
+        return lo...hi
+    }
+
+    func run() async throws {
+        var code = Exit.robust
+        try await reportingErrors {
+            let network = try modelOptions.load()
+            let scope: BitsScope
+            if let input {
+                let parsed = Rational.parseList(input)
+                guard let point = parsed.values else {
+                    throw QueryError("--input: '\(parsed.bad ?? "")' is not a number (write e.g. --input 0.5,-0.2)")
+                }
+                scope = .local(input: point)
+            } else {
+                scope = .global(try InputRegion(parsing: box!))
+            }
+            let query = BitsQuery(network: network, scope: scope, model: kind, rounding: rounding,
+                                  metric: metric ?? (network.output == .logits ? .logit : .probability),
+                                  tau: Rational(parsing: tau)!, range: parsedRange!, timeLimit: timeout, jobs: jobs)
+            let start = Date()
+            let result = try await FewestBits.search(query) { row in
+                if Date().timeIntervalSince(start) > 1 {
+                    printError(String(format: "qrobust: %d bits: %@ (%.1f s)", row.bits, row.verdict.rawValue, row.seconds))
+                }
+            }
+            let report = BitsReport(result: result, query: query, model: modelOptions.model)
+            print(json ? try report.json() : report.text)
+            code = result.fewest == nil ? (result.rows.contains { $0.verdict == .unknown } ? Exit.unknown : Exit.notRobust)
+                : (result.note?.hasPrefix("unknown") == true ? Exit.unknown : Exit.robust)
+        }
+        if code != Exit.robust { throw ExitCode(code) }
+    }
+}
