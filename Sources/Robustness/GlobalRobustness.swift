@@ -129,6 +129,8 @@ public enum GlobalRobustness {
                 for half in halves {
                     var (child, candidate, bounds) = bounder.bound(half, depth: parent.depth + 1, statistics: &statistics)
                     child.exactFromDepth = parent.exactFromDepth
+                    // The half lies inside the parent: the parent's bound holds for it too.
+                    child.upper = min(child.upper, parent.upper)
                     consider(candidate)
                     if policy.solvesExactly(child, bounds) && frontier.needsWork(child.upper) {
                         do {
