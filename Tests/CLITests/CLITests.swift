@@ -133,3 +133,58 @@ struct CLITests {
         #expect(onnx.code == 65 && onnx.stderr.contains("ONNX"))
     }
 }
+
+@Suite("qrobust global and bits", .serialized)
+struct GlobalCLITests {
+    let relu = "Examples/moons-relu.json"
+
+    @Test("global --json reports a certified interval no wider than the tolerance, and a replayed witness")
+    func globalJSON() throws {
+        let run = try qrobust(["global", relu, "--box=-1:2,-1:1.5", "--bits", "6", "--model", "concrete",
+                               "--metric", "logit", "--tolerance", "1e-3", "--json"])
+        #expect(run.code == 0, "\(run.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        #expect(object["command"] as? String == "global")
+        let deviation = try #require(object["deviation"] as? [String: Any])
+        let lower = try #require(deviation["lower"] as? Double), upper = try #require(deviation["upper"] as? Double)
+        #expect(lower <= upper && upper - lower <= 1e-3)
+        let witness = try #require(object["witness"] as? [String: Any])
+        #expect((witness["input"] as? [String])?.count == 2)
+        #expect(object.keys.contains("reason") && object.keys.contains("statistics"))
+    }
+
+    @Test("global with τ exits 0 when proved and 1 with a witness")
+    func globalVerdicts() throws {
+        let proved = try qrobust(["global", relu, "--box", "0:1,0:0.5", "--bits", "10", "--model", "concrete", "--tau", "0.1"])
+        #expect(proved.code == 0, "\(proved.stderr)")
+        #expect(proved.stdout.contains("verdict: robust"))
+        let violated = try qrobust(["global", relu, "--box", "0:1,0:0.5", "--bits", "2", "--model", "concrete", "--tau", "0.01"])
+        #expect(violated.code == 1, "\(violated.stderr)")
+        #expect(violated.stdout.contains("NOT robust"))
+    }
+
+    @Test("bad boxes and options give one line and the documented exit code")
+    func globalErrors() throws {
+        for (box, fragment) in [("0:1", "2 inputs"), ("1:0,0:1", "empty"), ("0:1,a:2", "not a finite number"), ("0:1,2", "lo:hi")] {
+            let run = try qrobust(["global", relu, "--box", box, "--bits", "4"])
+            #expect(run.code == 65, "\(box): \(run.stderr)")
+            #expect(run.stderr.contains(fragment), "\(box): \(run.stderr)")
+            #expect(run.stderr.split(separator: "\n").count == 1)
+        }
+        #expect(try qrobust(["global", relu, "--box", "0:1,0:1", "--bits", "4", "--jobs", "0"]).code == 64)
+        #expect(try qrobust(["global", relu, "--box", "0:1,0:1", "--bits", "4", "--metric", "flip"]).code == 65)
+    }
+
+    @Test("bits prints the table and the fewest k; --json has one row per checked k")
+    func bits() throws {
+        let run = try qrobust(["bits", relu, "--input", "0.5,0.25", "--tau", "0.05", "--range", "4:12"])
+        #expect(run.code == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("fewest fractional bits: 9"))
+        let json = try qrobust(["bits", relu, "--input", "0.5,0.25", "--tau", "0.05", "--model", "concrete", "--range", "2:6", "--json"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect((object["rows"] as? [[String: Any]])?.count == 5)
+        #expect(object.keys.contains("fewestBits"))
+        #expect(try qrobust(["bits", relu, "--tau", "0.05"]).code == 64)
+        #expect(try qrobust(["bits", relu, "--input", "0.5,0.25", "--tau", "0.05", "--range", "9:3"]).code == 64)
+    }
+}
