@@ -24,6 +24,18 @@ let package = Package(
             path: "Benchmarks/LocalQuery",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
         ),
+        .executableTarget(
+            name: "GlobalDeviation",
+            dependencies: [
+                .product(name: "Benchmark", package: "package-benchmark"),
+                .product(name: "Robustness", package: "qrobust"),
+                .product(name: "Compression", package: "qrobust"),
+                .product(name: "NeuralNetwork", package: "qrobust"),
+                .product(name: "ExactArithmetic", package: "qrobust"),
+            ],
+            path: "Benchmarks/GlobalDeviation",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
