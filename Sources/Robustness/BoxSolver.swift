@@ -34,6 +34,8 @@ struct BoxSolver: Sendable {
     /// the logit metric) and the best witness; nil when a limit stopped Z3.
     func solve(_ box: [Interval], bounds: PairBounds, z3: Context, deadline: Date?,
                statistics: inout GlobalStatistics) throws -> (upper: Double, candidate: Candidate?)? {
+        // Bounds that overflowed binary64 give no starting point; leave such a box to splitting.
+        guard bounds.differenceRange.allSatisfy({ $0.lower.isFinite && $0.upper.isFinite }) else { return nil }
         let lows = box.indices.map { Rational.max(Rational(exactly: box[$0].lower)!, region[$0].lower) }
         let highs = box.indices.map { Rational.min(Rational(exactly: box[$0].upper)!, region[$0].upper) }
         // A sliver of the outward-rounded box outside the exact region holds no input.

@@ -48,11 +48,10 @@ public enum GlobalRobustness {
         var rootStatistics = GlobalStatistics()
         let (root, rootCandidate, _) = bounder.bound(box, depth: 0, statistics: &rootStatistics)
         let tolerance = query.tolerance.approximateDouble * (1 - 1e-6)
-        let frontier = SearchFrontier(root: root, best: rootCandidate, statistics: rootStatistics,
-                                      tau: query.tau?.roundedDown, tolerance: tolerance,
-                                      deadline: query.timeLimit.map { start.addingTimeInterval($0) })
-        let reporter = ProgressThrottle(progress: progress, start: start)
         let deadline = query.timeLimit.map { start.addingTimeInterval($0) }
+        let frontier = SearchFrontier(root: root, best: rootCandidate, statistics: rootStatistics,
+                                      tau: query.tau?.roundedDown, tolerance: tolerance, deadline: deadline)
+        let reporter = ProgressThrottle(progress: progress, start: start)
         let policy = ExactSolvePolicy(query)
 
         await withTaskCancellationHandler {
@@ -196,7 +195,8 @@ public enum GlobalRobustness {
         let evaluator = MetricEvaluator(metric: query.metric, output: network.output, original: replayed.original)
         let value = evaluator.value(replayed.compressed)
         let lower = Rational.max(value.lower, .zero)
-        let upper = Rational.max(Rational(exactly: frontier.upper)!, lower)
+        let provedUpper = frontier.upper
+        let upper = Rational.max(Rational(exactly: provedUpper.isFinite ? provedUpper : .greatestFiniteMagnitude)!, lower)
 
         var verdict: Verdict?
         if let tau = query.tau {
@@ -204,6 +204,14 @@ public enum GlobalRobustness {
         }
         var reasons: [String] = []
         if let reason = frontier.stopReason { reasons.append(reason) }
+        if !provedUpper.isFinite { reasons.append("a bound overflowed binary64; no finite upper bound was proved") }
+        if let parameters = replayed.parameters, case .perturbation(let set) = query.compression,
+           let place = set.firstViolation(of: parameters, around: network) {
+            reasons.append("internal error: the witness parameter \(place) lies outside Θ_Δ; its lower bound is not trusted")
+            return GlobalResult(verdict: query.tau == nil ? nil : .unknown, deviation: DeviationBounds(lower: .zero, upper: upper),
+                                witness: nil, reason: reasons.joined(separator: "; "),
+                                seconds: Date().timeIntervalSince(start), statistics: frontier.statistics)
+        }
         if frontier.hadUnsplittableBoxes {
             reasons.append("some boxes became too small to split in binary64 before their bound closed")
         }
@@ -222,72 +230,5 @@ public enum GlobalRobustness {
         return GlobalResult(verdict: verdict, deviation: DeviationBounds(lower: lower, upper: upper), witness: witness,
                             reason: reasons.isEmpty ? nil : reasons.joined(separator: "; "),
                             seconds: Date().timeIntervalSince(start), statistics: frontier.statistics)
-    }
-}
-
-/// Bounds one box: the metric's proved upper bound, the best candidate
-/// witness inside it, and the input to split along next.
-struct BoxBounder: Sendable {
-    let analysis: DifferentialAnalysis
-    let metric: BoxMetric
-    let evaluator: PairEvaluator
-
-    func bound(_ box: [Interval], depth: Int, statistics: inout GlobalStatistics) -> (OpenBox, Candidate, PairBounds) {
-        let bounds = analysis.bounds(over: box)
-        statistics.boxes += 1
-        statistics.depth = max(statistics.depth, depth)
-        var points = [box.map(\.midpoint)]
-        let d = bounds.differenceOutputs
-        for i in 0..<d.count {
-            points.append(d.upper.extremeVertex(i, over: box, maximizing: true))
-            points.append(d.lower.extremeVertex(i, over: box, maximizing: false))
-        }
-        var best = Candidate(value: -.infinity, point: points[0])
-        for point in points {
-            let candidate = evaluator.evaluate(point)
-            if candidate.value > best.value { best = candidate }
-        }
-        statistics.candidates += points.count
-        return (OpenBox(box: box, upper: metric.upperBound(bounds), depth: depth,
-                        splitDimension: splitDimension(box, bounds)), best, bounds)
-    }
-
-    /// The input whose width times its coefficients in the output forms is largest.
-    private func splitDimension(_ box: [Interval], _ bounds: PairBounds) -> Int {
-        var best = 0, bestScore = -1.0
-        for i in box.indices {
-            var weight = 1e-9
-            for forms in [bounds.differenceOutputs, bounds.originalOutputs] {
-                for k in 0..<forms.count {
-                    weight += forms.lower.coefficient(k, i).magnitude + forms.upper.coefficient(k, i).magnitude
-                }
-            }
-            let score = box[i].width * weight
-            if score > bestScore { best = i; bestScore = score }
-        }
-        return best
-    }
-}
-
-/// Calls the progress callback at most four times a second.
-final class ProgressThrottle: @unchecked Sendable {
-    private let progress: (@Sendable (GlobalProgress) -> Void)?
-    private let start: Date
-    private let lock = NSLock()
-    private var last = Date.distantPast
-
-    init(progress: (@Sendable (GlobalProgress) -> Void)?, start: Date) {
-        self.progress = progress
-        self.start = start
-    }
-
-    func report(_ frontier: SearchFrontier) {
-        guard let progress else { return }
-        let now = Date()
-        lock.lock()
-        let due = now.timeIntervalSince(last) >= 0.25
-        if due { last = now }
-        lock.unlock()
-        if due { progress(frontier.snapshot(seconds: now.timeIntervalSince(start))) }
     }
 }

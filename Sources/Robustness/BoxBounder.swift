@@ -1,0 +1,45 @@
+import Bounds
+
+/// Bounds one box: the metric's proved upper bound, the best candidate
+/// witness inside it, and the input to split along next.
+struct BoxBounder: Sendable {
+    let analysis: DifferentialAnalysis
+    let metric: BoxMetric
+    let evaluator: PairEvaluator
+
+    func bound(_ box: [Interval], depth: Int, statistics: inout GlobalStatistics) -> (OpenBox, Candidate, PairBounds) {
+        let bounds = analysis.bounds(over: box)
+        statistics.boxes += 1
+        statistics.depth = max(statistics.depth, depth)
+        var points = [box.map(\.midpoint)]
+        let d = bounds.differenceOutputs
+        for i in 0..<d.count {
+            points.append(d.upper.extremeVertex(i, over: box, maximizing: true))
+            points.append(d.lower.extremeVertex(i, over: box, maximizing: false))
+        }
+        var best = Candidate(value: -.infinity, point: points[0])
+        for point in points {
+            let candidate = evaluator.evaluate(point)
+            if candidate.value > best.value { best = candidate }
+        }
+        statistics.candidates += points.count
+        return (OpenBox(box: box, upper: metric.upperBound(bounds), depth: depth,
+                        splitDimension: splitDimension(box, bounds)), best, bounds)
+    }
+
+    /// The input whose width times its coefficients in the output forms is largest.
+    private func splitDimension(_ box: [Interval], _ bounds: PairBounds) -> Int {
+        var best = 0, bestScore = -1.0
+        for i in box.indices {
+            var weight = 1e-9
+            for forms in [bounds.differenceOutputs, bounds.originalOutputs] {
+                for k in 0..<forms.count {
+                    weight += forms.lower.coefficient(k, i).magnitude + forms.upper.coefficient(k, i).magnitude
+                }
+            }
+            let score = box[i].width * weight
+            if score > bestScore { best = i; bestScore = score }
+        }
+        return best
+    }
+}
