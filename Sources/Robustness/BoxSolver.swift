@@ -89,17 +89,11 @@ struct BoxSolver: Sendable {
                 let upper = Rational(exactly: sign.isPositive ? d.upper : -d.lower)!
                 let found = try search.maximize(objective, lower: sign * (start.compressed[i] - start.original[i]),
                                                 upper: upper, best: start) { model in
-                    let x = try inputs.map { node -> Rational in
-                        guard case .term(let t) = node else { preconditionFailure("box inputs are variables") }
-                        return try model.rational(t)
-                    }
+                    let x = try inputs.map { try $0.value(in: model) }
                     var parameters: [ExactLayer]?
-                    if let perturbation {
+                    if let perturbation, case .perturbation(let set) = compression {
                         parameters = try perturbation.witness(from: model).parameters
-                        if case .perturbation(let set) = compression,
-                           let place = set.firstViolation(of: parameters!, around: original) {
-                            throw QueryError("internal error: a witness parameter (\(place)) lies outside Θ_Δ; nothing is reported from it")
-                        }
+                        try set.requireMember(parameters!, around: original)
                     }
                     let witness = replay(x, parameters: parameters)
                     return (sign * (witness.compressed[i] - witness.original[i]), witness)

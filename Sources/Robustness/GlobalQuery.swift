@@ -77,16 +77,10 @@ public struct GlobalQuery: Sendable {
         for i in 0..<region.dimension where region.upper[i] < region.lower[i] {
             throw QueryError("the box is empty: interval \(i + 1) has lower bound \(region.lower[i].approximateDouble) above its upper bound \(region.upper[i].approximateDouble)")
         }
-        if let tau, !tau.isPositive { throw QueryError("τ must be positive, found \(tau.approximateDouble)") }
-        guard tolerance.isPositive else { throw QueryError("the tolerance must be positive, found \(tolerance.approximateDouble)") }
-        if let timeLimit, !(timeLimit > 0) { throw QueryError("the time limit must be positive, found \(timeLimit)") }
-        guard jobs >= 1 else { throw QueryError("--jobs must be at least 1, found \(jobs)") }
-        switch metric {
-        case .flip:
+        if metric == .flip {
             throw QueryError("the flip metric is answered per input (qrobust local); over a box, use --metric logit or probability")
-        case .probability where network.output == .logits:
-            throw QueryError("the probability metric needs a sigmoid or softmax output, but the model gives raw logits (say which with --output, or use --metric logit)")
-        default: break
         }
+        try validateThresholds(tau: tau, tolerance: tolerance, timeLimit: timeLimit, metric: metric, output: network.output)
+        guard jobs >= 1 else { throw QueryError("--jobs must be at least 1, found \(jobs)") }
     }
 }

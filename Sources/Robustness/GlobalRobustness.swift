@@ -67,7 +67,8 @@ public enum GlobalRobustness {
             frontier.stop("the search was cancelled")
         }
 
-        return finish(query, frontier: frontier, evaluator: bounder.evaluator, exactBox: exactBox, start: start)
+        return finish(query, frontier: frontier, evaluator: bounder.evaluator, originalLayers: solver.originalLayers,
+                      exactBox: exactBox, start: start)
     }
 
     /// When a box is closed exactly by Z3 instead of being split further.
@@ -183,7 +184,7 @@ public enum GlobalRobustness {
 
     /// Replays the best candidate exactly and assembles the answer.
     private static func finish(_ query: GlobalQuery, frontier: SearchFrontier, evaluator: PairEvaluator,
-                               exactBox: [(lower: Rational, upper: Rational)], start: Date) -> GlobalResult {
+                               originalLayers: [ExactLayer], exactBox: [(lower: Rational, upper: Rational)], start: Date) -> GlobalResult {
         let network = query.network
         var candidate = frontier.best
         // Candidates come from the outward-rounded box; pull them into the exact one.
@@ -191,7 +192,7 @@ public enum GlobalRobustness {
             Rational.min(Rational.max(x, b.lower), b.upper)
         }
         candidate.point = clamped.map(\.approximateDouble)
-        let replayed = evaluator.replay(candidate, originalLayers: network.exactLayers, exactPoint: clamped)
+        let replayed = evaluator.replay(candidate, originalLayers: originalLayers, exactPoint: clamped)
         let evaluator = MetricEvaluator(metric: query.metric, output: network.output, original: replayed.original)
         let value = evaluator.value(replayed.compressed)
         let lower = Rational.max(value.lower, .zero)

@@ -36,15 +36,21 @@ public struct LocalQuery: Sendable {
         guard input.count == network.inputSize else {
             throw QueryError("the input has \(input.count) values, the network takes \(network.inputSize)")
         }
-        if let tau, !tau.isPositive { throw QueryError("τ must be positive, found \(tau.approximateDouble)") }
-        guard tolerance.isPositive else { throw QueryError("the tolerance must be positive, found \(tolerance.approximateDouble)") }
-        if let timeLimit, !(timeLimit > 0) { throw QueryError("the time limit must be positive, found \(timeLimit)") }
-        if metric == .probability && network.output == .logits {
-            throw QueryError("the probability metric needs a sigmoid or softmax output, but the model gives raw logits (say which with --output, or use --metric logit)")
-        }
+        try validateThresholds(tau: tau, tolerance: tolerance, timeLimit: timeLimit, metric: metric, output: network.output)
         if metric == .flip && network.output == .logits {
             throw QueryError("the flip metric needs a classifier (sigmoid or softmax output); say which with --output")
         }
+    }
+}
+
+/// The checks local and global queries share: τ, tolerance and time limit
+/// positive, and the probability metric only on a classifier.
+func validateThresholds(tau: Rational?, tolerance: Rational, timeLimit: Double?, metric: Metric, output: OutputKind) throws {
+    if let tau, !tau.isPositive { throw QueryError("τ must be positive, found \(tau.approximateDouble)") }
+    guard tolerance.isPositive else { throw QueryError("the tolerance must be positive, found \(tolerance.approximateDouble)") }
+    if let timeLimit, !(timeLimit > 0) { throw QueryError("the time limit must be positive, found \(timeLimit)") }
+    if metric == .probability && output == .logits {
+        throw QueryError("the probability metric needs a sigmoid or softmax output, but the model gives raw logits (say which with --output, or use --metric logit)")
     }
 }
 

@@ -74,9 +74,7 @@ final class Maximizer {
     /// evaluates them exactly.
     private func replay(_ model: Model) throws -> ReplayedWitness {
         let (parameters, neuronValues) = try encoding.witness(from: model)
-        if let place = set.firstViolation(of: parameters, around: network) {
-            throw QueryError("internal error: a witness parameter (\(place)) lies outside Θ_Δ; nothing is reported from it")
-        }
+        try set.requireMember(parameters, around: network)
         return ReplayedWitness(parameters: parameters, neuronValues: neuronValues,
                                logits: Network.exactLogits(layers: parameters, normalizedInput: input))
     }

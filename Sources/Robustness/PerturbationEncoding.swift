@@ -31,6 +31,14 @@ enum Node {
         case .term(let t): t
         }
     }
+
+    /// The node's value in a model (exact: linear-arithmetic variables are rational).
+    func value(in model: Model) throws -> Rational {
+        switch self {
+        case .constant(let c): c
+        case .term(let t): try model.rational(t)
+        }
+    }
 }
 
 extension Context {
@@ -161,7 +169,7 @@ struct LinearPerturbationEncoding: PerturbationEncoding {
     /// `w'_kj = w_kj + f·Δ_kj·sign(h_j)` and `b'_k = b_k + f·Δ_k` give exactly
     /// that offset and stay within Δ. `h` is recomputed exactly along the way.
     func witness(from model: Model) throws -> (parameters: [ExactLayer], neuronValues: [[Rational]]?) {
-        var h = try inputValue(model)
+        var h = try input.map { try $0.value(in: model) }
         var parameters: [ExactLayer] = []
         var chosen: [[Rational]] = []
         for (l, layer) in layers.enumerated() {
@@ -195,14 +203,12 @@ struct LinearPerturbationEncoding: PerturbationEncoding {
     }
 }
 
-extension LinearPerturbationEncoding {
-    /// The input the model chose (exact; a box's inputs are linear-arithmetic variables, so rational).
-    func inputValue(_ model: Model) throws -> [Rational] {
-        try input.map { node in
-            switch node {
-            case .constant(let c): c
-            case .term(let t): try model.rational(t)
-            }
+extension PerturbationSet {
+    /// Throws unless the parameters lie in Θ_Δ around the network's: a
+    /// witness outside it would prove nothing, so nothing is reported from it.
+    func requireMember(_ parameters: [ExactLayer], around network: Network) throws {
+        if let place = firstViolation(of: parameters, around: network) {
+            throw QueryError("internal error: a witness parameter (\(place)) lies outside Θ_Δ; nothing is reported from it")
         }
     }
 }
