@@ -11,31 +11,22 @@ let package = Package(
         .package(name: "qrobust", path: ".."),
         .package(url: "https://github.com/ordo-one/package-benchmark.git", from: "1.38.0", traits: ["MallocInterposer"]),
     ],
-    targets: [
-        .executableTarget(
-            name: "LocalQuery",
-            dependencies: [
-                .product(name: "Benchmark", package: "package-benchmark"),
-                .product(name: "Robustness", package: "qrobust"),
-                .product(name: "Compression", package: "qrobust"),
-                .product(name: "NeuralNetwork", package: "qrobust"),
-                .product(name: "ExactArithmetic", package: "qrobust"),
-            ],
-            path: "Benchmarks/LocalQuery",
-            plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
-        ),
-        .executableTarget(
-            name: "GlobalDeviation",
-            dependencies: [
-                .product(name: "Benchmark", package: "package-benchmark"),
-                .product(name: "Robustness", package: "qrobust"),
-                .product(name: "Compression", package: "qrobust"),
-                .product(name: "NeuralNetwork", package: "qrobust"),
-                .product(name: "ExactArithmetic", package: "qrobust"),
-            ],
-            path: "Benchmarks/GlobalDeviation",
-            plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
-        ),
-    ],
+    targets: ["LocalQuery", "GlobalDeviation"].map(suite),
     swiftLanguageModes: [.v6]
 )
+
+/// One benchmark suite: an executable in Benchmarks/NAME run by the plugin.
+func suite(_ name: String) -> Target {
+    .executableTarget(
+        name: name,
+        dependencies: [
+            .product(name: "Benchmark", package: "package-benchmark"),
+            .product(name: "Robustness", package: "qrobust"),
+            .product(name: "Compression", package: "qrobust"),
+            .product(name: "NeuralNetwork", package: "qrobust"),
+            .product(name: "ExactArithmetic", package: "qrobust"),
+        ],
+        path: "Benchmarks/\(name)",
+        plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
+    )
+}

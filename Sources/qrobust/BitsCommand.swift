@@ -78,11 +78,7 @@ struct BitsCommand: AsyncParsableCommand {
             let network = try modelOptions.load()
             let scope: BitsScope
             if let input {
-                let parsed = Rational.parseList(input)
-                guard let point = parsed.values else {
-                    throw QueryError("--input: '\(parsed.bad ?? "")' is not a number (write e.g. --input 0.5,-0.2)")
-                }
-                scope = .local(input: point)
+                scope = .local(input: try parseInput(input))
             } else {
                 scope = .global(try InputRegion(parsing: box!))
             }

@@ -31,6 +31,15 @@ func answerExitCode(verdict: Verdict?, reason: String?) -> Int32 {
     }
 }
 
+/// Reads an `--input` vector exactly (decimals or fractions, comma separated).
+func parseInput(_ text: String) throws -> [Rational] {
+    let parsed = Rational.parseList(text)
+    guard let point = parsed.values else {
+        throw QueryError("--input: '\(parsed.bad ?? "")' is not a number (write e.g. --input 0.5,-0.2)")
+    }
+    return point
+}
+
 /// Checks the options `local`, `global` and `bits` share.
 func validateThresholds(tau: String?, tolerance: String, timeout: Double?) throws {
     if let tau {

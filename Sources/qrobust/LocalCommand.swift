@@ -59,10 +59,7 @@ struct LocalCommand: ParsableCommand {
         try reportingErrors {
             let network = try modelOptions.load()
             let (model, description) = try compression.resolve(for: network)
-            let parsed = Rational.parseList(input)
-            guard let point = parsed.values else {
-                throw QueryError("--input: '\(parsed.bad ?? "")' is not a number (write e.g. --input 0.5,-0.2)")
-            }
+            let point = try parseInput(input)
             let query = LocalQuery(
                 network: network, compression: model, input: point,
                 metric: metric ?? (network.output == .logits ? .logit : .probability),

@@ -2,7 +2,7 @@ import ExactArithmetic
 import Foundation
 
 /// The machine-readable form of a ``BitsResult`` (`qrobust bits --json`).
-public struct BitsReport: Encodable, Sendable {
+public struct BitsReport: JSONReport {
     public struct Row: Encodable, Sendable {
         public var bits: Int
         public var verdict: String
@@ -72,12 +72,6 @@ public struct BitsReport: Encodable, Sendable {
         try c.encode(note, forKey: .note)
         try c.encode(rows, forKey: .rows)
         try c.encode(seconds, forKey: .seconds)
-    }
-
-    public func json() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(self), as: UTF8.self)
     }
 
     /// The table k → verdict, deviation bounds.

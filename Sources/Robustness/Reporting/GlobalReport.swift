@@ -5,7 +5,7 @@ import NeuralNetwork
 /// The machine-readable form of a ``GlobalResult`` (`qrobust global --json`).
 /// Same conventions as ``LocalReport``: outward-rounded binary64 bounds with
 /// the exact rationals beside them, and explicit `null` for absent values.
-public struct GlobalReport: Encodable, Sendable {
+public struct GlobalReport: JSONReport {
     public var command = "global"
     public var model: String
     public var compression: String
@@ -60,12 +60,6 @@ public struct GlobalReport: Encodable, Sendable {
         try c.encode(reason, forKey: .reason)
         try c.encode(seconds, forKey: .seconds)
         try c.encode(statistics, forKey: .statistics)
-    }
-
-    public func json() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(self), as: UTF8.self)
     }
 
     /// A short human-readable report.

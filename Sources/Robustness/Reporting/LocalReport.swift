@@ -6,7 +6,7 @@ import NeuralNetwork
 ///
 /// Bounds are binary64 numbers rounded outward (`lower` down, `upper` up) so
 /// that they stay sound; the exact rationals are given beside them as strings.
-public struct LocalReport: Encodable, Sendable {
+public struct LocalReport: JSONReport {
     public struct Bounds: Encodable, Sendable {
         public var lower: Double
         public var upper: Double
@@ -93,13 +93,6 @@ public struct LocalReport: Encodable, Sendable {
         try c.encode(statistics, forKey: .statistics)
     }
 
-    /// Pretty-printed JSON with sorted keys.
-    public func json() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(self), as: UTF8.self)
-    }
-
     /// A short human-readable report.
     public var text: String {
         let name = metric == "probability" ? "confidence deviation" : metric == "logit" ? "logit deviation" : "margin toward another class"
@@ -125,6 +118,18 @@ public struct LocalReport: Encodable, Sendable {
         lines.append(String(format: "time: %.3f s (%d optimisations, %d checks, %d replays)", seconds,
                             statistics["optimizations"] ?? 0, statistics["checks"] ?? 0, statistics["replays"] ?? 0))
         return lines.joined(separator: "\n")
+    }
+}
+
+/// A report printed by `--json`.
+public protocol JSONReport: Encodable, Sendable {}
+
+extension JSONReport {
+    /// Pretty-printed JSON with sorted keys.
+    public func json() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
     }
 }
 
