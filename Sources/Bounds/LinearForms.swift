@@ -148,11 +148,6 @@ public struct LinearForms: Sendable {
             return (c > 0) == maximizing ? box[i].upper : box[i].lower
         }
     }
-
-    /// `Σ_i |coefficient i| · width_i` of form k: how much each input moves it.
-    func sensitivity(_ k: Int, to i: Int) -> Double {
-        Swift.max(abs(lo[k * stride + i]), abs(hi[k * stride + i]))
-    }
 }
 
 /// Lower and upper forms of the same quantities.

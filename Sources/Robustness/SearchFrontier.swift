@@ -130,8 +130,6 @@ final class SearchFrontier: @unchecked Sendable {
         }
     }
 
-    var openCount: Int { locked { open.count + inFlight.count } }
-
     func snapshot(seconds: Double) -> GlobalProgress {
         let upper = self.upper
         return locked {
