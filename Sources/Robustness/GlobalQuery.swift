@@ -3,42 +3,6 @@ import Compression
 import ExactArithmetic
 import NeuralNetwork
 
-/// An axis-aligned box of raw inputs, `lower[i] ≤ x_i ≤ upper[i]`.
-public struct InputRegion: Sendable, Equatable, CustomStringConvertible {
-    public var lower: [Rational]
-    public var upper: [Rational]
-
-    public init(lower: [Rational], upper: [Rational]) {
-        self.lower = lower
-        self.upper = upper
-    }
-
-    /// Parses `"lo:hi,lo:hi,…"` with exact decimals or fractions (`"0:1,1:2"`, `"-1/3:0.5"`).
-    /// - Throws: ``QueryError`` naming the entry that is wrong.
-    public init(parsing text: String) throws {
-        var lower: [Rational] = [], upper: [Rational] = []
-        for (i, entry) in text.split(separator: ",", omittingEmptySubsequences: false).enumerated() {
-            let ends = entry.split(separator: ":", omittingEmptySubsequences: false)
-            guard ends.count == 2 else {
-                throw QueryError("box entry \(i + 1) '\(entry)' is not of the form lo:hi")
-            }
-            guard let lo = Rational(parsing: ends[0].trimmingCharacters(in: .whitespaces)),
-                  let hi = Rational(parsing: ends[1].trimmingCharacters(in: .whitespaces)) else {
-                throw QueryError("box entry \(i + 1) '\(entry)' has a bound that is not a finite number")
-            }
-            lower.append(lo)
-            upper.append(hi)
-        }
-        self.init(lower: lower, upper: upper)
-    }
-
-    public var dimension: Int { lower.count }
-
-    public var description: String {
-        zip(lower, upper).map { "\($0.approximateDouble):\($1.approximateDouble)" }.joined(separator: ",")
-    }
-}
-
 /// A global robustness question over an input box (design.md §1.3).
 public struct GlobalQuery: Sendable {
     public var network: Network
@@ -71,12 +35,7 @@ public struct GlobalQuery: Sendable {
 
     /// Rejects questions that have no meaning, before any search.
     public func validate() throws {
-        guard region.dimension == network.inputSize else {
-            throw QueryError("the box has \(region.dimension) intervals, the network takes \(network.inputSize) inputs")
-        }
-        for i in 0..<region.dimension where region.upper[i] < region.lower[i] {
-            throw QueryError("the box is empty: interval \(i + 1) has lower bound \(region.lower[i].approximateDouble) above its upper bound \(region.upper[i].approximateDouble)")
-        }
+        try region.validate(inputSize: network.inputSize)
         if metric == .flip {
             throw QueryError("the flip metric is answered per input (qrobust local); over a box, use --metric logit or probability")
         }

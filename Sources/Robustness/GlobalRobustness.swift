@@ -28,7 +28,7 @@ public enum GlobalRobustness {
         try query.validate()
         let start = Date()
         let network = query.network
-        let exactBox = normalizedRegion(query.region, network.normalization)
+        let exactBox = query.region.normalized(by: network.normalization)
         let box = exactBox.map { Interval($0.lower.roundedDown, $0.upper.roundedUp) }
 
         let radii: PerturbationRadii?
@@ -172,14 +172,6 @@ public enum GlobalRobustness {
         left[i] = Interval(side.lower, mid)
         right[i] = Interval(mid, side.upper)
         return [left, right]
-    }
-
-    /// The exact box of normalised inputs the raw region maps to (clamped, then
-    /// `(x − mean)/range`, which is monotone in each input).
-    static func normalizedRegion(_ region: InputRegion, _ normalization: InputNormalization?) -> [(lower: Rational, upper: Rational)] {
-        guard let normalization else { return Array(zip(region.lower, region.upper)) }
-        let low = normalization.normalize(region.lower), high = normalization.normalize(region.upper)
-        return zip(low, high).map { ($0 < $1 ? $0 : $1, $0 < $1 ? $1 : $0) }
     }
 
     /// Replays the best candidate exactly and assembles the answer.

@@ -53,10 +53,3 @@ func validateThresholds(tau: Rational?, tolerance: Rational, timeLimit: Double?,
         throw QueryError("the probability metric needs a sigmoid or softmax output, but the model gives raw logits (say which with --output, or use --metric logit)")
     }
 }
-
-/// A query that cannot be answered as asked.
-public struct QueryError: Error, Sendable, Equatable, CustomStringConvertible {
-    public let message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
-}

@@ -2,6 +2,7 @@ import ArgumentParser
 import Compression
 import ExactArithmetic
 import Foundation
+import NeuralNetwork
 import Robustness
 
 extension BitsModel: ExpressibleByArgument {}

@@ -1,6 +1,7 @@
 import ArgumentParser
 import ExactArithmetic
 import Foundation
+import NeuralNetwork
 import Robustness
 
 /// `qrobust global`: the maximal deviation over an input box.
