@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "Compression", targets: ["Compression"]),
         .library(name: "Bounds", targets: ["Bounds"]),
         .library(name: "Robustness", targets: ["Robustness"]),
+        .library(name: "SDPBounds", targets: ["SDPBounds"]),
         .executable(name: "qrobust", targets: ["qrobust"]),
     ],
     dependencies: [
@@ -26,6 +27,11 @@ let package = Package(
             name: "CZ3",
             providers: [.apt(["libz3-dev"]), .brew(["z3"])]
         ),
+        // Debian's libsdp-dev (CSDP 6.2). Only SDPBounds imports it.
+        .systemLibrary(
+            name: "CCSDP",
+            providers: [.apt(["libsdp-dev"]), .brew(["csdp"])]
+        ),
         // Exact rationals and rigorous enclosures of exp/σ; shared by Z3Kit and the IR.
         .target(name: "ExactArithmetic", dependencies: ["BigInt"]),
         .target(name: "Z3Kit", dependencies: ["CZ3", "ExactArithmetic"]),
@@ -37,6 +43,8 @@ let package = Package(
             "NeuralNetwork", "Compression", "Bounds", "Z3Kit", "ExactArithmetic",
             .product(name: "HeapModule", package: "swift-collections"),
         ]),
+        // The quadratic-constraint SDP bound on two networks' output difference (design.md §4).
+        .target(name: "SDPBounds", dependencies: ["CCSDP", "NeuralNetwork", "Bounds", "ExactArithmetic"]),
         .executableTarget(
             name: "qrobust",
             dependencies: [
@@ -53,6 +61,8 @@ let package = Package(
         .testTarget(name: "BoundsTests", dependencies: ["Bounds", "Compression", "NeuralNetwork", "TestSupport"]),
         .testTarget(name: "RobustnessTests",
                     dependencies: ["Robustness", "Compression", "NeuralNetwork", "Z3Kit", "Bounds", "TestSupport"]),
+        .testTarget(name: "SDPBoundsTests",
+                    dependencies: ["SDPBounds", "Robustness", "Compression", "NeuralNetwork", "Bounds", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["qrobust"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what qrobust needs and a fresh Debian/Ubuntu machine lacks:
-# Z3's C library and headers (libz3-dev). Runs apt-get only when something is
+# Z3's C library and headers (libz3-dev) and CSDP's (libsdp-dev). Runs apt-get only when something is
 # missing; uses sudo when not run as root. Swift 6 itself must be on PATH
 # (https://www.swift.org/install/); Debian's own "swiftlang" package is tried
 # when it is not.
@@ -12,6 +12,7 @@ fi
 
 missing=()
 dpkg -s libz3-dev >/dev/null 2>&1 || missing+=(libz3-dev)
+dpkg -s libsdp-dev >/dev/null 2>&1 || missing+=(libsdp-dev)
 command -v git >/dev/null 2>&1 || missing+=(git)
 export DEBIAN_FRONTEND=noninteractive
 if [ ${#missing[@]} -gt 0 ]; then

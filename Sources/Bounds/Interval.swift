@@ -31,6 +31,15 @@ public struct Interval: Sendable, Equatable, CustomStringConvertible {
 
     public static prefix func - (a: Interval) -> Interval { Interval(-a.upper, -a.lower) }
 
+    public static func * (a: Interval, b: Interval) -> Interval {
+        let p = a.lower * b.lower, q = a.lower * b.upper, r = a.upper * b.lower, s = a.upper * b.upper
+        return Interval(Swift.min(Swift.min(p, q), Swift.min(r, s)).nextDown,
+                        Swift.max(Swift.max(p, q), Swift.max(r, s)).nextUp)
+    }
+
+    /// The interval of one binary64 number.
+    public init(_ value: Double) { self.init(value, value) }
+
     /// `w · [lower, upper]` for a constant w.
     public func scaled(by w: Double) -> Interval {
         if w == 0 { return .zero }
