@@ -86,24 +86,42 @@ struct QuadraticConstraint: Sendable {
     init(_ kind: Kind, _ label: String, product a: AffineForm, _ b: AffineForm) {
         self.kind = kind
         self.label = label
-        let n = max(a.coefficients.count, b.coefficients.count)
+        var matrix = SymmetricEntries()
+        matrix.addProduct(a, b)
+        let largest = matrix.values.values.map(\.magnitude).max() ?? 0
+        // Clamped so that tiny (e.g. outward-rounded zero) entries cannot scale to infinity.
+        let exponent = largest > 0 && largest.isFinite ? min(max(-Int(largest.exponent), -600), 600) : 0
+        let scale = Double(sign: .plus, exponent: exponent, significand: 1)
+        entries = matrix.sorted.map { ($0.row, $0.column, Interval(($0.value.lower * scale).nextDown, ($0.value.upper * scale).nextUp)) }
+    }
+}
+
+/// The upper triangle of a symmetric matrix with interval entries, sparse.
+struct SymmetricEntries: Sendable {
+    struct Position: Hashable, Comparable, Sendable {
+        var row: Int
+        var column: Int
+        static func < (a: Position, b: Position) -> Bool { (a.row, a.column) < (b.row, b.column) }
+    }
+
+    var values: [Position: Interval] = [:]
+
+    /// Adds the matrix of `a(ζ)·b(ζ)`, `(abᵀ + baᵀ)/2`.
+    mutating func addProduct(_ a: AffineForm, _ b: AffineForm) {
         let ai = a.coefficients.indices.filter { a.coefficients[$0] != .zero }
         let bi = b.coefficients.indices.filter { b.coefficients[$0] != .zero }
-        var matrix: [Int: Interval] = [:]
         for i in ai {
             for j in bi {
                 // a_i b_j contributes half to (i, j) and half to (j, i): once to the upper entry.
-                let (r, c) = i <= j ? (i, j) : (j, i)
+                let key = i <= j ? Position(row: i, column: j) : Position(row: j, column: i)
                 let p = a.coefficients[i] * b.coefficients[j]
-                let term = r == c ? p : Interval(p.lower / 2, p.upper / 2)
-                matrix[r * n + c] = (matrix[r * n + c] ?? .zero) + term
+                let term = i == j ? p : p.scaled(by: 0.5)
+                values[key] = (values[key] ?? .zero) + term
             }
         }
-        let largest = matrix.values.map(\.magnitude).max() ?? 0
-        let scale = largest > 0 && largest.isFinite ? Double(sign: .plus, exponent: -largest.exponent, significand: 1) : 1
-        entries = matrix.keys.sorted().map { key in
-            let v = matrix[key]!
-            return (key / n, key % n, Interval(v.lower * scale, v.upper * scale))
-        }
+    }
+
+    var sorted: [(row: Int, column: Int, value: Interval)] {
+        values.keys.sorted().map { ($0.row, $0.column, values[$0]!) }
     }
 }

@@ -1,0 +1,187 @@
+import Bounds
+import NeuralNetwork
+
+/// Which pairs of ReLUs get a slope constraint
+/// `(φᵢ − φⱼ)·((ξᵢ − ξⱼ) − (φᵢ − φⱼ)) ≥ 0` (ReLU's slopes lie in [0, 1]).
+public enum NeuronPairs: String, Sendable, CaseIterable {
+    /// Every pair of unstable ReLUs in either network, plus the diagonal pairs: O(N²) multipliers.
+    case full
+    /// Only neuron k of layer l in one network with neuron k of layer l in the other: O(N).
+    case diagonal
+}
+
+/// Both networks' ReLU graphs on one lifted vector (design.md §4)
+///
+///     ζ = [1; x̂; t̂; φ̂],
+///
+/// in coordinates scaled to [−1, 1] or [0, 1] so the SDP is well conditioned:
+/// - `x̂ ∈ [−1, 1]ⁿ` is the original's normalised input, `x = centre + radius·x̂`;
+/// - `t̂ ∈ [−1, 1]ⁿ` (only with input quantisation c) moves the compressed
+///   network's input: `x₂ = x + ĉ·t̂`, so `|x₂ − x| ≤ ĉ` per coordinate;
+/// - `φ̂ ∈ [0, 1]` is one coordinate per *unstable* ReLU, `φ = u·φ̂` with u
+///   the upper end of its pre-activation range.
+///
+/// Every other quantity is an affine form in ζ: pre-activations ξ, the
+/// outputs of stable ReLUs (ξ or 0, as the Bounds module's ranges decide) and
+/// of identity layers, and the output difference `d = f₂(x₂) − f₁(x)`.
+/// The facts every reachable ζ satisfies become ``QuadraticConstraint``s.
+struct PairEncoding: Sendable {
+    /// An unstable ReLU: its pre-activation, its φ̂ coordinate and range.
+    struct Neuron: Sendable {
+        var network: Int
+        var layer: Int
+        var index: Int
+        var pre: AffineForm
+        var post: AffineForm
+        var range: Interval
+        var coordinate: Int?
+    }
+
+    /// The dimension of ζ.
+    private(set) var dimension: Int
+    /// The interval of each ζ coordinate (ζ₀ = 1).
+    private(set) var coordinateRanges: [Interval]
+    /// `d_i = f₂(x₂)_i − f₁(x)_i` for every output i.
+    private(set) var differences: [AffineForm]
+    /// Sound ranges of the `d_i`.
+    private(set) var differenceRanges: [Interval]
+    private(set) var constraints: [QuadraticConstraint] = []
+    /// ReLUs (of both networks) that needed a φ̂ coordinate.
+    private(set) var unstableCount = 0
+
+    /// - Parameters:
+    ///   - box: the original's normalised input box.
+    ///   - inputShift: ĉ per input (0 when the compressed network sees the same input).
+    ///   - ranges: pre-activation ranges of each network (from the Bounds module).
+    ///   - differenceRanges: ranges of `d` from the Bounds module.
+    init(original: Network, compressed: Network, box: [Interval], inputShift: [Double],
+         ranges: [[[Interval]]], differenceRanges: [Interval], pairs: NeuronPairs) {
+        let n = original.inputSize
+        let shifted = inputShift.contains { $0 > 0 }
+        dimension = 1 + n + (shifted ? n : 0)
+        coordinateRanges = [Interval(1)] + Array(repeating: Interval(-1, 1), count: dimension - 1)
+        differences = []
+        self.differenceRanges = []
+
+        // Inputs: x = centre + radius·x̂, and x₂ = x + ĉ·t̂.
+        var inputs: [AffineForm] = []
+        var shiftedInputs: [AffineForm] = []
+        for i in 0..<n {
+            let lower = Interval(box[i].lower), radius = (Interval(box[i].upper) - lower).scaled(by: 0.5)
+            let x = AffineForm.constant(lower + radius, dimension: dimension)
+                + .coordinate(1 + i, dimension: dimension, scale: radius)
+            inputs.append(x)
+            shiftedInputs.append(shifted ? x + .coordinate(1 + n + i, dimension: dimension, scale: Interval(inputShift[i])) : x)
+            constraints.append(Self.unitBox(1 + i, dimension: dimension, label: "input \(i + 1) in its box"))
+            if shifted {
+                constraints.append(Self.unitBox(1 + n + i, dimension: dimension, label: "input \(i + 1) quantisation"))
+            }
+        }
+
+        var neurons: [[Neuron]] = [[], []]
+        let outputs1 = propagate(original, network: 0, inputs: inputs, ranges: ranges[0], into: &neurons[0])
+        let outputs2 = propagate(compressed, network: 1, inputs: shiftedInputs, ranges: ranges[1], into: &neurons[1])
+        let all = neurons[0] + neurons[1]
+        for neuron in all { addReluConstraints(neuron) }
+        addSlopeConstraints(neurons, pairs: pairs)
+
+        for i in outputs1.indices {
+            var d = outputs2[i] - outputs1[i]
+            d.extend(to: dimension)
+            let range = d.range(over: coordinateRanges).intersecting(differenceRanges[i])
+            differences.append(d)
+            self.differenceRanges.append(range)
+            // (d − lo)(hi − d) ≥ 0: the Bounds module's range, so the SDP is never looser than it.
+            constraints.append(QuadraticConstraint(.nonnegative, "output \(i + 1) difference in \(range)",
+                                                   product: d - .constant(Interval(range.lower), dimension: dimension),
+                                                   .constant(Interval(range.upper), dimension: dimension) - d))
+        }
+    }
+
+    /// `(1 − ζ_i)(1 + ζ_i) ≥ 0`.
+    private static func unitBox(_ i: Int, dimension: Int, label: String) -> QuadraticConstraint {
+        let one = AffineForm.constant(Interval(1), dimension: dimension)
+        let z = AffineForm.coordinate(i, dimension: dimension)
+        return QuadraticConstraint(.nonnegative, label, product: one - z, one + z)
+    }
+
+    /// Runs one network's layers on affine forms, adding a φ̂ coordinate for
+    /// every unstable ReLU; returns the output forms.
+    private mutating func propagate(_ network: Network, network index: Int, inputs: [AffineForm],
+                                    ranges: [[Interval]], into neurons: inout [Neuron]) -> [AffineForm] {
+        var h = inputs
+        for (l, layer) in network.layers.enumerated() {
+            var next: [AffineForm] = []
+            for k in 0..<layer.outputSize {
+                var pre = AffineForm.constant(Interval(layer.biases[k]), dimension: dimension)
+                for (j, w) in layer.weights[k].enumerated() { pre.add(h[j], times: w) }
+                pre.extend(to: dimension)
+                let range = pre.range(over: coordinateRanges).intersecting(ranges[l][k])
+                switch layer.activation {
+                case .identity:
+                    next.append(pre)
+                case .relu where range.upper <= 0:
+                    next.append(AffineForm(dimension: dimension))
+                case .relu where range.lower >= 0:
+                    next.append(pre)
+                case .relu:
+                    let coordinate = dimension
+                    dimension += 1
+                    coordinateRanges.append(Interval(0, 1))
+                    let post = AffineForm.coordinate(coordinate, dimension: dimension, scale: Interval(range.upper))
+                    neurons.append(Neuron(network: index, layer: l, index: k, pre: pre, post: post,
+                                          range: range, coordinate: coordinate))
+                    unstableCount += 1
+                    next.append(post)
+                }
+            }
+            h = next
+        }
+        return h
+    }
+
+    /// For φ = max(0, ξ) with ξ ∈ [l, u], l < 0 < u: φ ≥ 0, φ ≥ ξ, φ(φ − ξ) = 0,
+    /// the triangle `(ξ − l) − (u − l)·φ̂ ≥ 0`, and `(ξ − l)(u − ξ) ≥ 0`.
+    private mutating func addReluConstraints(_ neuron: Neuron) {
+        let one = AffineForm.constant(Interval(1), dimension: dimension)
+        let name = "network \(neuron.network + 1) layer \(neuron.layer + 1) neuron \(neuron.index + 1)"
+        let l = Interval(neuron.range.lower), u = Interval(neuron.range.upper)
+        let phiHat = AffineForm.coordinate(neuron.coordinate!, dimension: dimension)
+        let gap = neuron.post - neuron.pre
+        constraints.append(QuadraticConstraint(.nonnegative, "\(name): φ ≥ 0", product: phiHat, one))
+        constraints.append(QuadraticConstraint(.nonnegative, "\(name): φ ≥ ξ", product: gap, one))
+        constraints.append(QuadraticConstraint(.zero, "\(name): φ(φ − ξ) = 0", product: phiHat, gap))
+        let triangle = neuron.pre - .constant(l, dimension: dimension) - phiHat.scaled(by: u - l)
+        constraints.append(QuadraticConstraint(.nonnegative, "\(name): triangle", product: triangle, one))
+        constraints.append(QuadraticConstraint(.nonnegative, "\(name): ξ in \(neuron.range)",
+                                               product: neuron.pre - .constant(l, dimension: dimension),
+                                               .constant(u, dimension: dimension) - neuron.pre))
+    }
+
+    /// Slope constraints on pairs of unstable ReLUs.
+    private mutating func addSlopeConstraints(_ neurons: [[Neuron]], pairs: NeuronPairs) {
+        var chosen: [(Neuron, Neuron)] = []
+        let second = Dictionary(neurons[1].map { ([$0.layer, $0.index], $0) }, uniquingKeysWith: { a, _ in a })
+        for a in neurons[0] {
+            if let b = second[[a.layer, a.index]] { chosen.append((a, b)) }
+        }
+        if pairs == .full {
+            let all = neurons[0] + neurons[1]
+            for i in all.indices {
+                for j in (i + 1)..<all.count {
+                    let (a, b) = (all[i], all[j])
+                    let diagonal = a.network != b.network && a.layer == b.layer && a.index == b.index
+                    if !diagonal { chosen.append((a, b)) }
+                }
+            }
+        }
+        for (a, b) in chosen {
+            let dPhi = a.post - b.post
+            let dXi = a.pre - b.pre
+            constraints.append(QuadraticConstraint(
+                .nonnegative,
+                "slope: network \(a.network + 1) L\(a.layer + 1)N\(a.index + 1) with network \(b.network + 1) L\(b.layer + 1)N\(b.index + 1)",
+                product: dPhi, dXi - dPhi))
+        }
+    }
+}

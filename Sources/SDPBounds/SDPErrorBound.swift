@@ -1,0 +1,189 @@
+import Bounds
+import Foundation
+import NeuralNetwork
+
+/// The SDP bound of design.md §4 (after Li, Drummond and Duncan 2021), the
+/// library call behind `qrobust sdp`.
+///
+/// S-procedure: if multipliers λ ≥ 0 (for the `≥ 0` facts) and μ (for the
+/// `= 0` facts) make `M = s·O − γ·E₀₀ + Σ λQ + Σ μE ⪯ 0`, then every reachable
+/// ζ has `s·Σ d_i² = ζᵀ(s·O)ζ ≤ γ`. CSDP finds the smallest γ; the bound is
+/// then proved outside CSDP: M(y) is rebuilt with interval entries from the
+/// exact weights and `−M ⪰ 0` is checked by ``PSDCertificate``. When `−M` is
+/// only nearly semidefinite (a solver's answer sits on the boundary), the
+/// valid fact `‖ζ‖² ≤ dim ζ` with multiplier β = (how far below 0 −M's spectrum
+/// reaches) closes the gap, at a cost of `β·dim ζ` added to γ.
+///
+/// The objective is scaled by a power of two s (from the Bounds module's
+/// range of d), so that γ is of order 1 for the solver.
+public enum SDPErrorBound {
+    /// Computes the bounds: one for the norm and, with two or more outputs, one per output.
+    /// - Parameter progress: told before each CSDP solve (they cannot be interrupted).
+    /// - Throws: ``QueryError`` for questions without meaning; ``SDPSolveError``
+    ///   when CSDP's answer cannot be certified; ``SDPProblemError`` if the
+    ///   encoding produced a problem CSDP must not see (a bug).
+    public static func compute(_ query: SDPQuery, progress: (@Sendable (String) -> Void)? = nil) throws -> SDPResult {
+        try query.validate()
+        let start = Date()
+        let deadline = query.timeLimit.map { start.addingTimeInterval($0) }
+        let box = query.region.normalized(by: query.original.normalization)
+            .map { Interval($0.lower.roundedDown, $0.upper.roundedUp) }
+        let m = query.original.outputSize
+        let sets = m == 1 ? [[0]] : [Array(0..<m)] + (0..<m).map { [$0] }
+        var notes: Set<String> = []
+        var bounds: [SDPBound] = []
+        for outputs in sets {
+            let what = outputs.count == m ? "‖f₁ − f₂‖²" : "output \(outputs[0] + 1)"
+            let bound = try branchAndBound(query, box: box, outputs: outputs, deadline: deadline) { boxes, best in
+                progress?("\(what): \(boxes) of \(query.boxes) boxes, bound \(best.map { String(format: "%.6g", $0) } ?? "–")")
+            }
+            for leaf in bound.boxes {
+                if let status = leaf.status, !status.isSolved {
+                    notes.insert("\(what): \(status) on some box; those bounds were certified independently of CSDP's claim")
+                }
+            }
+            if bound.boxes.count < query.boxes, let deadline, Date() >= deadline {
+                notes.insert("\(what): the time limit stopped the splitting at \(bound.boxes.count) of \(query.boxes) boxes")
+            }
+            bounds.append(bound)
+        }
+        if FileManager.default.fileExists(atPath: "param.csdp") {
+            notes.insert("CSDP read its settings from param.csdp in the working directory")
+        }
+        return SDPResult(squaredNorm: bounds[0], perOutput: Array(bounds.dropFirst()),
+                         seconds: Date().timeIntervalSince(start), notes: notes.sorted())
+    }
+
+    /// Splits the box until `query.boxes` boxes (or the deadline): the box with
+    /// the largest bound is halved along the input where it is widest relative
+    /// to the whole box. Halves meet at a binary64 midpoint, so they cover it.
+    static func branchAndBound(_ query: SDPQuery, box: [Interval], outputs: [Int], deadline: Date?,
+                               progress: (Int, Double?) -> Void) throws -> SDPBound {
+        let start = Date()
+        progress(0, nil)
+        let whole = try solve(query, box: box, outputs: outputs)
+        var leaves = [whole]
+        while leaves.count < query.boxes, deadline.map({ Date() < $0 }) ?? true {
+            let worst = leaves.indices.max { leaves[$0].certified < leaves[$1].certified }!
+            guard leaves[worst].certified > 0, let halves = split(leaves[worst].box, whole: box) else { break }
+            progress(leaves.count, leaves[worst].certified)
+            let children = try halves.map { try solve(query, box: $0, outputs: outputs) }
+            leaves.remove(at: worst)
+            leaves += children
+        }
+        return SDPBound(outputs: outputs, certified: leaves.map(\.certified).max()!, wholeBox: whole, boxes: leaves,
+                        seconds: Date().timeIntervalSince(start))
+    }
+
+    /// The two halves of `box` along its relatively widest input; nil when no input can be halved.
+    static func split(_ box: [Interval], whole: [Interval]) -> [[Interval]]? {
+        let widths = box.indices.map { whole[$0].width > 0 ? box[$0].width / whole[$0].width : 0 }
+        guard let i = widths.indices.max(by: { widths[$0] < widths[$1] }), widths[i] > 0 else { return nil }
+        let middle = box[i].midpoint
+        guard middle > box[i].lower, middle < box[i].upper else { return nil }
+        var low = box, high = box
+        low[i] = Interval(box[i].lower, middle)
+        high[i] = Interval(middle, box[i].upper)
+        return [low, high]
+    }
+
+    /// The lifted encoding over one box, with pre-activation and difference
+    /// ranges from the Bounds module (differential bounds when both networks see the same input).
+    static func encode(_ query: SDPQuery, box: [Interval]) -> PairEncoding {
+        let shift = query.normalizedShift
+        let ranges: [[[Interval]]]
+        let differenceRanges: [Interval]
+        if shift.allSatisfy({ $0 == 0 }) {
+            let pair = DifferentialAnalysis(original: query.original, compared: .concrete(query.compressed)).bounds(over: box)
+            ranges = [pair.original, pair.compressed]
+            differenceRanges = pair.differenceRange
+        } else {
+            let first = SymbolicBounds(network: query.original, box: box)
+            let shiftedBox = zip(box, shift).map { $0.widened(by: $1) }
+            let second = SymbolicBounds(network: query.compressed, box: shiftedBox)
+            ranges = [first.preActivations, second.preActivations]
+            differenceRanges = zip(second.outputRanges(over: shiftedBox), first.outputRanges(over: box)).map { $0 - $1 }
+        }
+        return PairEncoding(original: query.original, compressed: query.compressed, box: box, inputShift: shift,
+                            ranges: ranges, differenceRanges: differenceRanges, pairs: query.pairs)
+    }
+
+    /// Solves and certifies the SDP for `Σ_{i ∈ outputs} d_i²` over one box.
+    static func solve(_ query: SDPQuery, box: [Interval], outputs: [Int]) throws -> SDPBoxBound {
+        let encoding = encode(query, box: box)
+        var intervalBound = 0.0
+        for i in outputs {
+            let r = encoding.differenceRanges[i]
+            intervalBound = (intervalBound + (r.magnitude * r.magnitude).nextUp).nextUp
+        }
+        var result = SDPBoxBound(box: box, certified: 0, solverValue: 0, intervalBound: intervalBound, ballMultiplier: 0,
+                                 status: nil, dimension: encoding.dimension, unstableReLUs: encoding.unstableCount,
+                                 constraints: encoding.constraints.count,
+                                 pairConstraints: encoding.constraints.filter { $0.label.hasPrefix("slope") }.count,
+                                 problem: nil)
+        guard intervalBound > 0 else { return result }
+        // s = 2^-e puts γ = s·bound near 1; a power of two scales exactly.
+        let s = Double(sign: .plus, exponent: -intervalBound.exponent, significand: 1)
+        var objective = SymmetricEntries()
+        for i in outputs { objective.addProduct(encoding.differences[i], encoding.differences[i]) }
+        let scaledObjective = objective.sorted.map { ($0.row, $0.column, $0.value.scaled(by: s)) }
+
+        let problem = sdp(encoding, objective: scaledObjective)
+        let solution = try CSDP.solve(problem)
+        let gamma = solution.y[0]
+        guard gamma.isFinite, let lowest = PSDCertificate.smallestEigenvalueBound(
+            negatedM(encoding, objective: scaledObjective, y: solution.y)) else {
+            throw SDPSolveError(status: solution.status, outputs: outputs)
+        }
+        let ball = max(0, -lowest)
+        let scaledBound = (gamma + (ball * Double(encoding.dimension)).nextUp).nextUp
+        result.certified = (scaledBound / s).nextUp
+        result.solverValue = gamma / s
+        result.ballMultiplier = ball
+        result.status = solution.status
+        result.problem = problem
+        return result
+    }
+
+    /// CSDP's form: variables y = (γ, one multiplier per constraint);
+    /// `γ·E₀₀ − Σ yᵢQᵢ − s·O ⪰ 0` in the matrix block, and `yᵢ ≥ 0` for the
+    /// inequalities in a diagonal block.
+    static func sdp(_ encoding: PairEncoding, objective: [(Int, Int, Interval)]) -> SDPProblem {
+        let inequalities = encoding.constraints.filter { $0.kind == .nonnegative }.count
+        var blocks = [SDPProblem.Block(.matrix, size: encoding.dimension)]
+        if inequalities > 0 { blocks.append(.init(.diagonal, size: inequalities)) }
+        var constraints: [[SDPProblem.Entry]] = [[.init(block: 0, row: 0, column: 0, value: 1)]]
+        var slot = 0
+        for q in encoding.constraints {
+            var entries = q.entries.compactMap { e -> SDPProblem.Entry? in
+                let v = e.value.midpoint
+                return v == 0 ? nil : .init(block: 0, row: e.row, column: e.column, value: -v)
+            }
+            if q.kind == .nonnegative {
+                entries.append(.init(block: 1, row: slot, column: slot, value: 1))
+                slot += 1
+            }
+            // An equality with no entry says nothing; it must still keep its y slot, so give it a zero.
+            if entries.isEmpty { entries.append(.init(block: 0, row: 0, column: 0, value: 0)) }
+            constraints.append(entries)
+        }
+        let c = objective.compactMap { r, col, v -> SDPProblem.Entry? in
+            v.midpoint == 0 ? nil : .init(block: 0, row: r, column: col, value: v.midpoint)
+        }
+        return SDPProblem(blocks: blocks, objective: [1] + Array(repeating: 0, count: encoding.constraints.count),
+                          constant: c, constraints: constraints)
+    }
+
+    /// `−M(y) = γ·E₀₀ − s·O − Σ λᵢQᵢ − Σ μⱼEⱼ` with interval entries, λ clamped at 0.
+    static func negatedM(_ encoding: PairEncoding, objective: [(Int, Int, Interval)], y: [Double]) -> IntervalMatrix {
+        var matrix = IntervalMatrix(order: encoding.dimension)
+        matrix.add(0, 0, Interval(y[0]))
+        for (r, c, v) in objective { matrix.add(r, c, -v) }
+        for (q, multiplier) in zip(encoding.constraints, y.dropFirst()) {
+            let weight = q.kind == .nonnegative ? max(multiplier, 0) : multiplier
+            if weight == 0 || !weight.isFinite { continue }
+            for e in q.entries { matrix.add(e.row, e.column, -e.value.scaled(by: weight)) }
+        }
+        return matrix
+    }
+}
