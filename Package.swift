@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "Bounds", targets: ["Bounds"]),
         .library(name: "Robustness", targets: ["Robustness"]),
         .library(name: "SDPBounds", targets: ["SDPBounds"]),
+        .library(name: "CrossCheck", targets: ["CrossCheck"]),
         .executable(name: "qrobust", targets: ["qrobust"]),
     ],
     dependencies: [
@@ -45,10 +46,12 @@ let package = Package(
         ]),
         // The quadratic-constraint SDP bound on two networks' output difference (design.md §4).
         .target(name: "SDPBounds", dependencies: ["CCSDP", "NeuralNetwork", "Bounds", "ExactArithmetic"]),
+        // SDP against SMT against sampling on one question (design.md §3), and the SDP reports.
+        .target(name: "CrossCheck", dependencies: ["SDPBounds", "Robustness", "Compression", "NeuralNetwork", "ExactArithmetic"]),
         .executableTarget(
             name: "qrobust",
             dependencies: [
-                "Robustness", "Compression", "NeuralNetwork",
+                "Robustness", "Compression", "NeuralNetwork", "SDPBounds", "CrossCheck",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -62,7 +65,7 @@ let package = Package(
         .testTarget(name: "RobustnessTests",
                     dependencies: ["Robustness", "Compression", "NeuralNetwork", "Z3Kit", "Bounds", "TestSupport"]),
         .testTarget(name: "SDPBoundsTests",
-                    dependencies: ["SDPBounds", "Robustness", "Compression", "NeuralNetwork", "Bounds", "TestSupport"]),
+                    dependencies: ["SDPBounds", "CrossCheck", "Robustness", "Compression", "NeuralNetwork", "Bounds", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["qrobust"]),
     ],
     swiftLanguageModes: [.v6]

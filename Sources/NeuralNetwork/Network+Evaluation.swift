@@ -115,7 +115,12 @@ extension Network {
 
     /// The logits at a raw input, in floating point (fast; not for proofs).
     public func logits(at raw: [Double]) -> [Double] {
-        var h = normalization?.normalize(raw) ?? raw
+        logits(normalizedInput: normalization?.normalize(raw) ?? raw)
+    }
+
+    /// The logits at an already normalised input, in floating point (fast; not for proofs).
+    public func logits(normalizedInput x: [Double]) -> [Double] {
+        var h = x
         for layer in layers {
             h = layer.weights.indices.map { k in
                 var sum = layer.biases[k]

@@ -1,4 +1,5 @@
 import Foundation
+import NeuralNetwork
 
 extension SDPProblem {
     /// The problem in SDPA sparse format (`.dat-s`), which CSDP, SDPA, SDPT3,
@@ -25,8 +26,35 @@ extension SDPProblem {
     /// Writes ``sdpaSparse(comment:)`` to a file.
     public func writeSDPA(to path: String, comment: String) throws {
         try validate()
-        try sdpaSparse(comment: comment).write(toFile: path, atomically: true, encoding: .utf8)
+        do { try sdpaSparse(comment: comment).write(toFile: path, atomically: true, encoding: .utf8) } catch {
+            throw ModelError(file: path, place: "", problem: "cannot write: \(error.localizedDescription)")
+        }
     }
 
     private static func number(_ x: Double) -> String { String(format: "%.17g", x) }
+}
+
+extension SDPResult {
+    /// Writes every SDP that was solved in SDPA sparse format and returns the
+    /// files written: `path` itself when there was one SDP, otherwise `path`
+    /// with `-norm-boxK` or `-outputI-boxK` before its extension.
+    public func exportSDPA(to path: String) throws -> [String] {
+        let all = [("norm", squaredNorm)] + perOutput.map { ("output\($0.outputs[0] + 1)", $0) }
+        let solved = all.flatMap { name, bound in
+            bound.boxes.enumerated().compactMap { k, box in box.problem.map { (name, k + 1, box, $0) } }
+        }
+        let url = URL(fileURLWithPath: path)
+        let stem = url.deletingPathExtension().path, ext = url.pathExtension.isEmpty ? "dat-s" : url.pathExtension
+        var written: [String] = []
+        for (name, k, box, problem) in solved {
+            let file = solved.count == 1 ? path : "\(stem)-\(name)-box\(k).\(ext)"
+            let boxText = box.box.map { "[\($0.lower), \($0.upper)]" }.joined(separator: " × ")
+            try problem.writeSDPA(to: file, comment: """
+                qrobust SDP bound (\(name)), normalised input box \(boxText)
+                min a'y s.t. sum_i y_i F_i - F_0 >= 0; y_1 = gamma (bound x scale), then one multiplier per quadratic constraint
+                """)
+            written.append(file)
+        }
+        return written
+    }
 }

@@ -53,7 +53,7 @@ public struct SDPQuery: Sendable {
     }
 
     /// ĉ per input: c in normalised units (`c/|range|`), rounded up.
-    var normalizedShift: [Double] {
+    public var normalizedShift: [Double] {
         guard inputQuantization.isPositive else { return Array(repeating: 0, count: original.inputSize) }
         return (0..<original.inputSize).map { i in
             guard let range = original.normalization?.ranges[i] else { return inputQuantization.roundedUp }

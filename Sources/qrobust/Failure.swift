@@ -4,6 +4,7 @@ import Compression
 import Foundation
 import NeuralNetwork
 import Robustness
+import SDPBounds
 import Z3Kit
 
 /// Exit codes documented in `qrobust --help` and the README.
@@ -84,6 +85,9 @@ private func translated(_ error: any Error) -> any Error {
         return ExitCode(Exit.badData)
     case let error as Z3Error:
         printError("qrobust: solver error: \(error)")
+        return ExitCode(Exit.internalError)
+    case is SDPSolveError, is SDPProblemError:
+        printError("qrobust: SDP error: \(error)")
         return ExitCode(Exit.internalError)
     default:
         printError("qrobust: error: \(error)")

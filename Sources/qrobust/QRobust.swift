@@ -19,5 +19,6 @@ struct QRobust: AsyncParsableCommand {
             2 unknown (limit reached; bounds reported), 64 usage error, 65 bad input data (model file,
             input vector), 70 internal or solver error.
             """,
-        subcommands: [LocalCommand.self, GlobalCommand.self, BitsCommand.self, InfoCommand.self, QuantizeCommand.self])
+        subcommands: [LocalCommand.self, GlobalCommand.self, BitsCommand.self, SDPCommand.self, InfoCommand.self,
+                      QuantizeCommand.self])
 }

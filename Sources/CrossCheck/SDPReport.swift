@@ -1,0 +1,142 @@
+import ExactArithmetic
+import Foundation
+import NeuralNetwork
+import Robustness
+import SDPBounds
+
+/// The report of `qrobust sdp`: text for people, JSON for scripts.
+/// Every bound in it is certified (rounded up); solver values are labelled as such.
+public struct SDPReport: JSONReport {
+    public struct Bound: Encodable, Sendable {
+        /// Outputs summed (1-based).
+        public var outputs: [Int]
+        public var certified: Double
+        public var boxes: Int
+        /// The single SDP over the whole box, and what it was made of.
+        public var wholeBoxCertified: Double
+        public var wholeBoxSolverValue: Double
+        public var intervalBound: Double
+        public var ballMultiplier: Double
+        public var csdpCode: Int?
+        public var csdpMeaning: String?
+        public var dimension: Int
+        public var unstableReLUs: Int
+        public var constraints: Int
+        public var pairConstraints: Int
+        public var seconds: Double
+
+        init(_ b: SDPBound) {
+            outputs = b.outputs.map { $0 + 1 }
+            certified = b.certified
+            boxes = b.boxes.count
+            let w = b.wholeBox
+            wholeBoxCertified = w.certified
+            wholeBoxSolverValue = w.solverValue
+            intervalBound = w.intervalBound
+            ballMultiplier = b.boxes.map(\.ballMultiplier).max() ?? 0
+            csdpCode = w.status?.code
+            csdpMeaning = w.status?.meaning
+            dimension = w.dimension
+            unstableReLUs = w.unstableReLUs
+            constraints = w.constraints
+            pairConstraints = w.pairConstraints
+            seconds = b.seconds
+        }
+    }
+
+    public struct CrossCheckPart: Encodable, Sendable {
+        public var quantity = "max_i (f2 - f1)_i^2"
+        public var sampled: Double
+        public var sampledPoint: [Double]
+        public var smtLower: Double
+        public var smtUpper: Double
+        public var smtReason: String?
+        public var sdp: Double
+        public var consistent: Bool
+        public var seconds: Double
+    }
+
+    public var command = "sdp"
+    public var model: String
+    public var compressed: String
+    public var box: [[String]]
+    public var inputQuantization: String
+    public var pairs: String
+    public var squaredNorm: Bound
+    public var perOutput: [Bound]
+    public var crossCheck: CrossCheckPart?
+    public var exported: [String]
+    public var notes: [String]
+    public var seconds: Double
+
+    public init(result: SDPResult, query: SDPQuery, model: String, compressed: String,
+                crossCheck: CrossCheckResult? = nil, exported: [String] = []) {
+        self.model = model
+        self.compressed = compressed
+        box = zip(query.region.lower, query.region.upper).map { [$0.description, $1.description] }
+        inputQuantization = query.inputQuantization.description
+        pairs = query.pairs.rawValue
+        squaredNorm = Bound(result.squaredNorm)
+        perOutput = result.perOutput.map(Bound.init)
+        self.crossCheck = crossCheck.map {
+            CrossCheckPart(sampled: $0.sampled, sampledPoint: $0.sampledPoint, smtLower: $0.smtLower, smtUpper: $0.smtUpper,
+                           smtReason: $0.smtReason, sdp: $0.sdp, consistent: $0.isConsistent, seconds: $0.seconds)
+        }
+        self.exported = exported
+        notes = result.notes
+        seconds = crossCheck?.seconds ?? result.seconds
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case command, model, compressed, box, inputQuantization, pairs, squaredNorm, perOutput, crossCheck, exported, notes, seconds
+    }
+
+    /// Encodes an absent cross-check as explicit `null`, so every key is always there.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(command, forKey: .command)
+        try c.encode(model, forKey: .model)
+        try c.encode(compressed, forKey: .compressed)
+        try c.encode(box, forKey: .box)
+        try c.encode(inputQuantization, forKey: .inputQuantization)
+        try c.encode(pairs, forKey: .pairs)
+        try c.encode(squaredNorm, forKey: .squaredNorm)
+        try c.encode(perOutput, forKey: .perOutput)
+        try c.encode(crossCheck, forKey: .crossCheck)
+        try c.encode(exported, forKey: .exported)
+        try c.encode(notes, forKey: .notes)
+        try c.encode(seconds, forKey: .seconds)
+    }
+
+    /// The human-readable report.
+    public var text: String {
+        let boxText = box.map { "\($0[0]):\($0[1])" }.joined(separator: ",")
+        var lines = ["qrobust sdp: \(model) against \(compressed) over \(boxText)"
+                     + (inputQuantization == "0" ? "" : ", input quantisation |x₂ − x₁| ≤ \(inputQuantization)")]
+        func describe(_ b: Bound, _ name: String) {
+            lines.append("\(name) ≤ \(Self.number(b.certified))  certified (\(b.boxes) box\(b.boxes == 1 ? "" : "es"), \(pairs) pairs, \(String(format: "%.2f", b.seconds)) s)")
+            if b.boxes > 1 {
+                lines.append("  one SDP over the whole box: ≤ \(Self.number(b.wholeBoxCertified))")
+            }
+            let status = b.csdpCode.map { "CSDP \($0) (\(b.csdpMeaning ?? "")), optimum \(Self.number(b.wholeBoxSolverValue)); " } ?? ""
+            lines.append("  \(status)LMI of order \(b.dimension), \(b.constraints) quadratic constraints (\(b.pairConstraints) on pairs), \(b.unstableReLUs) unstable ReLUs")
+            lines.append("  Bounds module alone: ≤ \(Self.number(b.intervalBound))")
+        }
+        describe(squaredNorm, "‖f₁(x₁) − f₂(x₂)‖²")
+        for b in perOutput { describe(b, "(f₁ − f₂)_\(b.outputs[0])²") }
+        if let c = crossCheck {
+            lines.append("cross-check of max_i (f₂ − f₁)_i²:")
+            lines.append("  sampled (replayed exactly)  \(Self.number(c.sampled))")
+            lines.append("  SMT exact                   [\(Self.number(c.smtLower)), \(Self.number(c.smtUpper))]"
+                         + (c.smtReason.map { " (\($0))" } ?? ""))
+            lines.append("  SDP certified               \(Self.number(c.sdp))")
+            lines.append(c.consistent ? "  consistent: sampled ≤ SMT ≤ SDP"
+                                      : "  INCONSISTENT: the three answers are out of order; please report this as a bug")
+        }
+        for file in exported { lines.append("wrote \(file)") }
+        for note in notes { lines.append("note: \(note)") }
+        return lines.joined(separator: "\n")
+    }
+
+    private static func number(_ x: Double) -> String { String(format: "%.6g", x) }
+}

@@ -1,0 +1,122 @@
+import ArgumentParser
+import CrossCheck
+import ExactArithmetic
+import Foundation
+import NeuralNetwork
+import SDPBounds
+
+extension NeuronPairs: ExpressibleByArgument {}
+
+/// `qrobust sdp`: a certified bound on the squared output error by semidefinite programming.
+struct SDPCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sdp",
+        abstract: "A certified bound on ‖f₁(x₁) − f₂(x₂)‖² over an input box, by semidefinite programming (CSDP).",
+        discussion: """
+            Examples:
+              qrobust sdp quant_original.nnet --compressed quant_q2.nnet --box=-1:1 --input-quantization 0.25
+              qrobust sdp prune_original.nnet --compressed prune_pruned.nnet --box=-1:1 --pairs diagonal --cross-check
+              qrobust sdp Examples/moons-relu.json --bits 4 --box=-1:2,-1:1.5 --export moons.dat-s
+
+            The outputs compared are the networks' last-layer values (logits, before any sigmoid or
+            softmax). x₁ ranges over the box (raw units, through the model's input normalisation);
+            with --input-quantization C the compressed network's input x₂ may differ from x₁ by up to
+            C per input, otherwise x₂ = x₁. The compressed network is a second file (--compressed) or
+            the one rounded network (--bits, --precision): the SDP needs concrete weights.
+
+            Both networks' ReLUs go on one vector with quadratic constraints (ReLU, slope constraints
+            on pairs of neurons, the input box, the quantisation, and the ranges the bound
+            propagation finds); CSDP finds multipliers, and the bound is then proved without trusting
+            CSDP: M(y) is rebuilt from the exact weights with interval entries and −M(y) ⪰ 0 is
+            checked by a Cholesky factorisation with a rigorous residual. The box is split (--boxes)
+            where the bound is largest; the bound is the largest over the boxes.
+
+            --pairs full puts a slope constraint on every pair of unstable ReLUs (O(N²)
+            multipliers: seconds for N = 20 per network); diagonal only on neuron k of each network
+            with neuron k of the other (O(N), looser per SDP, about as tight once the box is split).
+            --cross-check also measures the same quantity by sampling and by the exact SMT search
+            (qrobust global) and prints sampled ≤ SMT ≤ SDP side by side.
+
+            Exit codes: 0 bound certified, 64 usage error, 65 bad input, 70 CSDP's answer could not
+            be certified or the cross-check found the three answers out of order (a bug).
+            """)
+
+    @OptionGroup var modelOptions: ModelOptions
+    @OptionGroup var scheme: RoundingOptions
+
+    @Option(help: "A second model file to compare with (same inputs, outputs and input normalisation; hidden sizes may differ).")
+    var compressed: String?
+
+    @Option(help: "The box of raw inputs: lo:hi for each input, comma separated (write --box=-1:1 when a bound is negative).")
+    var box: String
+
+    @Option(help: "full (every pair of unstable ReLUs) or diagonal (neuron k of one network with neuron k of the other).")
+    var pairs: NeuronPairs = .full
+
+    @Option(help: "C ≥ 0: the compressed network's input may differ by up to C per raw input (decimal or fraction).")
+    var inputQuantization: String = "0"
+
+    @Option(help: "Split the box into at most this many boxes, always halving the one with the largest bound (1: a single SDP).")
+    var boxes: Int = 16
+
+    @Option(help: "Write each SDP solved in SDPA sparse format (.dat-s); with several, -norm-boxK / -outputI-boxK is added to the name.")
+    var export: String?
+
+    @Flag(help: "Also measure the largest squared output difference by sampling and by the exact SMT search, and check sampled ≤ SMT ≤ SDP.")
+    var crossCheck = false
+
+    @Option(help: "Time limit in seconds for the splitting and for the SMT search of --cross-check (a CSDP solve is not interrupted).")
+    var timeout: Double?
+
+    @Flag(help: "Print the report as JSON.")
+    var json = false
+
+    func validate() throws {
+        let chosen = [scheme.bits != nil, scheme.precision != nil, compressed != nil].filter { $0 }.count
+        guard chosen == 1 else {
+            throw ValidationError("Choose exactly one compression: --compressed FILE, --bits K or --precision float16|bfloat16.")
+        }
+        guard let c = Rational(parsing: inputQuantization), !c.isNegative else {
+            throw ValidationError("--input-quantization must be a number ≥ 0, found '\(inputQuantization)'.")
+        }
+        guard boxes >= 1 else { throw ValidationError("--boxes must be at least 1, found \(boxes).") }
+        if let timeout, !(timeout > 0 && timeout.isFinite) {
+            throw ValidationError("--timeout must be a positive number of seconds, found \(timeout).")
+        }
+    }
+
+    func run() async throws {
+        var inconsistent = false
+        try await reportingErrors {
+            let network = try modelOptions.load()
+            let other: Network, description: String
+            if let compressed {
+                other = try NetworkFile.load(compressed)
+                description = compressed
+            } else {
+                let (rounded, scheme) = try scheme.round(network)!
+                other = rounded
+                description = "the rounded network (\(scheme))"
+            }
+            let query = SDPQuery(original: network, compressed: other, region: try InputRegion(parsing: box),
+                                 inputQuantization: Rational(parsing: inputQuantization)!, pairs: pairs, boxes: boxes,
+                                 timeLimit: timeout)
+            let start = Date()
+            // Progress on stderr, only once the run has taken more than a second.
+            let progress: @Sendable (String) -> Void = { if Date().timeIntervalSince(start) > 1 { printError("qrobust: \($0)") } }
+            let result: SDPResult, check: CrossCheckResult?
+            if crossCheck {
+                let c = try await CrossCheck.run(query, timeLimit: timeout, progress: progress)
+                (result, check) = (c.sdpResult, c)
+            } else {
+                (result, check) = (try SDPErrorBound.compute(query, progress: progress), nil)
+            }
+            let exported = try export.map { try result.exportSDPA(to: $0) } ?? []
+            let report = SDPReport(result: result, query: query, model: modelOptions.model, compressed: description,
+                                   crossCheck: check, exported: exported)
+            print(json ? try report.json() : report.text)
+            inconsistent = check.map { !$0.isConsistent } ?? false
+        }
+        if inconsistent { throw ExitCode(Exit.internalError) }
+    }
+}
