@@ -35,19 +35,28 @@ enum PSDCertificate {
     /// matrix in `a`; nil when no shift up to 1% of
     /// max(largest entry, 1) factors.
     static func smallestEigenvalueBound(_ a: IntervalMatrix) -> Double? {
-        let n = a.order
         // Shifts are relative to the larger of the largest entry and 1 (the SDPs
         // here are scaled so that γ is of order 1, while −M may cancel to nearly 0).
         let scale = max(a.entries.map(\.magnitude).max() ?? 1, 1)
-        var best: Double?
-        for relative in [-1e-9, 1e-12, 1e-10, 1e-8, 1e-6, 1e-4, 1e-2] {
-            let sigma = relative * scale
-            guard let l = cholesky(a, shift: sigma) else { continue }
-            let bound = ((-sigma) - residualNorm(a, shift: sigma, factor: l).nextUp).nextDown
-            best = max(best ?? bound, bound)
-            if bound >= 0 || sigma > 0 { break }
+        func bound(_ sigma: Double) -> Double? {
+            cholesky(a, shift: sigma).map { ((-sigma) - residualNorm(a, shift: sigma, factor: $0).nextUp).nextDown }
         }
-        return best
+        // First try to prove A ⪰ 0 outright (a negative shift).
+        if let b = bound(-1e-9 * scale), b >= 0 { return b }
+        // Otherwise find the smallest positive shift that factors: a coarse
+        // scan, then bisection between the last failure and the first success.
+        var failed = 0.0
+        for relative in [1e-12, 1e-10, 1e-8, 1e-6, 1e-4, 1e-2] {
+            let sigma = relative * scale
+            guard var best = bound(sigma) else { failed = sigma; continue }
+            var works = sigma
+            for _ in 0..<30 where works > 2 * failed {
+                let middle = failed == 0 ? works / 4 : (failed * works).squareRoot()
+                if let b = bound(middle) { (works, best) = (middle, max(best, b)) } else { failed = middle }
+            }
+            return best
+        }
+        return nil
     }
 
     /// The lower Cholesky factor (row-major) of `mid(A) + σI`, or nil when a pivot is not positive.

@@ -56,7 +56,8 @@ public enum SDPErrorBound {
 
     /// Splits the box until `query.boxes` boxes (or the deadline): the box with
     /// the largest bound is halved along the input where it is widest relative
-    /// to the whole box. Halves meet at a binary64 midpoint, so they cover it.
+    /// to the whole box. Halves meet at a binary64 midpoint, so they cover it;
+    /// each half's bound is capped by its parent's.
     static func branchAndBound(_ query: SDPQuery, box: [Interval], outputs: [Int], deadline: Date?,
                                progress: (Int, Double?) -> Void) throws -> SDPBound {
         let start = Date()
@@ -67,7 +68,13 @@ public enum SDPErrorBound {
             let worst = leaves.indices.max { leaves[$0].certified < leaves[$1].certified }!
             guard leaves[worst].certified > 0, let halves = split(leaves[worst].box, whole: box) else { break }
             progress(leaves.count, leaves[worst].certified)
-            let children = try halves.map { try solve(query, box: $0, outputs: outputs) }
+            // A half lies inside its parent, so the parent's bound holds there too
+            // (an SDP over a smaller box is not always tighter: its relaxations differ).
+            let children = try halves.map { half in
+                var child = try solve(query, box: half, outputs: outputs)
+                child.certified = min(child.certified, leaves[worst].certified)
+                return child
+            }
             leaves.remove(at: worst)
             leaves += children
         }
@@ -137,7 +144,9 @@ public enum SDPErrorBound {
         }
         let ball = max(0, -lowest)
         let scaledBound = (gamma + (ball * Double(encoding.dimension)).nextUp).nextUp
-        result.certified = (scaledBound / s).nextUp
+        // The bound propagation's own bound holds too; the SDP's is usually far
+        // below it, but an inaccurate CSDP answer can cost more than it gains.
+        result.certified = min((scaledBound / s).nextUp, intervalBound)
         result.solverValue = gamma / s
         result.ballMultiplier = ball
         result.status = solution.status

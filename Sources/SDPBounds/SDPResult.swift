@@ -5,7 +5,9 @@ public struct SDPBoxBound: Sendable {
     /// The box of normalised inputs (x₁'s).
     public var box: [Interval]
     /// The proved upper bound: CSDP's γ, plus `ballMultiplier · dim ζ` when
-    /// `−M(y) ⪰ 0` held only up to a small negative eigenvalue; unscaled, rounded up.
+    /// `−M(y) ⪰ 0` held only up to a small negative eigenvalue; unscaled,
+    /// rounded up, and no larger than ``intervalBound`` or the bound of the
+    /// box it was split from (both hold as well).
     public var certified: Double
     /// CSDP's optimum, unscaled: a number, not a proof.
     public var solverValue: Double

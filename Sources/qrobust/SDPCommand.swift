@@ -88,6 +88,13 @@ struct SDPCommand: AsyncParsableCommand {
     func run() async throws {
         var inconsistent = false
         try await reportingErrors {
+            if let export {
+                // Checked before the solves, which can take a while.
+                let folder = URL(fileURLWithPath: export).deletingLastPathComponent().path
+                guard FileManager.default.isWritableFile(atPath: folder) else {
+                    throw ModelError(file: export, place: "", problem: "cannot write: \(folder) is not a writable folder")
+                }
+            }
             let network = try modelOptions.load()
             let other: Network, description: String
             if let compressed {
