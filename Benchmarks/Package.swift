@@ -11,7 +11,7 @@ let package = Package(
         .package(name: "qrobust", path: ".."),
         .package(url: "https://github.com/ordo-one/package-benchmark.git", from: "1.38.0", traits: ["MallocInterposer"]),
     ],
-    targets: ["LocalQuery", "GlobalDeviation"].map(suite),
+    targets: ["LocalQuery", "GlobalDeviation", "SDPBound"].map(suite),
     swiftLanguageModes: [.v6]
 )
 
@@ -25,6 +25,7 @@ func suite(_ name: String) -> Target {
             .product(name: "Compression", package: "qrobust"),
             .product(name: "NeuralNetwork", package: "qrobust"),
             .product(name: "ExactArithmetic", package: "qrobust"),
+            .product(name: "SDPBounds", package: "qrobust"),
         ],
         path: "Benchmarks/\(name)",
         plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
