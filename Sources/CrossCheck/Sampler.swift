@@ -45,7 +45,10 @@ struct Sampler {
                 return lower[i] + u * (upper[i] - lower[i])
             })
         }
-        let x = best.point.map { Rational(exactly: $0)! }
+        // Clamped exactly: a box end that is not a binary64 number has no double inside it.
+        let x = best.point.indices.map { i in
+            min(max(Rational(exactly: best.point[i])!, pair.region.lower[i]), pair.region.upper[i])
+        }
         let exact = zip(pair.original.exactLogits(at: x), pair.compressed.exactLogits(at: x))
             .map { ($1 - $0) * ($1 - $0) }.max()!
         return (exact.roundedDown, best.point)

@@ -101,7 +101,9 @@ struct SDPCommand: AsyncParsableCommand {
                 other = try NetworkFile.load(compressed)
                 description = compressed
             } else {
-                let (rounded, scheme) = try scheme.round(network)!
+                guard let (rounded, scheme) = try scheme.round(network) else {
+                    throw ValidationError("Choose exactly one compression: --compressed FILE, --bits K or --precision float16|bfloat16.")
+                }
                 other = rounded
                 description = "the rounded network (\(scheme))"
             }
