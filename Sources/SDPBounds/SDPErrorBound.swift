@@ -39,7 +39,7 @@ public enum SDPErrorBound {
             }
             for leaf in bound.boxes {
                 if let status = leaf.status, !status.isSolved {
-                    notes.insert("\(what): \(status) on some box; those bounds were certified independently of CSDP's claim")
+                    notes.insert("\(what): \(status) on some box; its bound there was certified independently of CSDP's claim, or kept from the box it was split from")
                 }
             }
             if bound.boxes.count < query.boxes, let deadline, Date() >= deadline {
@@ -69,11 +69,21 @@ public enum SDPErrorBound {
             guard leaves[worst].certified > 0, let halves = split(leaves[worst].box, whole: box) else { break }
             progress(leaves.count, leaves[worst].certified)
             // A half lies inside its parent, so the parent's bound holds there too
-            // (an SDP over a smaller box is not always tighter: its relaxations differ).
+            // (an SDP over a smaller box is not always tighter: its relaxations
+            // differ), also when a half's own SDP cannot be certified.
+            let parent = leaves[worst]
             let children = try halves.map { half in
-                var child = try solve(query, box: half, outputs: outputs)
-                child.certified = min(child.certified, leaves[worst].certified)
-                return child
+                do {
+                    var child = try solve(query, box: half, outputs: outputs)
+                    child.certified = min(child.certified, parent.certified)
+                    return child
+                } catch let error as SDPSolveError {
+                    var child = parent
+                    child.box = half
+                    child.status = error.status
+                    child.problem = nil
+                    return child
+                }
             }
             leaves.remove(at: worst)
             leaves += children
