@@ -38,8 +38,6 @@ public struct SDPSolution: Sendable {
     public var primalObjective: Double
     /// `aᵀy` (dual).
     public var dualObjective: Double
-    /// Whether a `param.csdp` in the working directory changed CSDP's settings.
-    public var usedParameterFile: Bool
 }
 
 /// The one door to CSDP (Debian's libsdp). CSDP keeps static state, prints
@@ -85,8 +83,7 @@ public enum CSDP {
         let values = (0..<Int(k)).map { y?[$0 + 1] ?? .nan }
         free_prob(n, k, c, a, constraints, x, y, z)
         return SDPSolution(status: CSDPStatus(code: Int(code)), y: values, primalObjective: primal,
-                           dualObjective: dual,
-                           usedParameterFile: FileManager.default.fileExists(atPath: "param.csdp"))
+                           dualObjective: dual)
     }
 
     /// CSDP's dense block matrix (1-based blocks, Fortran-order matrices,
