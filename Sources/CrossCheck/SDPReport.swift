@@ -44,18 +44,6 @@ public struct SDPReport: JSONReport {
         }
     }
 
-    public struct CrossCheckPart: Encodable, Sendable {
-        public var quantity = "max_i (f2 - f1)_i^2"
-        public var sampled: Double
-        public var sampledPoint: [Double]
-        public var smtLower: Double
-        public var smtUpper: Double
-        public var smtReason: String?
-        public var sdp: Double
-        public var consistent: Bool
-        public var seconds: Double
-    }
-
     public var command = "sdp"
     public var model: String
     public var compressed: String
@@ -64,7 +52,7 @@ public struct SDPReport: JSONReport {
     public var pairs: String
     public var squaredNorm: Bound
     public var perOutput: [Bound]
-    public var crossCheck: CrossCheckPart?
+    public var crossCheck: CrossCheckResult?
     public var exported: [String]
     public var notes: [String]
     public var seconds: Double
@@ -78,10 +66,7 @@ public struct SDPReport: JSONReport {
         pairs = query.pairs.rawValue
         squaredNorm = Bound(result.squaredNorm)
         perOutput = result.perOutput.map(Bound.init)
-        self.crossCheck = crossCheck.map {
-            CrossCheckPart(sampled: $0.sampled, sampledPoint: $0.sampledPoint, smtLower: $0.smtLower, smtUpper: $0.smtUpper,
-                           smtReason: $0.smtReason, sdp: $0.sdp, consistent: $0.isConsistent, seconds: $0.seconds)
-        }
+        self.crossCheck = crossCheck
         self.exported = exported
         notes = result.notes
         seconds = crossCheck?.seconds ?? result.seconds
@@ -130,7 +115,7 @@ public struct SDPReport: JSONReport {
             lines.append("  SMT exact                   [\(Self.number(c.smtLower)), \(Self.number(c.smtUpper))]"
                          + (c.smtReason.map { " (\($0))" } ?? ""))
             lines.append("  SDP certified               \(Self.number(c.sdp))")
-            lines.append(c.consistent ? "  consistent: sampled ≤ SMT ≤ SDP"
+            lines.append(c.isConsistent ? "  consistent: sampled ≤ SMT ≤ SDP"
                                       : "  INCONSISTENT: the three answers are out of order; please report this as a bug")
         }
         for file in exported { lines.append("wrote \(file)") }
@@ -139,4 +124,25 @@ public struct SDPReport: JSONReport {
     }
 
     private static func number(_ x: Double) -> String { String(format: "%.6g", x) }
+}
+
+/// The cross-check as the JSON report gives it (without the SDP result, which
+/// the report carries itself), with an absent SMT reason as explicit `null`.
+extension CrossCheckResult: Encodable {
+    enum CodingKeys: String, CodingKey {
+        case quantity, sampled, sampledPoint, smtLower, smtUpper, smtReason, sdp, consistent, seconds
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode("max_i (f2 - f1)_i^2", forKey: .quantity)
+        try c.encode(sampled, forKey: .sampled)
+        try c.encode(sampledPoint, forKey: .sampledPoint)
+        try c.encode(smtLower, forKey: .smtLower)
+        try c.encode(smtUpper, forKey: .smtUpper)
+        try c.encode(smtReason, forKey: .smtReason)
+        try c.encode(sdp, forKey: .sdp)
+        try c.encode(isConsistent, forKey: .consistent)
+        try c.encode(seconds, forKey: .seconds)
+    }
 }

@@ -48,6 +48,8 @@ struct PairEncoding: Sendable {
     private(set) var constraints: [QuadraticConstraint] = []
     /// ReLUs (of both networks) that needed a φ̂ coordinate.
     private(set) var unstableCount = 0
+    /// How many of the constraints are slope constraints on pairs.
+    private(set) var pairConstraintCount = 0
 
     /// - Parameters:
     ///   - box: the original's normalised input box.
@@ -72,9 +74,9 @@ struct PairEncoding: Sendable {
                 + .coordinate(1 + i, dimension: dimension, scale: radius)
             inputs.append(x)
             shiftedInputs.append(shifted ? x + .coordinate(1 + n + i, dimension: dimension, scale: Interval(inputShift[i])) : x)
-            constraints.append(Self.unitBox(1 + i, dimension: dimension, label: "input \(i + 1) in its box"))
+            constraints.append(Self.unitBox(1 + i, dimension: dimension))
             if shifted {
-                constraints.append(Self.unitBox(1 + n + i, dimension: dimension, label: "input \(i + 1) quantisation"))
+                constraints.append(Self.unitBox(1 + n + i, dimension: dimension))
             }
         }
 
@@ -92,17 +94,17 @@ struct PairEncoding: Sendable {
             differences.append(d)
             self.differenceRanges.append(range)
             // (d − lo)(hi − d) ≥ 0: the Bounds module's range, so the SDP is never looser than it.
-            constraints.append(QuadraticConstraint(.nonnegative, "output \(i + 1) difference in \(range)",
+            constraints.append(QuadraticConstraint(.nonnegative,
                                                    product: d - .constant(Interval(range.lower), dimension: dimension),
                                                    .constant(Interval(range.upper), dimension: dimension) - d))
         }
     }
 
     /// `(1 − ζ_i)(1 + ζ_i) ≥ 0`.
-    private static func unitBox(_ i: Int, dimension: Int, label: String) -> QuadraticConstraint {
+    private static func unitBox(_ i: Int, dimension: Int) -> QuadraticConstraint {
         let one = AffineForm.constant(Interval(1), dimension: dimension)
         let z = AffineForm.coordinate(i, dimension: dimension)
-        return QuadraticConstraint(.nonnegative, label, product: one - z, one + z)
+        return QuadraticConstraint(.nonnegative, product: one - z, one + z)
     }
 
     /// Runs one network's layers on affine forms, adding a φ̂ coordinate for
@@ -144,16 +146,15 @@ struct PairEncoding: Sendable {
     /// the triangle `(ξ − l) − (u − l)·φ̂ ≥ 0`, and `(ξ − l)(u − ξ) ≥ 0`.
     private mutating func addReluConstraints(_ neuron: Neuron) {
         let one = AffineForm.constant(Interval(1), dimension: dimension)
-        let name = "network \(neuron.network + 1) layer \(neuron.layer + 1) neuron \(neuron.index + 1)"
         let l = Interval(neuron.range.lower), u = Interval(neuron.range.upper)
         let phiHat = AffineForm.coordinate(neuron.coordinate!, dimension: dimension)
         let gap = neuron.post - neuron.pre
-        constraints.append(QuadraticConstraint(.nonnegative, "\(name): φ ≥ 0", product: phiHat, one))
-        constraints.append(QuadraticConstraint(.nonnegative, "\(name): φ ≥ ξ", product: gap, one))
-        constraints.append(QuadraticConstraint(.zero, "\(name): φ(φ − ξ) = 0", product: phiHat, gap))
+        constraints.append(QuadraticConstraint(.nonnegative, product: phiHat, one))          // φ ≥ 0
+        constraints.append(QuadraticConstraint(.nonnegative, product: gap, one))             // φ ≥ ξ
+        constraints.append(QuadraticConstraint(.zero, product: phiHat, gap))                 // φ(φ − ξ) = 0
         let triangle = neuron.pre - .constant(l, dimension: dimension) - phiHat.scaled(by: u - l)
-        constraints.append(QuadraticConstraint(.nonnegative, "\(name): triangle", product: triangle, one))
-        constraints.append(QuadraticConstraint(.nonnegative, "\(name): ξ in \(neuron.range)",
+        constraints.append(QuadraticConstraint(.nonnegative, product: triangle, one))        // triangle
+        constraints.append(QuadraticConstraint(.nonnegative,                                 // ξ ∈ [l, u]
                                                product: neuron.pre - .constant(l, dimension: dimension),
                                                .constant(u, dimension: dimension) - neuron.pre))
     }
@@ -177,11 +178,8 @@ struct PairEncoding: Sendable {
         }
         for (a, b) in chosen {
             let dPhi = a.post - b.post
-            let dXi = a.pre - b.pre
-            constraints.append(QuadraticConstraint(
-                .nonnegative,
-                "slope: network \(a.network + 1) L\(a.layer + 1)N\(a.index + 1) with network \(b.network + 1) L\(b.layer + 1)N\(b.index + 1)",
-                product: dPhi, dXi - dPhi))
+            constraints.append(QuadraticConstraint(.nonnegative, product: dPhi, a.pre - b.pre - dPhi))
         }
+        pairConstraintCount = chosen.count
     }
 }

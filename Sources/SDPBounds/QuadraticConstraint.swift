@@ -77,15 +77,12 @@ struct QuadraticConstraint: Sendable {
     enum Kind: Sendable { case nonnegative, zero }
 
     var kind: Kind
-    /// What the constraint says, for exports and debugging.
-    var label: String
     /// Entries `(i, j, value)` with `i ≤ j`.
     var entries: [(row: Int, column: Int, value: Interval)]
 
     /// `a(ζ)·b(ζ) ≥ 0` (or `= 0`).
-    init(_ kind: Kind, _ label: String, product a: AffineForm, _ b: AffineForm) {
+    init(_ kind: Kind, product a: AffineForm, _ b: AffineForm) {
         self.kind = kind
-        self.label = label
         var matrix = SymmetricEntries()
         matrix.addProduct(a, b)
         let largest = matrix.values.values.map(\.magnitude).max() ?? 0

@@ -136,7 +136,7 @@ public enum SDPErrorBound {
         var result = SDPBoxBound(box: box, certified: 0, solverValue: 0, intervalBound: intervalBound, ballMultiplier: 0,
                                  status: nil, dimension: encoding.dimension, unstableReLUs: encoding.unstableCount,
                                  constraints: encoding.constraints.count,
-                                 pairConstraints: encoding.constraints.filter { $0.label.hasPrefix("slope") }.count,
+                                 pairConstraints: encoding.pairConstraintCount,
                                  problem: nil)
         guard intervalBound > 0 else { return result }
         // s = 2^-e puts γ = s·bound near 1; a power of two scales exactly.
