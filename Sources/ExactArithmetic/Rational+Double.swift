@@ -56,4 +56,11 @@ extension Rational {
         while d.isInfinite && d < 0 { d = d.nextUp }
         return d
     }
+
+    /// The binary64 value equal to this rational, or `nil` when none is
+    /// (folding a scale into a weight is exact only when this is not `nil`).
+    public var exactDouble: Double? {
+        let d = roundedDown
+        return d.isFinite && Rational(exactly: d) == self ? d : nil
+    }
 }
