@@ -1,10 +1,10 @@
 import Foundation
 
-/// Reads and writes networks by file extension: `.nnet` or `.json`.
+/// Reads and writes networks by file extension: `.onnx`, `.nnet` or `.json`.
 public enum NetworkFile {
     /// The formats qrobust reads and writes.
     public enum Format: String, Sendable, CaseIterable {
-        case nnet, json
+        case onnx, nnet, json
 
         /// The format a path's extension names, if any.
         public init?(path: String) {
@@ -15,10 +15,15 @@ public enum NetworkFile {
     /// Loads and validates a network.
     /// - Throws: ``ModelError`` naming the file, the place and the problem.
     public static func load(_ path: String) throws -> Network {
+        try open(path).network
+    }
+
+    /// Loads and validates a network, with what reading it did (for `qrobust info`).
+    /// - Throws: ``ModelError`` naming the file, the place and the problem.
+    public static func open(_ path: String) throws -> LoadedNetwork {
         guard let format = Format(path: path) else {
             let ext = (path as NSString).pathExtension
-            let hint = ext.lowercased() == "onnx" ? "ONNX import is not available yet; " : ""
-            throw ModelError(file: path, place: "", problem: "\(hint)unknown model format '.\(ext)' (qrobust reads .nnet and .json)")
+            throw ModelError(file: path, place: "", problem: "unknown model format '.\(ext)' (qrobust reads .onnx, .nnet and .json)")
         }
         guard let data = FileManager.default.contents(atPath: path) else {
             let exists = FileManager.default.fileExists(atPath: path)
@@ -26,22 +31,25 @@ public enum NetworkFile {
         }
         guard !data.isEmpty else { throw ModelError(file: path, place: "", problem: "the file is empty") }
         switch format {
+        case .onnx:
+            return try ONNXFormat.parse(data, file: path)
         case .json:
-            return try JSONFormat.parse(data, file: path)
+            return LoadedNetwork(network: try JSONFormat.parse(data, file: path), provenance: ModelProvenance(format: "qrobust JSON"))
         case .nnet:
             guard let text = String(data: data, encoding: .utf8) else {
                 throw ModelError(file: path, place: "", problem: "not UTF-8 text")
             }
-            return try NNetFormat.parse(text, file: path)
+            return LoadedNetwork(network: try NNetFormat.parse(text, file: path), provenance: ModelProvenance(format: ".nnet"))
         }
     }
 
     /// Writes a network in the format its path's extension names.
     public static func write(_ network: Network, to path: String) throws {
         guard let format = Format(path: path) else {
-            throw ModelError(file: path, place: "", problem: "unknown output format '.\((path as NSString).pathExtension)' (write .nnet or .json)")
+            throw ModelError(file: path, place: "", problem: "unknown output format '.\((path as NSString).pathExtension)' (write .onnx, .nnet or .json)")
         }
         let data: Data = switch format {
+        case .onnx: try ONNXFormat.render(network)
         case .json: try JSONFormat.render(network)
         case .nnet: Data(NNetFormat.render(network).utf8)
         }

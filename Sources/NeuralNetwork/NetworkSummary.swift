@@ -14,9 +14,18 @@ public struct NetworkSummary: Encodable, Sendable {
     public var layers: [Layer]
     public var parameters: Int
     public var inputNormalization: String?
+    /// The file format, and for ONNX the opset and the producer.
+    public var format: String?
+    /// How each ONNX node was read.
+    public var folded: [String]
+    /// ONNX nodes the output does not depend on.
+    public var ignored: [String]
 
-    public init(network: Network, model: String) {
+    public init(network: Network, model: String, provenance: ModelProvenance? = nil) {
         self.model = model
+        format = provenance?.format
+        folded = provenance?.folded ?? []
+        ignored = provenance?.ignored ?? []
         inputs = network.inputSize
         outputs = network.outputSize
         output = network.output.rawValue
@@ -36,6 +45,15 @@ public struct NetworkSummary: Encodable, Sendable {
         }
         lines.append("  parameters: \(parameters)")
         lines.append("  input normalisation: \(inputNormalization ?? "none")")
+        if let format { lines.append("  format: \(format)") }
+        if !folded.isEmpty {
+            lines.append("  nodes read:")
+            lines += folded.map { "    \($0)" }
+        }
+        if !ignored.isEmpty {
+            lines.append("  nodes ignored (the output does not depend on them):")
+            lines += ignored.map { "    \($0)" }
+        }
         return lines.joined(separator: "\n")
     }
 }

@@ -6,7 +6,16 @@ import NeuralNetwork
 struct InfoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "info",
-        abstract: "Show a model's layers, activations, parameter count and input normalisation.")
+        abstract: "Show a model's layers, activations, parameter count and input normalisation.",
+        discussion: """
+            For ONNX files it also lists how each node was read (folded into a layer,
+            into the input normalisation, or shape only) and the nodes the output does
+            not depend on, such as a classifier's label branch.
+
+            Examples:
+              qrobust info Examples/moons-relu.json
+              qrobust info model.onnx --json
+            """)
 
     @OptionGroup var modelOptions: ModelOptions
 
@@ -15,7 +24,8 @@ struct InfoCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let summary = NetworkSummary(network: try modelOptions.load(), model: modelOptions.model)
+            let loaded = try modelOptions.open()
+            let summary = NetworkSummary(network: loaded.network, model: modelOptions.model, provenance: loaded.provenance)
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

@@ -7,18 +7,24 @@ import NeuralNetwork
 struct QuantizeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "quantize",
-        abstract: "Round every weight and bias and write the compressed network (.nnet or .json).",
+        abstract: "Round every weight and bias and write the compressed network (.onnx, .nnet or .json).",
         discussion: """
             Examples:
               qrobust quantize Examples/moons-relu.json --bits 4 -o /tmp/moons-relu-q4.json
               qrobust quantize net.nnet --precision float16 -o net-fp16.nnet
+              qrobust quantize model.onnx --bits 6 -o model-q6.onnx
+
+            An .onnx output is Gemm + Relu layers (opset 13) with the input
+            normalisation as Max/Min/Sub/Div and a final Sigmoid or Softmax, in
+            float32 when every number is a float32 value and float64 otherwise, so
+            onnxruntime and other runtimes run the very weights that were checked.
             """)
 
     @OptionGroup var modelOptions: ModelOptions
 
     @OptionGroup var scheme: RoundingOptions
 
-    @Option(name: [.short, .customLong("output-file")], help: "Where to write the rounded network; the extension (.nnet or .json) picks the format.")
+    @Option(name: [.short, .customLong("output-file")], help: "Where to write the rounded network; the extension (.onnx, .nnet or .json) picks the format.")
     var outputFile: String
 
     @Flag(help: "Print a JSON summary instead of a sentence.")
@@ -29,7 +35,7 @@ struct QuantizeCommand: ParsableCommand {
             throw ValidationError("Choose exactly one of --bits K or --precision float16|bfloat16.")
         }
         guard NetworkFile.Format(path: outputFile) != nil else {
-            throw ValidationError("-o must end in .nnet or .json, found '\(outputFile)'.")
+            throw ValidationError("-o must end in .onnx, .nnet or .json, found '\(outputFile)'.")
         }
     }
 

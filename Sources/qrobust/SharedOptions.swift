@@ -5,7 +5,7 @@ import NeuralNetwork
 
 /// The model file and how to read its outputs.
 struct ModelOptions: ParsableArguments {
-    @Argument(help: "The network: a .nnet or .json file.")
+    @Argument(help: "The network: an .onnx, .nnet or .json file.")
     var model: String
 
     @Option(help: "Override the output kind: sigmoid (1 output), softmax (≥ 2) or logits. .nnet files say logits unless they carry a qrobust-output line.")
@@ -13,9 +13,15 @@ struct ModelOptions: ParsableArguments {
 
     /// Loads the model and applies the output override.
     func load() throws -> Network {
-        let network = try NetworkFile.load(model)
-        guard let output else { return network }
-        do { return try network.withOutput(output) } catch let error as ModelError { throw error.inFile(model) }
+        try open().network
+    }
+
+    /// Loads the model with what reading it did, and applies the output override.
+    func open() throws -> LoadedNetwork {
+        var loaded = try NetworkFile.open(model)
+        guard let output else { return loaded }
+        do { loaded.network = try loaded.network.withOutput(output) } catch let error as ModelError { throw error.inFile(model) }
+        return loaded
     }
 }
 

@@ -129,8 +129,46 @@ struct CLITests {
     func missingFile() throws {
         let missing = try qrobust(["info", "no/such/model.nnet"])
         #expect(missing.code == 65 && missing.stderr == "qrobust: error: no/such/model.nnet: no such file\n")
-        let onnx = try qrobust(["info", "model.onnx"])
-        #expect(onnx.code == 65 && onnx.stderr.contains("ONNX"))
+        let unknown = try qrobust(["info", "model.h5"])
+        #expect(unknown.code == 65 && unknown.stderr == "qrobust: error: model.h5: unknown model format '.h5' (qrobust reads .onnx, .nnet and .json)\n")
+    }
+
+    @Test("quantize -o F.onnx writes a model that info, local and a second quantize read back")
+    func onnxRoundTrip() throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("qrobust-q\(ProcessInfo.processInfo.processIdentifier).onnx").path
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let written = try qrobust(["quantize", relu, "--bits", "5", "-o", out])
+        #expect(written.code == 0, "\(written.stderr)")
+        let info = try qrobust(["info", out, "--json"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(info.stdout.utf8)) as? [String: Any])
+        #expect(object["parameters"] as? Int == 105 && object["output"] as? String == "sigmoid")
+        #expect((object["format"] as? String)?.hasPrefix("ONNX, opset 13") == true)
+        #expect((object["folded"] as? [String])?.count == 6)
+        // The ONNX file, compared as a second network, equals --model concrete exactly.
+        let viaFile = try qrobust(["local", relu, "--input", "0.1,0.2", "--compressed", out, "--metric", "logit", "--json"])
+        let viaScheme = try qrobust(["local", relu, "--input", "0.1,0.2", "--bits", "5", "--model", "concrete", "--metric", "logit", "--json"])
+        func exact(_ text: String) -> String? {
+            let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
+            return (object?["deviation"] as? [String: Any])?["upperExact"] as? String
+        }
+        #expect(viaFile.code == 0, "\(viaFile.stderr)")
+        #expect(exact(viaFile.stdout) != nil && exact(viaFile.stdout) == exact(viaScheme.stdout))
+        // Quantising the 5-bit file again at 5 bits changes nothing.
+        let again = try qrobust(["quantize", out, "--bits", "5", "-o", out + ".json"])
+        #expect(again.stdout.contains("0 of 105 parameters changed"), "\(again.stdout)")
+        try? FileManager.default.removeItem(atPath: out + ".json")
+    }
+
+    @Test("info on an ONNX file lists the nodes it read and the ones it ignored")
+    func onnxInfo() throws {
+        let run = try qrobust(["info", "Tests/NeuralNetworkTests/Fixtures/onnx/sklearn_binary_relu.onnx"])
+        #expect(run.code == 0)
+        #expect(run.stdout.contains("2 inputs → 6 relu → 6 relu → 1 identity → sigmoid"))
+        #expect(run.stdout.contains("format: ONNX, opset 13, from skl2onnx"))
+        #expect(run.stdout.contains("(Sigmoid) → sigmoid output") && run.stdout.contains("'ArgMax' (ArgMax)"))
+        let bad = try temporaryFile("garbage.onnx", "this is not protobuf")
+        let error = try qrobust(["info", bad])
+        #expect(error.code == 65 && error.stderr.split(separator: "\n").count == 1 && error.stderr.contains("garbage.onnx"), "\(error.stderr)")
     }
 }
 
