@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "Robustness", targets: ["Robustness"]),
         .library(name: "SDPBounds", targets: ["SDPBounds"]),
         .library(name: "CrossCheck", targets: ["CrossCheck"]),
+        .library(name: "Study", targets: ["Study"]),
         .executable(name: "qrobust", targets: ["qrobust"]),
     ],
     dependencies: [
@@ -53,10 +54,12 @@ let package = Package(
         .target(name: "SDPBounds", dependencies: ["CCSDP", "NeuralNetwork", "Bounds", "ExactArithmetic"]),
         // SDP against SMT against sampling on one question (design.md §3), and the SDP reports.
         .target(name: "CrossCheck", dependencies: ["SDPBounds", "Robustness", "Compression", "NeuralNetwork", "ExactArithmetic"]),
+        // The activation study over a zoo of networks: runner, tables, SVG pictures.
+        .target(name: "Study", dependencies: ["Robustness", "Compression", "NeuralNetwork", "ExactArithmetic"]),
         .executableTarget(
             name: "qrobust",
             dependencies: [
-                "Robustness", "Compression", "NeuralNetwork", "SDPBounds", "CrossCheck",
+                "Robustness", "Compression", "NeuralNetwork", "SDPBounds", "CrossCheck", "Study",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -72,6 +75,7 @@ let package = Package(
                     dependencies: ["Robustness", "Compression", "NeuralNetwork", "Z3Kit", "Bounds", "TestSupport"]),
         .testTarget(name: "SDPBoundsTests",
                     dependencies: ["SDPBounds", "CrossCheck", "Robustness", "Compression", "NeuralNetwork", "Bounds", "TestSupport"]),
+        .testTarget(name: "StudyTests", dependencies: ["Study", "Compression", "NeuralNetwork", "ExactArithmetic", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["qrobust"]),
     ],
     swiftLanguageModes: [.v6]

@@ -5,6 +5,7 @@ import Foundation
 import NeuralNetwork
 import Robustness
 import SDPBounds
+import Study
 import Z3Kit
 
 /// Exit codes documented in `qrobust --help` and the README.
@@ -80,7 +81,7 @@ private func translated(_ error: any Error) -> any Error {
     switch error {
     case let error as ExitCode:
         return error
-    case is ModelError, is QueryError, is CompressionError:
+    case is ModelError, is QueryError, is CompressionError, is StudyError:
         printError("qrobust: error: \(error)")
         return ExitCode(Exit.badData)
     case let error as Z3Error:

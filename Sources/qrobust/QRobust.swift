@@ -8,7 +8,7 @@ struct QRobust: AsyncParsableCommand {
         commandName: "qrobust",
         abstract: "Prove how far a neural network's outputs can move when its parameters are quantised or pruned.",
         discussion: """
-            Models: .nnet (the verification community's format) or qrobust's JSON format (see the README).
+            Models: .onnx, .nnet (the verification community's format) or qrobust's JSON format (see the README).
             Compression: --bits K (fixed point with K fractional bits), --precision float16|bfloat16, or
             --compressed OTHER_MODEL (any network with the same inputs and outputs: pruned, retrained, …).
             With --model perturbation (the default for --bits and --precision) the answer covers every
@@ -20,5 +20,5 @@ struct QRobust: AsyncParsableCommand {
             input vector), 70 internal or solver error.
             """,
         subcommands: [LocalCommand.self, GlobalCommand.self, BitsCommand.self, SDPCommand.self, InfoCommand.self,
-                      QuantizeCommand.self])
+                      QuantizeCommand.self, StudyCommand.self])
 }

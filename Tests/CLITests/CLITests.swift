@@ -226,3 +226,33 @@ struct GlobalCLITests {
         #expect(try qrobust(["bits", relu, "--input", "0.5,0.25", "--tau", "0.05", "--range", "9:3"]).code == 64)
     }
 }
+
+@Suite("qrobust study", .serialized)
+struct StudyCLITests {
+    @Test("study activations writes the tables, the pictures and resumable results")
+    func study() throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("qrobust-study-\(ProcessInfo.processInfo.processIdentifier)").path
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let arguments = ["study", "activations", "Examples/zoo", "--only", "moons-relu-8-s0", "--bits", "4,8", "--timeout-per-query", "1",
+                         "--heatmap-resolution", "4", "--out", out, "--csv", out + "/rows.csv"]
+        let run = try qrobust(arguments)
+        #expect(run.code == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("| moons | relu | 1 |") && run.stderr.contains("[1/1] moons-relu-8-s0.json"))
+        for file in ["summary.md", "deviation-vs-bits.svg", "heatmap.svg", "results.jsonl", "rows.csv"] {
+            #expect(FileManager.default.fileExists(atPath: "\(out)/\(file)"), "\(file)")
+        }
+        #expect(try String(contentsOfFile: "\(out)/deviation-vs-bits.svg", encoding: .utf8).hasPrefix("<svg"))
+        let again = try qrobust(arguments)
+        #expect(again.code == 0 && again.stderr.contains("already in results.jsonl") && again.stdout == run.stdout)
+    }
+
+    @Test("bad study arguments: exit 64 for usage, 65 for a missing zoo")
+    func studyErrors() throws {
+        let usage = try qrobust(["study", "activations", "Examples/zoo", "--bits", "two"])
+        #expect(usage.code == 64 && usage.stderr.contains("--bits"))
+        let missing = try qrobust(["study", "activations", "no/zoo"])
+        #expect(missing.code == 65 && missing.stderr.contains("no/zoo/zoo.json: no such file"), "\(missing.stderr)")
+        let none = try qrobust(["study", "activations", "Examples/zoo", "--only", "nothing-like-this"])
+        #expect(none.code == 65 && none.stderr.split(separator: "\n").count == 1)
+    }
+}

@@ -1,0 +1,27 @@
+import NeuralNetwork
+
+extension LocalRobustness {
+    /// Answers independent local queries (many inputs, many widths) with at most
+    /// `jobs` running at once, one Z3 context each (design.md §5).
+    /// - Returns: the results in the order of `queries`.
+    /// - Throws: the first error any query throws.
+    public static func checkAll(_ queries: [LocalQuery], jobs: Int) async throws -> [LocalResult] {
+        guard jobs >= 1 else { throw QueryError("jobs must be at least 1, found \(jobs)") }
+        return try await withThrowingTaskGroup(of: (Int, LocalResult).self) { group in
+            var results = [LocalResult?](repeating: nil, count: queries.count)
+            var next = 0
+            func launch() {
+                guard next < queries.count else { return }
+                let index = next, query = queries[index]
+                group.addTask { (index, try LocalRobustness.check(query)) }
+                next += 1
+            }
+            for _ in 0..<min(jobs, queries.count) { launch() }
+            while let (index, result) = try await group.next() {
+                results[index] = result
+                launch()
+            }
+            return results.map { $0! }
+        }
+    }
+}

@@ -1,0 +1,179 @@
+import ArgumentParser
+import Compression
+import ExactArithmetic
+import Foundation
+import NeuralNetwork
+import Study
+
+/// `qrobust study`: studies over many networks.
+struct StudyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "study",
+        abstract: "Studies over a zoo of networks.",
+        subcommands: [ActivationsCommand.self])
+}
+
+/// `qrobust study activations`: ReLU against linear hidden layers under quantisation.
+struct ActivationsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "activations",
+        abstract: "Compare ReLU and linear networks: certified deviation against bits, fewest bits, local deviations.",
+        discussion: """
+            For every network of ZOO_DIR/zoo.json (scripts/train-zoo.py writes one; Examples/zoo is
+            committed), over the input box [0, 1]^d and with the probability metric |σ(z') − σ(z)|:
+              - the maximal confidence deviation as a certified interval, for the network rounded to
+                k fractional bits and for the perturbation set of k bits, at every k of --bits;
+              - the fewest k of the grid that keeps the certified upper end under each τ (at that k
+                and every larger one);
+              - the local deviation (perturbation set of --local-bits) at the test points nearest
+                to and farthest from the decision boundary.
+            Each global query stops at --tolerance or at --timeout-per-query; then its interval is
+            simply wider. Every number is a certified interval: lower ends are replayed witnesses.
+
+            Results are appended to OUT/results.jsonl as each network finishes; running the same
+            command again resumes where it stopped. At the end OUT holds summary.md (the tables
+            printed here), deviation-vs-bits.svg and heatmap.svg.
+
+            Example (about 10 minutes on 2 cores, release build):
+              qrobust study activations Examples/zoo --bits 2,4,6,8,10,12 --out study
+            A quick look at one data set:
+              qrobust study activations Examples/zoo --only moons --bits 4,8 --out /tmp/moons
+            """)
+
+    @Argument(help: "A zoo folder with zoo.json.")
+    var zoo: String
+
+    @Option(help: "Fixed-point widths: a range lo:hi or a list (e.g. 2:12 or 2,4,8).")
+    var bits = "2:12"
+
+    @Option(help: "Thresholds τ for the fewest-bits columns, comma separated.")
+    var tau = "0.01,0.05,0.1"
+
+    @Option(help: "Width of the perturbation set for the local deviations and the heat map.")
+    var localBits = 6
+
+    @Option(help: "Time limit of each query in seconds.")
+    var timeoutPerQuery = 2.0
+
+    @Option(help: "Each global query stops once its interval is this narrow.")
+    var tolerance = "0.001"
+
+    @Option(help: "Parallel branches of each global query.")
+    var jobs = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(help: "Only the networks whose file name contains this text.")
+    var only: String?
+
+    @Option(help: "The folder for results.jsonl, summary.md and the SVG pictures.")
+    var out = "study-results"
+
+    @Option(help: "The 2-input zoo network of the heat map (default: the first ReLU network with 2 inputs).")
+    var heatmap: String?
+
+    @Option(help: "Cells per axis of the heat map.")
+    var heatmapResolution = 24
+
+    @Option(help: "Also write every record as one JSON array to this file.")
+    var json: String?
+
+    @Option(help: "Also write one CSV row per network, scheme and width to this file.")
+    var csv: String?
+
+    func validate() throws {
+        guard parsedBits != nil else { throw ValidationError("--bits must be lo:hi or a comma-separated list of widths, found '\(bits)'.") }
+        guard parsedTaus != nil else { throw ValidationError("--tau must be a comma-separated list of positive numbers, found '\(tau)'.") }
+        guard Rational(parsing: tolerance)?.isPositive == true else { throw ValidationError("--tolerance must be positive, found '\(tolerance)'.") }
+        guard timeoutPerQuery > 0, timeoutPerQuery.isFinite else { throw ValidationError("--timeout-per-query must be positive.") }
+        guard (2...200).contains(heatmapResolution) else { throw ValidationError("--heatmap-resolution must be between 2 and 200.") }
+        guard json == nil || csv == nil || json != csv else { throw ValidationError("--json and --csv need different files.") }
+    }
+
+    private var parsedBits: [Int]? {
+        let parts = bits.split(separator: ":", omittingEmptySubsequences: false)
+        if parts.count == 2, let lo = Int(parts[0]), let hi = Int(parts[1]), lo <= hi { return Array(lo...hi) }
+        let list = bits.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !list.isEmpty, list.allSatisfy({ $0 != nil }) else { return nil }
+        return Array(Set(list.map { $0! })).sorted()
+    }
+
+    private var parsedTaus: [Rational]? {
+        let values = Rational.parseList(tau).values
+        guard let values, !values.isEmpty, values.allSatisfy(\.isPositive) else { return nil }
+        return values
+    }
+
+    func run() async throws {
+        try await reportingErrors {
+            var zoo = try Zoo.load(directory: self.zoo)
+            if let only {
+                zoo.entries = zoo.entries.filter { $0.file.contains(only) }
+                guard !zoo.entries.isEmpty else { throw StudyError("no network of \(self.zoo) has '\(only)' in its file name") }
+            }
+            let configuration = StudyConfiguration(bits: parsedBits!, taus: parsedTaus!, localBits: localBits,
+                                                   timeLimitPerQuery: timeoutPerQuery, tolerance: Rational(parsing: tolerance)!, jobs: jobs)
+            do { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) } catch {
+                throw StudyError("\(out): cannot create the folder (\(error.localizedDescription))")
+            }
+            let started = Date()
+            let records = try await ActivationStudy.run(zoo: zoo, configuration: configuration,
+                                                        resultsFile: (out as NSString).appendingPathComponent("results.jsonl")) { i, n, file, resumed in
+                let elapsed = Int(Date().timeIntervalSince(started))
+                printError("qrobust: [\(i + 1)/\(n)] \(file)\(resumed ? " (already in results.jsonl)" : "") — \(elapsed) s so far")
+            }
+            let summary = StudySummary(records: records)
+            let tables = """
+                ## Global deviation per data set and activation (median [quartiles] of certified upper ends)
+
+                \(summary.groupTable)
+
+                ## ReLU against linear, network by network (same data set, shape and seed)
+
+                \(summary.winTable)
+
+                ## Local deviation at test points (perturbation set, \(localBits) bits; median upper ends)
+
+                \(summary.localTable)
+
+                \(summary.timedOut) of \(records.count * configuration.bits.count * 2) global queries stopped at the \(timeoutPerQuery) s limit (their intervals are wider than \(tolerance)).
+                """
+            print(tables)
+            try write(tables + "\n", to: "summary.md")
+            try write(DeviationPlot.svg(records), to: "deviation-vs-bits.svg")
+            if let picture = try await heatMap(zoo: zoo, configuration: configuration) { try write(picture, to: "heatmap.svg") }
+            if let json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+                try writeFile(String(decoding: try encoder.encode(records), as: UTF8.self) + "\n", json)
+            }
+            if let csv { try writeFile(summary.csv, csv) }
+            printError("qrobust: wrote \(out)/summary.md, deviation-vs-bits.svg, heatmap.svg and results.jsonl")
+        }
+    }
+
+    private func heatMap(zoo: Zoo, configuration: StudyConfiguration) async throws -> String? {
+        let candidates = zoo.entries.filter { $0.inputs == 2 }
+        let chosen = heatmap.map { name in candidates.first { $0.file == name } }
+            ?? candidates.first { $0.activation == "relu" } ?? candidates.first
+        guard let entry = chosen else {
+            if let heatmap { throw StudyError("--heatmap: \(heatmap) is not a 2-input network of the zoo") }
+            return nil
+        }
+        let network = try zoo.network(entry)
+        let set = try FixedPoint(fractionalBits: localBits).perturbationSet
+        let map = try await HeatMap.compute(network, set: set, low: zoo.inputBox[0], high: zoo.inputBox[1], resolution: heatmapResolution,
+                                      timeLimit: timeoutPerQuery, jobs: jobs, title: "\(entry.file): local deviation, perturbation set of \(localBits) bits") { row in
+            if row % 6 == 0 { printError("qrobust: heat map \(row)/\(heatmapResolution) rows") }
+        }
+        return map.svg(network: network)
+    }
+
+    private func write(_ text: String, to name: String) throws {
+        try writeFile(text, (out as NSString).appendingPathComponent(name))
+    }
+
+    private func writeFile(_ text: String, _ path: String) throws {
+        do { try text.write(toFile: path, atomically: true, encoding: .utf8) } catch {
+            throw StudyError("\(path): cannot write (\(error.localizedDescription))")
+        }
+    }
+}

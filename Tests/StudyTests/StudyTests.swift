@@ -1,0 +1,123 @@
+import Compression
+import ExactArithmetic
+import Foundation
+import NeuralNetwork
+@testable import Study
+import Testing
+import TestSupport
+
+/// A zoo of four 2-4-1 networks (ReLU and linear, two seeds) in a temporary folder.
+private func tinyZoo() throws -> String {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("qrobust-zoo-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    var entries: [[String: Any]] = []
+    for seed: UInt64 in [1, 2] {
+        for (activation, hidden) in [("relu", Activation.relu), ("linear", Activation.identity)] {
+            let network = TestNetworks.random(sizes: [2, 4, 1], hidden: hidden, output: .sigmoid, seed: seed)
+            let file = "tiny-\(activation)-4-s\(seed).json"
+            try NetworkFile.write(network, to: "\(folder)/\(file)")
+            entries.append(["file": file, "dataset": "tiny", "activation": activation, "hidden": [4], "seed": Int(seed), "inputs": 2,
+                            "trainAccuracy": 0.9, "testAccuracy": 0.8 + 0.1 * Double(seed),
+                            "nearBoundary": [[0.5, 0.5]], "farFromBoundary": [[0.0, 1.0]]])
+        }
+    }
+    let manifest: [String: Any] = ["inputBox": [0, 1], "networks": entries]
+    try JSONSerialization.data(withJSONObject: manifest).write(to: URL(fileURLWithPath: "\(folder)/zoo.json"))
+    return folder
+}
+
+private func sigmoid(_ z: Double) -> Double { 1 / (1 + exp(-z)) }
+
+/// max over a 101 × 101 grid of |σ(z') − σ(z)| for the network rounded to k bits (a lower bound of the truth).
+private func gridMaximum(_ network: Network, bits: Int) throws -> Double {
+    let rounded = try FixedPoint(fractionalBits: bits).apply(to: network)
+    var best = 0.0
+    for i in 0...100 {
+        for j in 0...100 {
+            let x = [Double(i) / 100, Double(j) / 100]
+            best = max(best, abs(sigmoid(rounded.logits(at: x)[0]) - sigmoid(network.logits(at: x)[0])))
+        }
+    }
+    return best
+}
+
+@Suite("Activation study", .serialized)
+struct StudyTests {
+    @Test("quartiles, worked by hand")
+    func statistics() throws {
+        let q = try #require(StudySummary.quartiles([4, 1, 3, 2, 5]))
+        #expect(q.q1 == 2 && q.median == 3 && q.q3 == 4)
+        #expect(StudySummary.quartiles([1, 2])?.median == 1.5)
+    }
+
+    @Test("every interval lies above a brute-force grid, witnesses replay, and a second run resumes")
+    func studyAgainstGrid() async throws {
+        let folder = try tinyZoo()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let zoo = try Zoo.load(directory: folder)
+        let configuration = StudyConfiguration(bits: [2, 5], taus: [Rational(1, 20), Rational(1, 2)], localBits: 5,
+                                               timeLimitPerQuery: 3, tolerance: Rational(1, 1000), jobs: 1)
+        let results = "\(folder)/results.jsonl"
+        let records = try await ActivationStudy.run(zoo: zoo, configuration: configuration, resultsFile: results)
+        #expect(records.count == 4)
+        for record in records {
+            let network = try zoo.network(record.entry)
+            for (concrete, set) in zip(record.rounding, record.perturbation) {
+                let grid = try gridMaximum(network, bits: concrete.bits)
+                // The rounded network lies in the perturbation set, so both bounds cover its grid maximum.
+                #expect(grid <= concrete.deviation.upper + 1e-12 && grid <= set.deviation.upper + 1e-12)
+                #expect(concrete.deviation.upper <= set.deviation.upper + 1e-3)
+                #expect(concrete.deviation.reason != nil || concrete.deviation.width <= 1e-3 + 1e-12)
+                #expect(concrete.deviation.lower <= concrete.deviation.upper && set.deviation.lower <= set.deviation.upper)
+                if let w = concrete.witness {
+                    let rounded = try FixedPoint(fractionalBits: concrete.bits).apply(to: network)
+                    let replay = abs(sigmoid(rounded.logits(at: w)[0]) - sigmoid(network.logits(at: w)[0]))
+                    #expect(abs(replay - concrete.deviation.lower) < 1e-9)
+                }
+            }
+            // Fewest bits: the smallest grid width from which every upper end is ≤ τ.
+            for entry in record.fewestBits {
+                let upper2 = record.rounding[0].deviation.upper, upper5 = record.rounding[1].deviation.upper
+                let expected: Int? = upper5 <= entry.tau ? (upper2 <= entry.tau ? 2 : 5) : nil
+                #expect(entry.rounding == expected, "\(record.entry.file) τ \(entry.tau)")
+            }
+            let rounded = try FixedPoint(fractionalBits: 5).apply(to: network)
+            for point in record.local {
+                let concrete = abs(sigmoid(rounded.logits(at: point.input)[0]) - sigmoid(network.logits(at: point.input)[0]))
+                #expect(concrete <= point.deviation.upper + 1e-12)
+            }
+        }
+        // Resuming reads every record back instead of recomputing it.
+        let resumed = Resumed()
+        let again = try await ActivationStudy.run(zoo: zoo, configuration: configuration, resultsFile: results) { _, _, _, fromFile in
+            resumed.add(fromFile)
+        }
+        #expect(again == records && resumed.all)
+        // Other settings do not mix with these results.
+        var other = configuration
+        other.bits = [3]
+        await #expect(throws: StudyError.self) {
+            _ = try await ActivationStudy.run(zoo: zoo, configuration: other, resultsFile: results)
+        }
+        let summary = StudySummary(records: records)
+        #expect(summary.groupTable.contains("| tiny | relu | 2 |") && summary.groupTable.contains("| tiny | linear | 2 |"))
+        #expect(summary.winTable.contains("| rounding | 2 | 2 |") && summary.csv.split(separator: "\n").count == 1 + 4 * 2 * 2)
+    }
+
+    @Test("a missing or malformed zoo is one clear error")
+    func badZoo() throws {
+        #expect(throws: StudyError.self) { try Zoo.load(directory: "/no/such/zoo") }
+        let folder = try tinyZoo()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try Data("{\"networks\": []}".utf8).write(to: URL(fileURLWithPath: "\(folder)/zoo.json"))
+        #expect(throws: StudyError.self) { try Zoo.load(directory: folder) }
+    }
+}
+
+/// Collects the progress callback's "read from the results file" flags.
+private final class Resumed: @unchecked Sendable {
+    private let lock = NSLock()
+    private var flags: [Bool] = []
+    func add(_ flag: Bool) { lock.withLock { flags.append(flag) } }
+    var all: Bool { lock.withLock { !flags.isEmpty && flags.allSatisfy { $0 } } }
+}
