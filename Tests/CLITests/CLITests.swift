@@ -25,6 +25,12 @@ func qrobust(_ arguments: [String]) throws -> (code: Int32, stdout: String, stde
             try String(contentsOfFile: stderrPath, encoding: .utf8))
 }
 
+/// The exact upper end of a `local --json` report's deviation.
+func upperExact(_ json: String) -> String? {
+    let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
+    return (object?["deviation"] as? [String: Any])?["upperExact"] as? String
+}
+
 let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
 /// Writes a temporary file and returns its path.
@@ -83,12 +89,8 @@ struct CLITests {
         // The written file, compared as a second network, equals --model concrete.
         let viaFile = try qrobust(["local", relu, "--input", "0.1,0.2", "--compressed", out, "--metric", "logit", "--json"])
         let viaScheme = try qrobust(["local", relu, "--input", "0.1,0.2", "--bits", "5", "--model", "concrete", "--metric", "logit", "--json"])
-        func exact(_ text: String) -> String? {
-            let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
-            return (object?["deviation"] as? [String: Any])?["upperExact"] as? String
-        }
         #expect(viaFile.code == 0, "\(viaFile.stderr)")
-        #expect(exact(viaFile.stdout) != nil && exact(viaFile.stdout) == exact(viaScheme.stdout))
+        #expect(upperExact(viaFile.stdout) != nil && upperExact(viaFile.stdout) == upperExact(viaScheme.stdout))
     }
 
     @Test("bad input gives exit 65 and one clear line naming the problem", arguments: [
@@ -147,12 +149,8 @@ struct CLITests {
         // The ONNX file, compared as a second network, equals --model concrete exactly.
         let viaFile = try qrobust(["local", relu, "--input", "0.1,0.2", "--compressed", out, "--metric", "logit", "--json"])
         let viaScheme = try qrobust(["local", relu, "--input", "0.1,0.2", "--bits", "5", "--model", "concrete", "--metric", "logit", "--json"])
-        func exact(_ text: String) -> String? {
-            let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
-            return (object?["deviation"] as? [String: Any])?["upperExact"] as? String
-        }
         #expect(viaFile.code == 0, "\(viaFile.stderr)")
-        #expect(exact(viaFile.stdout) != nil && exact(viaFile.stdout) == exact(viaScheme.stdout))
+        #expect(upperExact(viaFile.stdout) != nil && upperExact(viaFile.stdout) == upperExact(viaScheme.stdout))
         // Quantising the 5-bit file again at 5 bits changes nothing.
         let again = try qrobust(["quantize", out, "--bits", "5", "-o", out + ".json"])
         #expect(again.stdout.contains("0 of 105 parameters changed"), "\(again.stdout)")

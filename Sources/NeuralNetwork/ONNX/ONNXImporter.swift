@@ -20,7 +20,9 @@ struct ONNXImporter {
     private let initializers: [String: Onnx_TensorProto]
     /// Decoded initializers and `Constant` node values.
     private var constants: [String: ONNXTensor] = [:]
+    /// How each node was read, and the nodes the output does not depend on (for `info`).
     private var folded: [String] = []
+    private var ignoredNodes: [String] = []
 
     /// Decodes and reads a serialized `ModelProto`.
     static func read(_ data: Data) throws -> (Network, ModelProvenance) {
@@ -72,8 +74,6 @@ struct ONNXImporter {
             throw ONNXChainError("\(error.place): \(error.problem)")
         }
     }
-
-    private var ignoredNodes: [String] = []
 
     // MARK: The graph
 
