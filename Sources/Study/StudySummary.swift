@@ -116,6 +116,26 @@ public struct StudySummary: Sendable {
         return lines.joined(separator: "\n")
     }
 
+    /// The three tables with headings and the time-limit count: what `study activations`
+    /// prints and writes to summary.md.
+    public func report(_ configuration: StudyConfiguration) -> String {
+        """
+        ## Global deviation per data set and activation (median [quartiles] of certified upper ends)
+
+        \(groupTable)
+
+        ## ReLU against linear, network by network (same data set, shape and seed)
+
+        \(winTable)
+
+        ## Local deviation at test points (perturbation set, \(configuration.localBits) bits; median upper ends)
+
+        \(localTable)
+
+        \(timedOut) of \(records.count * configuration.bits.count * 2) global queries stopped at the \(configuration.timeLimitPerQuery) s limit (their intervals are wider than \(configuration.tolerance.nearestDouble)).
+        """
+    }
+
     /// Queries that stopped at their time limit, so their interval is wider than the tolerance.
     public var timedOut: Int {
         records.flatMap { $0.rounding + $0.perturbation }.filter { $0.deviation.reason != nil }.count

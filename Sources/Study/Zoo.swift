@@ -53,6 +53,20 @@ public struct Zoo: Sendable {
         return Zoo(directory: directory, entries: manifest.networks, inputBox: box)
     }
 
+    /// The network of the heat map: the named 2-input entry, or else the first
+    /// 2-input ReLU network (then any 2-input one); `nil` when the zoo has none.
+    /// - Throws: ``StudyError`` when `name` is given but is not a 2-input entry.
+    public func heatMapEntry(named name: String?) throws -> ZooEntry? {
+        let candidates = entries.filter { $0.inputs == 2 }
+        if let name {
+            guard let entry = candidates.first(where: { $0.file == name }) else {
+                throw StudyError("--heatmap: \(name) is not a 2-input network of the zoo")
+            }
+            return entry
+        }
+        return candidates.first { $0.activation == "relu" } ?? candidates.first
+    }
+
     /// Loads one entry's network.
     public func network(_ entry: ZooEntry) throws -> Network {
         try NetworkFile.load((directory as NSString).appendingPathComponent(entry.file))

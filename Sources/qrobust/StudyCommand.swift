@@ -120,22 +120,7 @@ struct ActivationsCommand: AsyncParsableCommand {
                 let elapsed = Int(Date().timeIntervalSince(started))
                 printError("qrobust: [\(i + 1)/\(n)] \(file)\(resumed ? " (already in results.jsonl)" : "") — \(elapsed) s so far")
             }
-            let summary = StudySummary(records: records)
-            let tables = """
-                ## Global deviation per data set and activation (median [quartiles] of certified upper ends)
-
-                \(summary.groupTable)
-
-                ## ReLU against linear, network by network (same data set, shape and seed)
-
-                \(summary.winTable)
-
-                ## Local deviation at test points (perturbation set, \(localBits) bits; median upper ends)
-
-                \(summary.localTable)
-
-                \(summary.timedOut) of \(records.count * configuration.bits.count * 2) global queries stopped at the \(timeoutPerQuery) s limit (their intervals are wider than \(tolerance)).
-                """
+            let tables = StudySummary(records: records).report(configuration)
             print(tables)
             try write(tables + "\n", to: "summary.md")
             try write(DeviationPlot.svg(records), to: "deviation-vs-bits.svg")
@@ -145,19 +130,13 @@ struct ActivationsCommand: AsyncParsableCommand {
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
                 try writeFile(String(decoding: try encoder.encode(records), as: UTF8.self) + "\n", json)
             }
-            if let csv { try writeFile(summary.csv, csv) }
+            if let csv { try writeFile(StudySummary(records: records).csv, csv) }
             printError("qrobust: wrote \(out)/summary.md, deviation-vs-bits.svg, heatmap.svg and results.jsonl")
         }
     }
 
     private func heatMap(zoo: Zoo, configuration: StudyConfiguration) async throws -> String? {
-        let candidates = zoo.entries.filter { $0.inputs == 2 }
-        let chosen = heatmap.map { name in candidates.first { $0.file == name } }
-            ?? candidates.first { $0.activation == "relu" } ?? candidates.first
-        guard let entry = chosen else {
-            if let heatmap { throw StudyError("--heatmap: \(heatmap) is not a 2-input network of the zoo") }
-            return nil
-        }
+        guard let entry = try zoo.heatMapEntry(named: heatmap) else { return nil }
         let network = try zoo.network(entry)
         let set = try FixedPoint(fractionalBits: localBits).perturbationSet
         let map = try await HeatMap.compute(network, set: set, low: zoo.inputBox[0], high: zoo.inputBox[1], resolution: heatmapResolution,
