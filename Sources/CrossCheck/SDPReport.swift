@@ -52,7 +52,7 @@ public struct SDPReport: JSONReport {
     public var pairs: String
     public var squaredNorm: Bound
     public var perOutput: [Bound]
-    public var crossCheck: CrossCheckResult?
+    @ExplicitNull public var crossCheck: CrossCheckResult?
     public var exported: [String]
     public var notes: [String]
     public var seconds: Double
@@ -70,27 +70,6 @@ public struct SDPReport: JSONReport {
         self.exported = exported
         notes = result.notes
         seconds = crossCheck?.seconds ?? result.seconds
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case command, model, compressed, box, inputQuantization, pairs, squaredNorm, perOutput, crossCheck, exported, notes, seconds
-    }
-
-    /// Encodes an absent cross-check as explicit `null`, so every key is always there.
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(command, forKey: .command)
-        try c.encode(model, forKey: .model)
-        try c.encode(compressed, forKey: .compressed)
-        try c.encode(box, forKey: .box)
-        try c.encode(inputQuantization, forKey: .inputQuantization)
-        try c.encode(pairs, forKey: .pairs)
-        try c.encode(squaredNorm, forKey: .squaredNorm)
-        try c.encode(perOutput, forKey: .perOutput)
-        try c.encode(crossCheck, forKey: .crossCheck)
-        try c.encode(exported, forKey: .exported)
-        try c.encode(notes, forKey: .notes)
-        try c.encode(seconds, forKey: .seconds)
     }
 
     /// The human-readable report.

@@ -7,19 +7,8 @@ public struct BitsReport: JSONReport {
         public var bits: Int
         public var verdict: String
         public var deviation: LocalReport.Bounds
-        public var reason: String?
+        @ExplicitNull public var reason: String?
         public var seconds: Double
-
-        enum CodingKeys: String, CodingKey { case bits, verdict, deviation, reason, seconds }
-
-        public func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(bits, forKey: .bits)
-            try c.encode(verdict, forKey: .verdict)
-            try c.encode(deviation, forKey: .deviation)
-            try c.encode(reason, forKey: .reason)
-            try c.encode(seconds, forKey: .seconds)
-        }
     }
 
     public var command = "bits"
@@ -29,8 +18,8 @@ public struct BitsReport: JSONReport {
     public var rounding: String
     public var metric: String
     public var tau: Double
-    public var fewestBits: Int?
-    public var note: String?
+    @ExplicitNull public var fewestBits: Int?
+    @ExplicitNull public var note: String?
     public var rows: [Row]
     public var seconds: Double
 
@@ -52,26 +41,6 @@ public struct BitsReport: JSONReport {
                 reason: $0.reason, seconds: $0.seconds)
         }
         seconds = result.seconds
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case command, model, scope, compressionModel, rounding, metric, tau, fewestBits, note, rows, seconds
-    }
-
-    /// Encodes absent values as explicit `null`, so every key is always there.
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(command, forKey: .command)
-        try c.encode(model, forKey: .model)
-        try c.encode(scope, forKey: .scope)
-        try c.encode(compressionModel, forKey: .compressionModel)
-        try c.encode(rounding, forKey: .rounding)
-        try c.encode(metric, forKey: .metric)
-        try c.encode(tau, forKey: .tau)
-        try c.encode(fewestBits, forKey: .fewestBits)
-        try c.encode(note, forKey: .note)
-        try c.encode(rows, forKey: .rows)
-        try c.encode(seconds, forKey: .seconds)
     }
 
     /// The table k → verdict, deviation bounds.

@@ -12,12 +12,12 @@ public struct GlobalReport: JSONReport {
     public var metric: String
     /// The raw input box, one `[lower, upper]` pair of exact strings per input.
     public var box: [[String]]
-    public var tau: Double?
+    @ExplicitNull public var tau: Double?
     public var tolerance: Double
-    public var verdict: String?
+    @ExplicitNull public var verdict: String?
     public var deviation: LocalReport.Bounds
-    public var witness: LocalReport.WitnessReport?
-    public var reason: String?
+    @ExplicitNull public var witness: LocalReport.WitnessReport?
+    @ExplicitNull public var reason: String?
     public var seconds: Double
     public var statistics: [String: Int]
 
@@ -38,28 +38,6 @@ public struct GlobalReport: JSONReport {
         let s = result.statistics
         self.statistics = ["boxes": s.boxes, "splits": s.splits, "exactBoxes": s.exactBoxes,
                            "solverCalls": s.solverCalls, "candidates": s.candidates, "depth": s.depth]
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case command, model, compression, metric, box, tau, tolerance, verdict, deviation, witness, reason, seconds, statistics
-    }
-
-    /// Encodes absent values as explicit `null`, so every key is always there.
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(command, forKey: .command)
-        try c.encode(model, forKey: .model)
-        try c.encode(compression, forKey: .compression)
-        try c.encode(metric, forKey: .metric)
-        try c.encode(box, forKey: .box)
-        try c.encode(tau, forKey: .tau)
-        try c.encode(tolerance, forKey: .tolerance)
-        try c.encode(verdict, forKey: .verdict)
-        try c.encode(deviation, forKey: .deviation)
-        try c.encode(witness, forKey: .witness)
-        try c.encode(reason, forKey: .reason)
-        try c.encode(seconds, forKey: .seconds)
-        try c.encode(statistics, forKey: .statistics)
     }
 
     /// A short human-readable report.

@@ -43,12 +43,12 @@ public struct LocalReport: JSONReport {
     public var compression: String
     public var metric: String
     public var input: [String]
-    public var tau: Double?
-    public var verdict: String?
+    @ExplicitNull public var tau: Double?
+    @ExplicitNull public var verdict: String?
     public var deviation: Bounds
-    public var originalClass: Int?
-    public var witness: WitnessReport?
-    public var reason: String?
+    @ExplicitNull public var originalClass: Int?
+    @ExplicitNull public var witness: WitnessReport?
+    @ExplicitNull public var reason: String?
     public var seconds: Double
     public var statistics: [String: Int]
 
@@ -69,28 +69,6 @@ public struct LocalReport: JSONReport {
         self.seconds = result.seconds
         self.statistics = ["checks": result.statistics.checks, "optimizations": result.statistics.optimizations,
                            "replays": result.statistics.replays]
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case command, model, compression, metric, input, tau, verdict, deviation, originalClass, witness, reason, seconds, statistics
-    }
-
-    /// Encodes absent values as explicit `null`, so every key is always there.
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(command, forKey: .command)
-        try c.encode(model, forKey: .model)
-        try c.encode(compression, forKey: .compression)
-        try c.encode(metric, forKey: .metric)
-        try c.encode(input, forKey: .input)
-        try c.encode(tau, forKey: .tau)
-        try c.encode(verdict, forKey: .verdict)
-        try c.encode(deviation, forKey: .deviation)
-        try c.encode(originalClass, forKey: .originalClass)
-        try c.encode(witness, forKey: .witness)
-        try c.encode(reason, forKey: .reason)
-        try c.encode(seconds, forKey: .seconds)
-        try c.encode(statistics, forKey: .statistics)
     }
 
     /// A short human-readable report.
