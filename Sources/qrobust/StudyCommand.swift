@@ -120,7 +120,8 @@ struct ActivationsCommand: AsyncParsableCommand {
                 let elapsed = Int(Date().timeIntervalSince(started))
                 printError("qrobust: [\(i + 1)/\(n)] \(file)\(resumed ? " (already in results.jsonl)" : "") — \(elapsed) s so far")
             }
-            let tables = StudySummary(records: records).report(configuration)
+            let summary = StudySummary(records: records)
+            let tables = summary.report(configuration)
             print(tables)
             try write(tables + "\n", to: "summary.md")
             try write(DeviationPlot.svg(records), to: "deviation-vs-bits.svg")
@@ -130,7 +131,7 @@ struct ActivationsCommand: AsyncParsableCommand {
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
                 try writeFile(String(decoding: try encoder.encode(records), as: UTF8.self) + "\n", json)
             }
-            if let csv { try writeFile(StudySummary(records: records).csv, csv) }
+            if let csv { try writeFile(summary.csv, csv) }
             printError("qrobust: wrote \(out)/summary.md, deviation-vs-bits.svg, heatmap.svg and results.jsonl")
         }
     }
