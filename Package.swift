@@ -5,7 +5,7 @@ import PackageDescription
 
 let package = Package(
     name: "qrobust",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v15)],
     products: [
         .library(name: "ExactArithmetic", targets: ["ExactArithmetic"]),
         .library(name: "Z3Kit", targets: ["Z3Kit"]),

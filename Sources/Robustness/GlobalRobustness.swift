@@ -18,7 +18,8 @@ import Z3Kit
 /// tool targets (2-D toy problems, ACAS Xu's 5 inputs): each split shrinks
 /// every relaxation at once, and boxes in which every ReLU is stable get
 /// bounds that are exact up to rounding. Boxes are processed by `jobs`
-/// parallel tasks sharing one ``SearchFrontier``.
+/// parallel tasks sharing one ``SearchFrontier``, on threads of their own
+/// (``SolverThreads``): Z3 blocks them.
 public enum GlobalRobustness {
     /// Answers a global query.
     /// - Parameter progress: called about four times a second with the bounds so far.
@@ -54,10 +55,12 @@ public enum GlobalRobustness {
         let reporter = ProgressThrottle(progress: progress, start: start)
         let policy = ExactSolvePolicy(query)
 
+        let threads = SolverThreads(count: query.jobs)
+        defer { threads.shutdown() }
         await withTaskCancellationHandler {
             await withTaskGroup(of: Void.self) { group in
                 for _ in 0..<query.jobs {
-                    group.addTask {
+                    group.addTask(executorPreference: threads) {
                         await work(frontier: frontier, bounder: bounder, solver: solver, policy: policy,
                                    deadline: deadline, reporter: reporter)
                     }

@@ -1,19 +1,23 @@
 import NeuralNetwork
+import Z3Kit
 
 extension LocalRobustness {
     /// Answers independent local queries (many inputs, many widths) with at most
-    /// `jobs` running at once, one Z3 context each (design.md §5).
+    /// `jobs` running at once, one Z3 context each (design.md §5), on threads of
+    /// their own (``SolverThreads``) rather than Swift's cooperative pool.
     /// - Returns: the results in the order of `queries`.
     /// - Throws: the first error any query throws.
     public static func checkAll(_ queries: [LocalQuery], jobs: Int) async throws -> [LocalResult] {
         guard jobs >= 1 else { throw QueryError("jobs must be at least 1, found \(jobs)") }
+        let threads = SolverThreads(count: jobs)
+        defer { threads.shutdown() }
         return try await withThrowingTaskGroup(of: (Int, LocalResult).self) { group in
             var results = [LocalResult?](repeating: nil, count: queries.count)
             var next = 0
             func launch() {
                 guard next < queries.count else { return }
                 let index = next, query = queries[index]
-                group.addTask { (index, try LocalRobustness.check(query)) }
+                group.addTask(executorPreference: threads) { (index, try LocalRobustness.check(query)) }
                 next += 1
             }
             for _ in 0..<min(jobs, queries.count) { launch() }
