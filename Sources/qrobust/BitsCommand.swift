@@ -15,13 +15,16 @@ struct BitsCommand: AsyncParsableCommand {
         discussion: """
             Examples:
               qrobust bits Examples/moons-relu.json --input 0.5,0.25 --tau 0.05
-              qrobust bits Examples/moons-relu.json --box=-1:2,-1:1.5 --tau 0.05 --model concrete --range 2:10
+              qrobust bits Examples/moons-relu.json --box=-1:2,-1:1.5 --tau 0.05 \\
+                  --model concrete --range 2:10
 
-            With --model perturbation (the default) the property is monotone in k, so the search
-            bisects the range and the answer holds for every quantiser with k fractional bits or more.
-            With --model concrete every k in the range is checked, because robustness of the one
-            rounded network is not monotone in k; the whole table is printed. Exit 0 when some k is
-            proved robust, 1 when none is, 2 when the answer is uncertain (an unknown row).
+            With --model perturbation (the default) the property is monotone in k, so the search \
+            bisects the range and the answer holds for every quantiser with k fractional bits or \
+            more. With --model concrete every k in the range is checked, because robustness of \
+            the one rounded network is not monotone in k; the whole table is printed.
+
+            Exit 0 when some k is proved robust, 1 when none is, 2 when the answer is uncertain \
+            (an unknown row).
             """)
 
     @OptionGroup var modelOptions: ModelOptions

@@ -11,16 +11,17 @@ struct GlobalCommand: AsyncParsableCommand {
         abstract: "How far can compression move the output anywhere in an input box?",
         discussion: """
             Examples:
-              qrobust global Examples/moons-relu.json --box "-1:2,-1:1.5" --bits 6 --model concrete
-              qrobust global f.nnet --compressed g.nnet --box "0:1,1:2" --metric logit --tolerance 1e-4
-              qrobust global net.nnet --box "0:1,0:1" --precision float16 --tau 0.05 --timeout 600
+              qrobust global Examples/moons-relu.json --box=-1:2,-1:1.5 --bits 6 \\
+                  --model concrete
+              qrobust global f.nnet --compressed g.nnet --box 0:1,1:2 --metric logit
+              qrobust global net.nnet --box 0:1,0:1 --precision float16 --tau 0.05
 
-            The box is in raw input units (exact decimals or fractions, lo:hi per input) and goes through
-            the model's input normalisation, if it has one. The search splits the box, bounds each part
-            soundly (differential bound propagation) and looks for witnesses, until the maximal
-            deviation is pinned to an interval no wider than --tolerance: lower is reached by a witness
-            replayed in exact arithmetic, upper is proved. With --tau it stops as soon as the answer is
-            decided (exit 0 robust, 1 not robust, 2 unknown).
+            The box is in raw input units (exact decimals or fractions, lo:hi per input) and goes \
+            through the model's input normalisation, if it has one. The search splits the box, \
+            bounds each part soundly (differential bound propagation) and looks for witnesses, \
+            until the maximal deviation is pinned to an interval no wider than --tolerance: lower \
+            is reached by a witness replayed in exact arithmetic, upper is proved. With --tau it \
+            stops as soon as the answer is decided (exit 0 robust, 1 not robust, 2 unknown).
             """)
 
     @OptionGroup var modelOptions: ModelOptions

@@ -8,9 +8,9 @@ struct InfoCommand: ParsableCommand {
         commandName: "info",
         abstract: "Show a model's layers, activations, parameter count and input normalisation.",
         discussion: """
-            For ONNX files it also lists how each node was read (folded into a layer,
-            into the input normalisation, or shape only) and the nodes the output does
-            not depend on, such as a classifier's label branch.
+            For ONNX files it also lists how each node was read (folded into a layer, into the \
+            input normalisation, or shape only) and the nodes the output does not depend on, \
+            such as a classifier's label branch.
 
             Examples:
               qrobust info Examples/moons-relu.json

@@ -14,13 +14,15 @@ struct LocalCommand: ParsableCommand {
         discussion: """
             Examples:
               qrobust local Examples/moons-relu.json --input 0.5,0.25 --bits 4 --tau 0.05
-              qrobust local net.nnet --output sigmoid --input 0.1,0.2 --precision float16 --metric flip
-              qrobust local net.json --input 1,0 --compressed pruned.json --metric logit --json
+              qrobust local net.nnet --output sigmoid --input 0.1,0.2 \\
+                  --precision float16 --metric flip
+              qrobust local net.json --input 1,0 --compressed pruned.json --metric logit
 
-            The input is read exactly (0.1 means 1/10) and passed through the model's input
-            normalisation, if it has one. With --tau the command decides (exit 0 robust, 1 not robust,
-            2 unknown); without it, it reports the maximal deviation as a certified interval
-            [lower, upper]: lower is reached by a witness replayed in exact arithmetic, upper is proved.
+            The input is read exactly (0.1 means 1/10) and passed through the model's input \
+            normalisation, if it has one. With --tau the command decides (exit 0 robust, 1 not \
+            robust, 2 unknown); without it, it reports the maximal deviation as a certified \
+            interval [lower, upper]: lower is reached by a witness replayed in exact arithmetic, \
+            upper is proved.
             """)
 
     @OptionGroup var modelOptions: ModelOptions

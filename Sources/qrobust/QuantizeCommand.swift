@@ -14,10 +14,10 @@ struct QuantizeCommand: ParsableCommand {
               qrobust quantize net.nnet --precision float16 -o net-fp16.nnet
               qrobust quantize model.onnx --bits 6 -o model-q6.onnx
 
-            An .onnx output is Gemm + Relu layers (opset 13) with the input
-            normalisation as Max/Min/Sub/Div and a final Sigmoid or Softmax, in
-            float32 when every number is a float32 value and float64 otherwise, so
-            onnxruntime and other runtimes run the very weights that were checked.
+            An .onnx output is Gemm + Relu layers (opset 13) with the input normalisation as \
+            Max/Min/Sub/Div and a final Sigmoid or Softmax, in float32 when every number is a \
+            float32 value and float64 otherwise, so onnxruntime and other runtimes run the very \
+            weights that were checked.
             """)
 
     @OptionGroup var modelOptions: ModelOptions

@@ -14,31 +14,36 @@ struct SDPCommand: AsyncParsableCommand {
         abstract: "A certified bound on ‖f₁(x₁) − f₂(x₂)‖² over an input box, by semidefinite programming (CSDP).",
         discussion: """
             Examples:
-              qrobust sdp quant_original.nnet --compressed quant_q2.nnet --box=-1:1 --input-quantization 0.25
-              qrobust sdp prune_original.nnet --compressed prune_pruned.nnet --box=-1:1 --pairs diagonal --cross-check
-              qrobust sdp Examples/moons-relu.json --bits 4 --box=-1:2,-1:1.5 --export moons.dat-s
+              qrobust sdp quant_original.nnet --compressed quant_q2.nnet --box=-1:1 \\
+                  --input-quantization 0.25
+              qrobust sdp prune_original.nnet --compressed prune_pruned.nnet --box=-1:1 \\
+                  --pairs diagonal --cross-check
+              qrobust sdp Examples/moons-relu.json --bits 4 --box=-1:2,-1:1.5 \\
+                  --export moons.dat-s
 
-            The outputs compared are the networks' last-layer values (logits, before any sigmoid or
-            softmax). x₁ ranges over the box (raw units, through the model's input normalisation);
-            with --input-quantization C the compressed network's input x₂ may differ from x₁ by up to
-            C per input, otherwise x₂ = x₁. The compressed network is a second file (--compressed) or
-            the one rounded network (--bits, --precision): the SDP needs concrete weights.
+            The outputs compared are the networks' last-layer values (logits, before any sigmoid \
+            or softmax). x₁ ranges over the box (raw units, through the model's input \
+            normalisation); with --input-quantization C the compressed network's input x₂ may \
+            differ from x₁ by up to C per input, otherwise x₂ = x₁. The compressed network is a \
+            second file (--compressed) or the one rounded network (--bits, --precision): the SDP \
+            needs concrete weights.
 
-            Both networks' ReLUs go on one vector with quadratic constraints (ReLU, slope constraints
-            on pairs of neurons, the input box, the quantisation, and the ranges the bound
-            propagation finds); CSDP finds multipliers, and the bound is then proved without trusting
-            CSDP: M(y) is rebuilt from the exact weights with interval entries and −M(y) ⪰ 0 is
-            checked by a Cholesky factorisation with a rigorous residual. The box is split (--boxes)
-            where the bound is largest; the bound is the largest over the boxes.
+            Both networks' ReLUs go on one vector with quadratic constraints (ReLU, slope \
+            constraints on pairs of neurons, the input box, the quantisation, and the ranges the \
+            bound propagation finds); CSDP finds multipliers, and the bound is then proved \
+            without trusting CSDP: M(y) is rebuilt from the exact weights with interval entries \
+            and −M(y) ⪰ 0 is checked by a Cholesky factorisation with a rigorous residual. The \
+            box is split (--boxes) where the bound is largest; the bound is the largest over the \
+            boxes.
 
-            --pairs full puts a slope constraint on every pair of unstable ReLUs (O(N²)
-            multipliers: seconds for N = 20 per network); diagonal only on neuron k of each network
-            with neuron k of the other (O(N), looser per SDP, about as tight once the box is split).
-            --cross-check also measures the same quantity by sampling and by the exact SMT search
-            (qrobust global) and prints sampled ≤ SMT ≤ SDP side by side.
+            --pairs full puts a slope constraint on every pair of unstable ReLUs (O(N²) \
+            multipliers: seconds for N = 20 per network); diagonal only on neuron k of each \
+            network with neuron k of the other (O(N), looser per SDP, about as tight once the box \
+            is split). --cross-check also measures the same quantity by sampling and by the exact \
+            SMT search (qrobust global) and prints sampled ≤ SMT ≤ SDP side by side.
 
-            Exit codes: 0 bound certified, 64 usage error, 65 bad input, 70 CSDP's answer could not
-            be certified or the cross-check found the three answers out of order (a bug).
+            Exit codes: 0 bound certified, 64 usage error, 65 bad input, 70 CSDP's answer could \
+            not be certified or the cross-check found the three answers out of order (a bug).
             """)
 
     @OptionGroup var modelOptions: ModelOptions

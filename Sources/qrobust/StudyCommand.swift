@@ -19,25 +19,28 @@ struct ActivationsCommand: AsyncParsableCommand {
         commandName: "activations",
         abstract: "Compare ReLU and linear networks: certified deviation against bits, fewest bits, local deviations.",
         discussion: """
-            For every network of ZOO_DIR/zoo.json (scripts/train-zoo.py writes one; Examples/zoo is
-            committed), over the input box [0, 1]^d and with the probability metric |σ(z') − σ(z)|:
-              - the maximal confidence deviation as a certified interval, for the network rounded to
-                k fractional bits and for the perturbation set of k bits, at every k of --bits;
-              - the fewest k of the grid that keeps the certified upper end under each τ (at that k
-                and every larger one);
-              - the local deviation (perturbation set of --local-bits) at the test points nearest
-                to and farthest from the decision boundary.
-            Each global query stops at --tolerance or at --timeout-per-query; then its interval is
-            simply wider. Every number is a certified interval: lower ends are replayed witnesses.
+            For every network of ZOO/zoo.json (scripts/train-zoo.py writes one; Examples/zoo is \
+            committed), over the input box [0, 1]^d and with the probability metric \
+            |σ(z') − σ(z)|, the study computes three things. First, the maximal confidence \
+            deviation as a certified interval, for the network rounded to k fractional bits and \
+            for the perturbation set of k bits, at every k of --bits. Second, the fewest k of the \
+            grid that keeps the certified upper end under each τ (at that k and every larger \
+            one). Third, the local deviation (perturbation set of --local-bits) at the test \
+            points nearest to and farthest from the decision boundary.
 
-            Results are appended to OUT/results.jsonl as each network finishes; running the same
-            command again resumes where it stopped. At the end OUT holds summary.md (the tables
+            Each global query stops at --tolerance or at --timeout-per-query; then its interval \
+            is simply wider. Every number is a certified interval: lower ends are replayed \
+            witnesses.
+
+            Results are appended to OUT/results.jsonl as each network finishes; running the same \
+            command again resumes where it stopped. At the end OUT holds summary.md (the tables \
             printed here), deviation-vs-bits.svg and heatmap.svg.
 
-            Example (about 10 minutes on 2 cores, release build):
-              qrobust study activations Examples/zoo --bits 2,4,6,8,10,12 --out study
+            The committed results (about 11 minutes on 2 cores, release build):
+              qrobust study activations Examples/zoo --bits 2,4,6,8,10,12 \\
+                  --timeout-per-query 0.5 --out docs/study
             A quick look at one data set:
-              qrobust study activations Examples/zoo --only moons --bits 4,8 --out /tmp/moons
+              qrobust study activations Examples/zoo --only moons --bits 4,8 --out moons
             """)
 
     @Argument(help: "A zoo folder with zoo.json.")
