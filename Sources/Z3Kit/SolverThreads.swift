@@ -20,13 +20,20 @@ public final class SolverThreads: TaskExecutor, @unchecked Sendable {
 
     /// Starts `count` threads (at least one).
     public init(count: Int) {
-        for index in 0..<max(1, count) {
-            let thread = Thread { [self] in
+        for _ in 0..<max(1, count) {
+            Self.startThread { [self] in
                 while let job = nextJob() { job.runSynchronously(on: asUnownedTaskExecutor()) }
             }
-            thread.name = "qrobust solver \(index)"
-            thread.start()
         }
+    }
+
+    /// Starts a thread with the stack a main thread gets on Linux by default
+    /// (8 MiB, `ulimit -s`), since Z3 recurses over terms.
+    private static func startThread(_ body: @escaping @Sendable () -> Void) {
+        let thread = Thread(block: body)
+        thread.name = "qrobust solver"
+        thread.stackSize = 8 << 20
+        thread.start()
     }
 
     /// Queues a job for the next free thread. After ``shutdown()`` a job that
@@ -39,7 +46,7 @@ public final class SolverThreads: TaskExecutor, @unchecked Sendable {
             queue.append(job)
             condition.signal()
         } else {
-            Thread { [self] in job.runSynchronously(on: asUnownedTaskExecutor()) }.start()
+            Self.startThread { [self] in job.runSynchronously(on: asUnownedTaskExecutor()) }
         }
     }
 
