@@ -99,7 +99,8 @@ public enum ActivationStudy {
             + "tolerance \(c.tolerance); \(c.timeLimitPerQuery) s per query"
     }
 
-    private static func readRecords(_ path: String) throws -> [NetworkRecord] {
+    /// The records in `path`, in file order; none when the file does not exist.
+    static func readRecords(_ path: String) throws -> [NetworkRecord] {
         guard let data = FileManager.default.contents(atPath: path) else { return [] }
         let decoder = JSONDecoder()
         return try data.split(separator: UInt8(ascii: "\n")).enumerated().map { line, bytes in

@@ -36,9 +36,9 @@ struct ActivationsCommand: AsyncParsableCommand {
             command again resumes where it stopped. At the end OUT holds summary.md (the tables \
             printed here), deviation-vs-bits.svg and heatmap.svg.
 
-            The committed results (about 11 minutes on 2 cores, release build):
+            The committed results (about 35 minutes on 2 cores, release build):
               qrobust study activations Examples/zoo --bits 2,4,6,8,10,12 \\
-                  --timeout-per-query 0.5 --out docs/study
+                  --timeout-per-query 2 --out docs/study
             A quick look at one data set:
               qrobust study activations Examples/zoo --only moons --bits 4,8 --out moons
             """)
