@@ -22,8 +22,8 @@ struct LocalBatchTests {
             #expect(result.deviation == alone.deviation)
             #expect(result.deviation.upper - result.deviation.lower <= Rational(1, 1_000_000))
         }
-        // The six inputs differ, so the answers do too: a batch that repeated
-        // one query's result would fail above.
+        // The answers differ from query to query, so the comparison above
+        // tells a shuffled or repeated batch from the right one.
         #expect(Set(batch.map { $0.deviation.upper.description }).count > 1)
     }
 
