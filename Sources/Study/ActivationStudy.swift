@@ -19,13 +19,7 @@ public enum ActivationStudy {
     {
         try configuration.validate()
         let settings = signature(configuration)
-        var done: [String: NetworkRecord] = [:]
-        for record in try readRecords(resultsFile) {
-            guard record.settings == settings else {
-                throw StudyError("\(resultsFile) holds results made with other settings (\(record.settings)); choose another --out folder or remove it")
-            }
-            done[record.entry.file] = record
-        }
+        let done = try finishedRecords(resultsFile, settings: settings)
         var records: [NetworkRecord] = []
         for (index, entry) in zoo.entries.enumerated() {
             if let record = done[entry.file], record.entry == entry {
@@ -99,8 +93,21 @@ public enum ActivationStudy {
             + "tolerance \(c.tolerance); \(c.timeLimitPerQuery) s per query"
     }
 
-    /// The records in `path`, in file order; none when the file does not exist.
-    static func readRecords(_ path: String) throws -> [NetworkRecord] {
+    /// The records already in `resultsFile`, by network file; none when the
+    /// file does not exist.
+    /// - Throws: ``StudyError`` when a record was made with other settings.
+    static func finishedRecords(_ resultsFile: String, settings: String) throws -> [String: NetworkRecord] {
+        var done: [String: NetworkRecord] = [:]
+        for record in try readRecords(resultsFile) {
+            guard record.settings == settings else {
+                throw StudyError("\(resultsFile) holds results made with other settings (\(record.settings)); choose another --out folder or remove it")
+            }
+            done[record.entry.file] = record
+        }
+        return done
+    }
+
+    private static func readRecords(_ path: String) throws -> [NetworkRecord] {
         guard let data = FileManager.default.contents(atPath: path) else { return [] }
         let decoder = JSONDecoder()
         return try data.split(separator: UInt8(ascii: "\n")).enumerated().map { line, bytes in
