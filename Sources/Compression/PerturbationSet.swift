@@ -20,6 +20,14 @@ public enum PerturbationSet: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// An upper bound of ``radius(of:)`` in binary64 (for bound propagation).
+    public func radiusUpperBound(of value: Double) -> Double {
+        switch self {
+        case .absolute(let radius): radius
+        case .relative(let u, let floor): Swift.max((u * Swift.abs(value)).nextUp, floor)
+        }
+    }
+
     /// Checks that exact parameters lie in `Θ_Δ` around `network`'s.
     /// - Returns: nil when they do, else the first parameter outside (for the error message).
     public func firstViolation(of parameters: [ExactLayer], around network: Network) -> String? {

@@ -14,7 +14,7 @@ public struct SDPReport: JSONReport {
         public var boxes: Int
         /// The single SDP over the whole box, and what it was made of.
         public var wholeBoxCertified: Double
-        public var wholeBoxSolverValue: Double
+        @ExplicitNull public var wholeBoxSolverValue: Double?
         public var intervalBound: Double
         public var ballMultiplier: Double
         public var csdpCode: Int?
@@ -82,7 +82,7 @@ public struct SDPReport: JSONReport {
             if b.boxes > 1 {
                 lines.append("  one SDP over the whole box: ≤ \(Self.number(b.wholeBoxCertified))")
             }
-            let status = b.csdpCode.map { "CSDP \($0) (\(b.csdpMeaning ?? "")), optimum \(Self.number(b.wholeBoxSolverValue)); " } ?? ""
+            let status = b.csdpCode.map { "CSDP \($0) (\(b.csdpMeaning ?? "")), optimum \(b.wholeBoxSolverValue.map(Self.number) ?? "none"); " } ?? ""
             lines.append("  \(status)LMI of order \(b.dimension), \(b.constraints) quadratic constraints (\(b.pairConstraints) on pairs), \(b.unstableReLUs) unstable ReLUs")
             lines.append("  Bounds module alone: ≤ \(Self.number(b.intervalBound))")
         }

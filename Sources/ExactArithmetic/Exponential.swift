@@ -36,8 +36,22 @@ public enum Exponential {
         return Enclosure(lower: roundDown(lower, bits: precisionBits), upper: roundUp(upper, bits: precisionBits))
     }
 
+    /// Beyond this magnitude of its argument, σ (and each softmax term) is
+    /// enclosed through the argument clamped to ±`saturation`: σ is monotone,
+    /// so `σ(z) ∈ [σ(512), 1]` for `z ≥ 512`, an interval narrower than
+    /// `e^-512 < 2^-738`. Without the clamp the exact enclosure of `exp(z)`
+    /// holds an integer of about 1.44·z bits, which for a logit of 10⁹ means
+    /// minutes and gigabytes; with it every enclosure costs at most 9 squarings.
+    public static let saturation = Rational(512)
+
     /// Encloses the logistic sigmoid `σ(z) = 1 / (1 + e^-z)`.
     public static func sigmoid(_ z: Rational, precisionBits: Int = 96) -> Enclosure {
+        if saturation < z {
+            return Enclosure(lower: sigmoid(saturation, precisionBits: precisionBits).lower, upper: .one)
+        }
+        if z < -saturation {
+            return Enclosure(lower: .zero, upper: sigmoid(-saturation, precisionBits: precisionBits).upper)
+        }
         let e = exp(-z, precisionBits: precisionBits)  // σ is decreasing in e^-z
         return Enclosure(
             lower: roundDown((Rational.one + e.upper).reciprocal, bits: precisionBits),
@@ -45,16 +59,29 @@ public enum Exponential {
     }
 
     /// Encloses `softmax(z)_c = 1 / (1 + Σ_{j≠c} e^(z_j − z_c))`.
+    ///
+    /// A term whose exponent is below `−saturation` lies in `[0, e^-512]`; one
+    /// above `+saturation` is at least `e^512`, and then the whole value lies in
+    /// `[0, 1/(1 + e^512)]`.
     public static func softmax(_ z: [Rational], component c: Int, precisionBits: Int = 96) -> Enclosure {
         var sumLower = Rational.one
         var sumUpper = Rational.one
+        var unbounded = false
         for j in z.indices where j != c {
-            let e = exp(z[j] - z[c], precisionBits: precisionBits)
-            sumLower += e.lower
-            sumUpper += e.upper
+            let d = z[j] - z[c]
+            if saturation < d {
+                unbounded = true
+                sumLower += exp(saturation, precisionBits: precisionBits).lower
+            } else if d < -saturation {
+                sumUpper += exp(-saturation, precisionBits: precisionBits).upper
+            } else {
+                let e = exp(d, precisionBits: precisionBits)
+                sumLower += e.lower
+                sumUpper += e.upper
+            }
         }
         return Enclosure(
-            lower: roundDown(sumUpper.reciprocal, bits: precisionBits),
+            lower: unbounded ? .zero : roundDown(sumUpper.reciprocal, bits: precisionBits),
             upper: roundUp(sumLower.reciprocal, bits: precisionBits))
     }
 

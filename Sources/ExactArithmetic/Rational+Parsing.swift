@@ -6,8 +6,9 @@ extension Rational {
     /// integer, or a fraction (`3/4`, `-7/16`), exactly.
     ///
     /// `0.1` becomes exactly 1/10, not the binary64 value nearest to it.
-    /// Returns `nil` for anything else, including `nan`, `inf` and a zero
-    /// denominator.
+    /// Returns `nil` for anything else, including `nan`, `inf`, a zero
+    /// denominator and a decimal exponent beyond ±``largestDecimalExponent``
+    /// (`1e999999` would otherwise be a million-digit integer).
     public init?(parsing text: String) {
         let s = text.trimmingCharacters(in: .whitespaces)
         if let slash = s.firstIndex(of: "/") {
@@ -21,6 +22,11 @@ extension Rational {
         guard let value = Self.parseDecimal(Substring(s)) else { return nil }
         self = value
     }
+
+    /// The largest decimal exponent `parsing` accepts. It is far beyond
+    /// binary64's range (about 10^±308), so every number a model or a query
+    /// can meaningfully hold parses, while `1e999999` is refused at once.
+    public static let largestDecimalExponent = 1000
 
     private static func parseDecimal(_ s: Substring) -> Rational? {
         var rest = s
@@ -53,6 +59,8 @@ extension Rational {
         guard var digits = BigInt(String(integerDigits + fractionDigits).isEmpty ? "0" : String(integerDigits + fractionDigits))
         else { return nil }
         if negative { digits.negate() }
+        guard abs(exponent) <= largestDecimalExponent,
+              integerDigits.count + fractionDigits.count <= 10 * largestDecimalExponent else { return nil }
         let scale = exponent - fractionDigits.count
         let ten = BigInt(10)
         return scale >= 0

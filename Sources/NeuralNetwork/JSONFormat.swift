@@ -49,6 +49,19 @@ public enum JSONFormat {
         if let version = document.version, version != 1 {
             throw ModelError(file: file, place: "version", problem: "this qrobust reads version 1, found \(version)")
         }
+        // Check the declared input size against the data before anything is
+        // allocated for it: a file saying "inputSize": 1e9 must not cost 8 GB.
+        guard document.inputSize >= 1 else {
+            throw ModelError(file: file, place: "inputSize", problem: "must be at least 1, found \(document.inputSize)")
+        }
+        if let row = document.layers.first?.weights.first, row.count != document.inputSize {
+            throw ModelError(file: file, place: "layers[0].weights[0]",
+                             problem: "expected \(document.inputSize) weights (inputSize), found \(row.count)")
+        }
+        if let n = document.inputNormalization, n.means.count != document.inputSize {
+            throw ModelError(file: file, place: "inputNormalization.means",
+                             problem: "expected \(document.inputSize) values (inputSize), found \(n.means.count)")
+        }
         let normalization = document.inputNormalization.map { n in
             InputNormalization(
                 minimums: n.minimums ?? Array(repeating: -.infinity, count: document.inputSize),

@@ -21,7 +21,9 @@ public enum NNetFormat {
         var activations: [Activation]?
         var output = OutputKind.logits
         var lines: [(number: Int, text: Substring)] = []
-        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // Lines end in LF, CRLF (Windows) or CR: Swift reads "\r\n" as one
+        // Character, so splitting at "\n" alone would keep CRLF files in one line.
+        for (index, line) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
             if trimmed.isEmpty { continue }
             if trimmed.hasPrefix("//") {
@@ -87,9 +89,11 @@ public enum NNetFormat {
         let layerCount = try integer(header[0], "the number of layers", line: headerLine)
         guard layerCount >= 1 else { throw ModelError(place: "line \(headerLine)", problem: "the number of layers must be at least 1") }
         let sizesLine = cursor < lines.count ? lines[cursor].number : 0
+        let declaredInputs = try integer(header[1], "the number of inputs", line: headerLine)
+        let declaredOutputs = try integer(header[2], "the number of outputs", line: headerLine)
         let sizes = try expect(layerCount + 1, "the layer sizes", allowExtra: true).map { try integer($0, "a layer size", line: sizesLine) }
-        guard sizes[0] == Int(header[1]), sizes[layerCount] == Int(header[2]) else {
-            throw ModelError(place: "line \(sizesLine)", problem: "layer sizes \(sizes) disagree with the header's \(Int(header[1])) inputs and \(Int(header[2])) outputs")
+        guard sizes[0] == declaredInputs, sizes[layerCount] == declaredOutputs else {
+            throw ModelError(place: "line \(sizesLine)", problem: "layer sizes \(sizes) disagree with the header's \(declaredInputs) inputs and \(declaredOutputs) outputs")
         }
         guard sizes.allSatisfy({ $0 >= 1 }) else {
             throw ModelError(place: "line \(sizesLine)", problem: "every layer needs at least one neuron, found sizes \(sizes)")

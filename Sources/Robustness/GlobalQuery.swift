@@ -33,6 +33,11 @@ public struct GlobalQuery: Sendable {
         self.jobs = jobs
     }
 
+    /// The most parallel tasks a query may ask for. Each holds a thread with
+    /// an 8 MiB stack and a Z3 context; more than a large machine's cores
+    /// only costs memory.
+    public static let maximumJobs = 256
+
     /// Rejects questions that have no meaning, before any search.
     public func validate() throws {
         try region.validate(inputSize: network.inputSize)
@@ -40,6 +45,9 @@ public struct GlobalQuery: Sendable {
             throw QueryError("the flip metric is answered per input (qrobust local); over a box, use --metric logit or probability")
         }
         try validateThresholds(tau: tau, tolerance: tolerance, timeLimit: timeLimit, metric: metric, output: network.output)
-        guard jobs >= 1 else { throw QueryError("--jobs must be at least 1, found \(jobs)") }
+        guard (1...Self.maximumJobs).contains(jobs) else {
+            throw QueryError("the number of jobs must be between 1 and \(Self.maximumJobs), found \(jobs)")
+        }
+        try validateMagnitudes(network: network, compression: compression, box: region.normalized(by: network.normalization))
     }
 }

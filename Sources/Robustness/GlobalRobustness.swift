@@ -182,8 +182,10 @@ public enum GlobalRobustness {
                                originalLayers: [ExactLayer], exactBox: [(lower: Rational, upper: Rational)], start: Date) -> GlobalResult {
         let network = query.network
         var candidate = frontier.best
-        // Candidates come from the outward-rounded box; pull them into the exact one.
-        let clamped = zip(candidate.exactPoint ?? candidate.point.map { Rational(exactly: $0)! }, exactBox).map { x, b in
+        // Candidates come from the outward-rounded box; pull them into the exact
+        // one (a non-finite coordinate, which no candidate should have, becomes the box's lower end).
+        let point = candidate.exactPoint ?? zip(candidate.point, exactBox).map { Rational(exactly: $0) ?? $1.lower }
+        let clamped = zip(point, exactBox).map { x, b in
             Rational.min(Rational.max(x, b.lower), b.upper)
         }
         candidate.point = clamped.map(\.approximateDouble)

@@ -8,7 +8,9 @@ extension LocalRobustness {
     /// - Returns: the results in the order of `queries`.
     /// - Throws: the first error any query throws.
     public static func checkAll(_ queries: [LocalQuery], jobs: Int) async throws -> [LocalResult] {
-        guard jobs >= 1 else { throw QueryError("jobs must be at least 1, found \(jobs)") }
+        guard (1...GlobalQuery.maximumJobs).contains(jobs) else {
+            throw QueryError("jobs must be between 1 and \(GlobalQuery.maximumJobs), found \(jobs)")
+        }
         let threads = SolverThreads(count: jobs)
         defer { threads.shutdown() }
         return try await withThrowingTaskGroup(of: (Int, LocalResult).self) { group in

@@ -1,3 +1,4 @@
+import Bounds
 import Compression
 import ExactArithmetic
 import NeuralNetwork
@@ -37,6 +38,8 @@ public struct LocalQuery: Sendable {
             throw QueryError("the input has \(input.count) values, the network takes \(network.inputSize)")
         }
         try validateThresholds(tau: tau, tolerance: tolerance, timeLimit: timeLimit, metric: metric, output: network.output)
+        let point = network.normalization?.normalize(input) ?? input
+        try validateMagnitudes(network: network, compression: compression, box: point.map { ($0, $0) })
         if metric == .flip && network.output == .logits {
             throw QueryError("the flip metric needs a classifier (sigmoid or softmax output); say which with --output")
         }
@@ -51,5 +54,19 @@ func validateThresholds(tau: Rational?, tolerance: Rational, timeLimit: Double?,
     if let timeLimit, !(timeLimit > 0) { throw QueryError("the time limit must be positive, found \(timeLimit)") }
     if metric == .probability && output == .logits {
         throw QueryError("the probability metric needs a sigmoid or softmax output, but the model gives raw logits (say which with --output, or use --metric logit)")
+    }
+}
+
+/// Refuses a question whose values could overflow binary64 (``MagnitudeLimit``):
+/// the original network's, and the compressed network's or every member of
+/// the perturbation set's, over the normalised box.
+func validateMagnitudes(network: Network, compression: CompressionModel,
+                        box: [(lower: Rational, upper: Rational)]) throws {
+    switch compression {
+    case .concrete(let compressed):
+        try MagnitudeLimit.check(network, over: box)
+        try MagnitudeLimit.check(compressed, over: box, name: "the compressed network")
+    case .perturbation(let set):
+        try MagnitudeLimit.check(network, over: box, radius: set, name: "the perturbed network")
     }
 }

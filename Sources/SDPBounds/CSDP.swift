@@ -6,6 +6,7 @@ import Glibc
 
 /// CSDP's return codes and what they mean (CSDP's `easy_sdp`).
 public struct CSDPStatus: Sendable, Equatable, CustomStringConvertible {
+    /// CSDP's return code (0–9), or qrobust's own when CSDP gave no answer (below 0).
     public var code: Int
 
     /// Whether CSDP claims a solution to full (0) or reduced (3) accuracy.
@@ -23,11 +24,27 @@ public struct CSDPStatus: Sendable, Equatable, CustomStringConvertible {
         case 7: "stopped for lack of progress"
         case 8: "X, Z or O became singular"
         case 9: "NaN or infinite values appeared"
-        default: "unknown return code"
+        default: detail ?? "unknown return code"
         }
     }
 
-    public var description: String { "CSDP return code \(code): \(meaning)" }
+    /// Why the solve gave no answer, for the codes qrobust adds (below 0).
+    public var detail: String?
+
+    public init(code: Int, detail: String? = nil) {
+        self.code = code
+        self.detail = detail
+    }
+
+    /// The solve was stopped at the time limit (its process killed); there is no y.
+    public static let timeLimit = CSDPStatus(code: -1, detail: "stopped at the time limit")
+    /// CSDP's process ended without an answer (CSDP called `exit`, or a signal); there is no y.
+    public static func processFailed(_ detail: String) -> CSDPStatus { CSDPStatus(code: -2, detail: detail) }
+
+    /// Whether the solve ended without a y (``timeLimit`` or ``processFailed(_:)``).
+    public var hasNoSolution: Bool { code < 0 }
+
+    public var description: String { code < 0 ? "CSDP: \(meaning)" : "CSDP return code \(code): \(meaning)" }
 }
 
 /// What CSDP returned: the dual variables y and both objective values.
@@ -42,48 +59,120 @@ public struct SDPSolution: Sendable {
 
 /// The one door to CSDP (Debian's libsdp). CSDP keeps static state, prints
 /// its progress to stdout, reads `param.csdp` from the working directory and
-/// calls `exit()` on malformed input, so every call here is:
+/// calls `exit()` on malformed input or when an allocation fails, so every call here is:
 /// - validated first (``SDPProblem/validate()``), so CSDP never sees a
 ///   problem it would exit on;
-/// - serialised by one lock for the whole process;
-/// - silenced: file descriptor 1 points at /dev/null for the duration.
-///   Anything another thread writes to stdout meanwhile is lost, which is
-///   why qrobust prints progress to stderr only.
+/// - run in a child process of its own (`fork`): its `exit()` ("Storage
+///   allocation failed!" on problems too large for memory) ends only the
+///   child and comes back as a status, its static state dies with the child,
+///   and its stdout is /dev/null there, so nothing of qrobust's output is lost;
+/// - stopped at the deadline: the child is killed, and the status says so.
 ///
-/// CSDP cannot be interrupted; its own iteration limit (100) ends a stalled solve.
+/// The child does nothing but C calls on memory prepared before the fork and
+/// one `write` of the answer to a pipe, as code after `fork` in a threaded
+/// process must.
 public enum CSDP {
-    private static let lock = NSLock()
-
     /// Solves the problem, or throws for a problem CSDP must not see.
-    /// A solve that fails is not an error here: its ``CSDPStatus`` says why,
-    /// and the caller decides whether the returned y is still useful (a bound
-    /// certified independently of CSDP's claims is).
-    public static func solve(_ problem: SDPProblem) throws(SDPProblemError) -> SDPSolution {
+    /// A solve that fails is not an error here: its ``CSDPStatus`` says why
+    /// (including a time limit or the end of CSDP's process), and the caller
+    /// decides whether the returned y is still useful (a bound certified
+    /// independently of CSDP's claims is). Without a y, `y` is empty.
+    public static func solve(_ problem: SDPProblem, deadline: Date? = nil) throws(SDPProblemError) -> SDPSolution {
         try problem.validate()
-        lock.lock()
-        defer { lock.unlock() }
-        return silenced { run(problem) }
+        return run(problem, deadline: deadline)
     }
 
-    private static func run(_ problem: SDPProblem) -> SDPSolution {
-        let n = Int32(problem.order), k = Int32(problem.constraints.count)
+    private static func run(_ problem: SDPProblem, deadline: Date?) -> SDPSolution {
+        let n = Int32(problem.order), k = problem.constraints.count
         let c = blockMatrix(problem.blocks, entries: problem.constant)
         let a = allocate(Double.self, problem.objective.count + 1)
         for (i, v) in problem.objective.enumerated() { a[i + 1] = v }
-        let constraints = allocate(constraintmatrix.self, problem.constraints.count + 1)
+        let constraints = allocate(constraintmatrix.self, k + 1)
         for (i, entries) in problem.constraints.enumerated() {
             constraints[i + 1].blocks = sparseBlocks(entries, constraint: i + 1, blocks: problem.blocks)
         }
+        // The answer as the child sends it: return code, primal and dual objectives, y₁ … y_k.
+        let answer = allocate(Double.self, k + 3)
+        defer {
+            free_prob(n, Int32(k), c, a, constraints, blockmatrix(), nil, blockmatrix())
+            free(answer)
+        }
+        let failed = { (status: CSDPStatus) in
+            SDPSolution(status: status, y: [], primalObjective: .nan, dualObjective: .nan)
+        }
+        var ends: [Int32] = [-1, -1]
+        guard pipe(&ends) == 0 else { return failed(.processFailed("no pipe to a CSDP process (errno \(errno))")) }
+        fflush(nil)
+        let child = fork()
+        if child == 0 {
+            close(ends[0])
+            solveInChild(n, Int32(k), c, a, constraints, answer: answer, to: ends[1])
+        }
+        close(ends[1])
+        defer { close(ends[0]) }
+        guard child > 0 else { return failed(.processFailed("no CSDP process could be started (errno \(errno))")) }
 
+        let bytes = (k + 3) * MemoryLayout<Double>.stride
+        var received = 0
+        var stoppedAtDeadline = false
+        while true {
+            if let deadline, Date() >= deadline {
+                kill(child, SIGKILL)
+                stoppedAtDeadline = true
+                break
+            }
+            var request = pollfd(fd: ends[0], events: Int16(POLLIN), revents: 0)
+            let ready = poll(&request, 1, 50)
+            if ready < 0 && errno == EINTR { continue }
+            if ready <= 0 { continue }
+            let count = read(ends[0], UnsafeMutableRawPointer(answer) + received, max(bytes - received, 1))
+            if count < 0 && errno == EINTR { continue }
+            if count <= 0 { break }  // end of file: the child is done
+            received = min(received + count, bytes)
+        }
+        var status: Int32 = 0
+        while waitpid(child, &status, 0) < 0 && errno == EINTR {}
+        if stoppedAtDeadline { return failed(.timeLimit) }
+        let exited = status & 0x7f == 0, exitCode = (status >> 8) & 0xff
+        guard exited, exitCode == 0, received == bytes else {
+            if !exited { return failed(.processFailed("CSDP's process ended by signal \(status & 0x7f)")) }
+            return failed(.processFailed(exitCode == 0
+                ? "CSDP's process ended without an answer"
+                : "CSDP ended its process with exit(\(exitCode)), as it does when memory runs out ('Storage allocation failed!')"))
+        }
+        return SDPSolution(status: CSDPStatus(code: Int(answer[0])), y: (0..<k).map { answer[$0 + 3] },
+                           primalObjective: answer[1], dualObjective: answer[2])
+    }
+
+    /// The child's whole life: stdout to /dev/null, CSDP, the answer to the
+    /// pipe, `_exit`. Only C calls on memory allocated before the fork.
+    private static func solveInChild(_ n: Int32, _ k: Int32, _ c: blockmatrix, _ a: UnsafeMutablePointer<Double>,
+                                     _ constraints: UnsafeMutablePointer<constraintmatrix>,
+                                     answer: UnsafeMutablePointer<Double>, to pipe: Int32) -> Never {
+        let null = open("/dev/null", O_WRONLY)
+        if null >= 0 { dup2(null, STDOUT_FILENO) }
         var x = blockmatrix(), z = blockmatrix()
         var y: UnsafeMutablePointer<Double>? = nil
         var primal = 0.0, dual = 0.0
         initsoln(n, k, c, a, constraints, &x, &y, &z)
         let code = easy_sdp(n, k, c, a, constraints, 0, &x, &y, &z, &primal, &dual)
-        let values = (0..<Int(k)).map { y?[$0 + 1] ?? .nan }
-        free_prob(n, k, c, a, constraints, x, y, z)
-        return SDPSolution(status: CSDPStatus(code: Int(code)), y: values, primalObjective: primal,
-                           dualObjective: dual)
+        answer[0] = Double(code)
+        answer[1] = primal
+        answer[2] = dual
+        var i = 0
+        while i < Int(k) {
+            answer[i + 3] = y?[i + 1] ?? .nan
+            i += 1
+        }
+        let raw = UnsafeRawPointer(answer)
+        var sent = 0, total = (Int(k) + 3) * MemoryLayout<Double>.stride
+        while sent < total {
+            let count = write(pipe, raw + sent, total - sent)
+            if count < 0 && errno == EINTR { continue }
+            if count <= 0 { _exit(3) }
+            sent += count
+        }
+        _exit(0)
     }
 
     /// CSDP's dense block matrix (1-based blocks, Fortran-order matrices,
@@ -149,22 +238,5 @@ public enum CSDP {
             fatalError("out of memory allocating \(count) × \(T.self) for CSDP")
         }
         return raw.bindMemory(to: T.self, capacity: max(count, 1))
-    }
-
-    /// Runs `body` with stdout pointed at /dev/null.
-    private static func silenced<T>(_ body: () -> T) -> T {
-        fflush(nil)
-        let saved = dup(STDOUT_FILENO)
-        let null = open("/dev/null", O_WRONLY)
-        if saved >= 0, null >= 0 { dup2(null, STDOUT_FILENO) }
-        defer {
-            fflush(nil)
-            if saved >= 0 {
-                dup2(saved, STDOUT_FILENO)
-                close(saved)
-            }
-            if null >= 0 { close(null) }
-        }
-        return body()
     }
 }

@@ -56,8 +56,10 @@ struct PairEncoding: Sendable {
     ///   - inputShift: ĉ per input (0 when the compressed network sees the same input).
     ///   - ranges: pre-activation ranges of each network (from the Bounds module).
     ///   - differenceRanges: ranges of `d` from the Bounds module.
+    /// - Throws: ``QueryError`` when full pairs would give more than
+    ///   ``largestPairCount`` slope constraints (checked before they are built).
     init(original: Network, compressed: Network, box: [Interval], inputShift: [Double],
-         ranges: [[[Interval]]], differenceRanges: [Interval], pairs: NeuronPairs) {
+         ranges: [[[Interval]]], differenceRanges: [Interval], pairs: NeuronPairs) throws {
         let n = original.inputSize
         let shifted = inputShift.contains { $0 > 0 }
         dimension = 1 + n + (shifted ? n : 0)
@@ -84,6 +86,9 @@ struct PairEncoding: Sendable {
         let outputs1 = propagate(original, network: 0, inputs: inputs, ranges: ranges[0], into: &neurons[0])
         let outputs2 = propagate(compressed, network: 1, inputs: shiftedInputs, ranges: ranges[1], into: &neurons[1])
         let all = neurons[0] + neurons[1]
+        if pairs == .full, all.count * (all.count - 1) / 2 > Self.largestPairCount {
+            throw QueryError("full pair constraints would number \(all.count * (all.count - 1) / 2) here (\(all.count) unstable ReLUs in the two networks); qrobust builds at most \(Self.largestPairCount), since CSDP's work grows with the cube of the constraint count and such an SDP would not fit in memory or time: use diagonal pairs, or split the box")
+        }
         for neuron in all { addReluConstraints(neuron) }
         addSlopeConstraints(neurons, pairs: pairs)
 
@@ -158,6 +163,12 @@ struct PairEncoding: Sendable {
                                                product: neuron.pre - .constant(l, dimension: dimension),
                                                .constant(u, dimension: dimension) - neuron.pre))
     }
+
+    /// The most slope constraints ``NeuronPairs/full`` may ask for: about 90
+    /// unstable ReLUs in the two networks together. CSDP's Schur complement is
+    /// dense in the constraint count m (8·m² bytes, m³ work per iteration); at
+    /// 4000 pairs a solve already takes minutes.
+    static let largestPairCount = 4000
 
     /// Slope constraints on pairs of unstable ReLUs.
     private mutating func addSlopeConstraints(_ neurons: [[Neuron]], pairs: NeuronPairs) {

@@ -38,11 +38,13 @@ public enum SDPErrorBound {
                 progress?("\(what): \(boxes) of \(query.boxes) boxes, bound \(best.map { String(format: "%.6g", $0) } ?? "–")")
             }
             for leaf in bound.boxes {
-                if let status = leaf.status, !status.isSolved {
+                if let status = leaf.status, status.hasNoSolution {
+                    notes.insert("\(what): \(status.meaning) on some box; its bound there is the bound propagation's")
+                } else if let status = leaf.status, !status.isSolved {
                     notes.insert("\(what): \(status) on some box; its bound there was certified independently of CSDP's claim, or kept from the box it was split from")
                 }
             }
-            if bound.boxes.count < query.boxes, let deadline, Date() >= deadline {
+            if bound.stoppedByLimit {
                 notes.insert("\(what): the time limit stopped the splitting at \(bound.boxes.count) of \(query.boxes) boxes")
             }
             bounds.append(bound)
@@ -62,11 +64,11 @@ public enum SDPErrorBound {
                                progress: (Int, Double?) -> Void) throws -> SDPBound {
         let start = Date()
         progress(0, nil)
-        let whole = try solve(query, box: box, outputs: outputs)
+        let whole = try solve(query, box: box, outputs: outputs, deadline: deadline)
         var leaves = [whole]
         while leaves.count < query.boxes, deadline.map({ Date() < $0 }) ?? true {
-            let worst = leaves.indices.max { leaves[$0].certified < leaves[$1].certified }!
-            guard leaves[worst].certified > 0, let halves = split(leaves[worst].box, whole: box) else { break }
+            guard let worst = leaves.indices.max(by: { leaves[$0].certified < leaves[$1].certified }),
+                  leaves[worst].certified > 0, let halves = split(leaves[worst].box, whole: box) else { break }
             progress(leaves.count, leaves[worst].certified)
             // A half lies inside its parent, so the parent's bound holds there too
             // (an SDP over a smaller box is not always tighter: its relaxations
@@ -74,7 +76,7 @@ public enum SDPErrorBound {
             let parent = leaves[worst]
             let children = try halves.map { half in
                 do {
-                    var child = try solve(query, box: half, outputs: outputs)
+                    var child = try solve(query, box: half, outputs: outputs, deadline: deadline)
                     child.certified = min(child.certified, parent.certified)
                     return child
                 } catch let error as SDPSolveError {
@@ -88,8 +90,10 @@ public enum SDPErrorBound {
             leaves.remove(at: worst)
             leaves += children
         }
-        return SDPBound(outputs: outputs, certified: leaves.map(\.certified).max()!, wholeBox: whole, boxes: leaves,
-                        seconds: Date().timeIntervalSince(start))
+        let stopped = leaves.contains { $0.status == .timeLimit }
+            || (leaves.count < query.boxes && deadline.map { Date() >= $0 } ?? false)
+        return SDPBound(outputs: outputs, certified: leaves.map(\.certified).max() ?? whole.certified, wholeBox: whole,
+                        boxes: leaves, seconds: Date().timeIntervalSince(start), stoppedByLimit: stopped)
     }
 
     /// The two halves of `box` along its relatively widest input; nil when no input can be halved.
@@ -106,7 +110,15 @@ public enum SDPErrorBound {
 
     /// The lifted encoding over one box, with pre-activation and difference
     /// ranges from the Bounds module (differential bounds when both networks see the same input).
-    static func encode(_ query: SDPQuery, box: [Interval]) -> PairEncoding {
+    static func encode(_ query: SDPQuery, box: [Interval]) throws -> PairEncoding {
+        let (ranges, differenceRanges) = boundsModuleRanges(query, box: box)
+        return try PairEncoding(original: query.original, compressed: query.compressed, box: box,
+                                inputShift: query.normalizedShift, ranges: ranges, differenceRanges: differenceRanges,
+                                pairs: query.pairs)
+    }
+
+    /// Pre-activation ranges of both networks and the ranges of the output differences over one box.
+    static func boundsModuleRanges(_ query: SDPQuery, box: [Interval]) -> (ranges: [[[Interval]]], differences: [Interval]) {
         let shift = query.normalizedShift
         let ranges: [[[Interval]]]
         let differenceRanges: [Interval]
@@ -121,23 +133,37 @@ public enum SDPErrorBound {
             ranges = [first.preActivations, second.preActivations]
             differenceRanges = zip(second.outputRanges(over: shiftedBox), first.outputRanges(over: box)).map { $0 - $1 }
         }
-        return PairEncoding(original: query.original, compressed: query.compressed, box: box, inputShift: shift,
-                            ranges: ranges, differenceRanges: differenceRanges, pairs: query.pairs)
+        return (ranges, differenceRanges)
+    }
+
+    /// `Σ_{i ∈ outputs} max(lo_i², hi_i²)`, rounded up.
+    static func squaredBound(_ ranges: [Interval], outputs: [Int]) -> Double {
+        outputs.reduce(0.0) { sum, i in (sum + (ranges[i].magnitude * ranges[i].magnitude).nextUp).nextUp }
     }
 
     /// Solves and certifies the SDP for `Σ_{i ∈ outputs} d_i²` over one box.
-    static func solve(_ query: SDPQuery, box: [Interval], outputs: [Int]) throws -> SDPBoxBound {
-        let encoding = encode(query, box: box)
-        var intervalBound = 0.0
-        for i in outputs {
-            let r = encoding.differenceRanges[i]
-            intervalBound = (intervalBound + (r.magnitude * r.magnitude).nextUp).nextUp
+    /// When CSDP gives no answer (stopped at `deadline`, or its process
+    /// ended), the box keeps the bound propagation's bound, which holds
+    /// regardless, and its status says why.
+    static func solve(_ query: SDPQuery, box: [Interval], outputs: [Int], deadline: Date?) throws -> SDPBoxBound {
+        if let deadline, Date() >= deadline {
+            // Past the limit: the bound propagation's bound, without building the SDP.
+            let bound = squaredBound(boundsModuleRanges(query, box: box).differences, outputs: outputs)
+            guard bound.isFinite else { throw overflow }
+            return SDPBoxBound(box: box, certified: bound, solverValue: nil, intervalBound: bound, ballMultiplier: 0,
+                               status: .timeLimit, dimension: 0, unstableReLUs: 0, constraints: 0, pairConstraints: 0,
+                               problem: nil)
         }
-        var result = SDPBoxBound(box: box, certified: 0, solverValue: 0, intervalBound: intervalBound, ballMultiplier: 0,
+        let encoding = try encode(query, box: box)
+        let intervalBound = squaredBound(encoding.differenceRanges, outputs: outputs)
+        var result = SDPBoxBound(box: box, certified: 0, solverValue: nil, intervalBound: intervalBound, ballMultiplier: 0,
                                  status: nil, dimension: encoding.dimension, unstableReLUs: encoding.unstableCount,
                                  constraints: encoding.constraints.count,
                                  pairConstraints: encoding.pairConstraintCount,
                                  problem: nil)
+        // A bound must come from finite numbers: NaN compares false with
+        // everything, and an early return on it once reported "≤ 0 certified".
+        guard intervalBound.isFinite else { throw overflow }
         guard intervalBound > 0 else { return result }
         // s = 2^-e puts γ = s·bound near 1; a power of two scales exactly.
         let s = Double(sign: .plus, exponent: -intervalBound.exponent, significand: 1)
@@ -146,7 +172,12 @@ public enum SDPErrorBound {
         let scaledObjective = objective.sorted.map { ($0.row, $0.column, $0.value.scaled(by: s)) }
 
         let problem = sdp(encoding, objective: scaledObjective)
-        let solution = try CSDP.solve(problem)
+        let solution = try CSDP.solve(problem, deadline: deadline)
+        if solution.status.hasNoSolution {
+            result.certified = intervalBound
+            result.status = solution.status
+            return result
+        }
         let gamma = solution.y[0]
         guard gamma.isFinite, let lowest = PSDCertificate.smallestEigenvalueBound(
             negatedM(encoding, objective: scaledObjective, y: solution.y)) else {
@@ -163,6 +194,9 @@ public enum SDPErrorBound {
         result.problem = problem
         return result
     }
+
+    /// The error for a bound that overflowed binary64 (``MagnitudeLimit`` makes it unreachable for validated queries).
+    private static let overflow = QueryError("the bound propagation's range of the output difference overflows binary64 on this box; no certificate can be computed")
 
     /// CSDP's form: variables y = (γ, one multiplier per constraint);
     /// `γ·E₀₀ − Σ yᵢQᵢ − s·O ⪰ 0` in the matrix block, and `yᵢ ≥ 0` for the

@@ -1,3 +1,4 @@
+import Bounds
 import ExactArithmetic
 import NeuralNetwork
 
@@ -48,6 +49,15 @@ public struct SDPQuery: Sendable {
         guard !inputQuantization.isNegative else {
             throw QueryError("the input quantisation must be ≥ 0, found \(inputQuantization.approximateDouble)")
         }
+        let shift = normalizedShift
+        if let i = shift.firstIndex(where: { !($0 <= MagnitudeLimit.largest) }) {
+            throw QueryError("the input quantisation reaches \(shift[i]) on input \(i + 1) after normalisation; qrobust computes its bounds in binary64 and accepts magnitudes up to \(MagnitudeLimit.largest)")
+        }
+        let box = zip(region.normalized(by: original.normalization), shift).map { side, c in
+            (lower: side.lower - Rational(exactly: c)!, upper: side.upper + Rational(exactly: c)!)
+        }
+        try MagnitudeLimit.check(original, over: box)
+        try MagnitudeLimit.check(compressed, over: box, name: "the compressed network")
         guard boxes >= 1 else { throw QueryError("the number of boxes must be at least 1, found \(boxes)") }
         if let timeLimit, !(timeLimit > 0) { throw QueryError("the time limit must be positive, found \(timeLimit)") }
     }

@@ -9,8 +9,9 @@ public struct SDPBoxBound: Sendable {
     /// rounded up, and no larger than ``intervalBound`` or the bound of the
     /// box it was split from (both hold as well).
     public var certified: Double
-    /// CSDP's optimum, unscaled: a number, not a proof.
-    public var solverValue: Double
+    /// CSDP's optimum, unscaled: a number, not a proof. Nil when no SDP was
+    /// solved (the difference is 0 on the box) or CSDP gave no answer (``CSDPStatus/hasNoSolution``).
+    public var solverValue: Double?
     /// The bound from the Bounds module's difference ranges alone (`Σ max(lo², hi²)`).
     public var intervalBound: Double
     /// 0 when `−M(y) ⪰ 0` was proved as it is; otherwise the multiplier of
@@ -40,6 +41,9 @@ public struct SDPBound: Sendable {
     /// The boxes the input was split into (one when it was not split), each with its SDP.
     public var boxes: [SDPBoxBound]
     public var seconds: Double
+    /// Whether the time limit cut the work short: a CSDP solve was stopped,
+    /// or the splitting ended before ``SDPQuery/boxes`` boxes. The bound holds either way.
+    public var stoppedByLimit: Bool
 }
 
 /// The answer to an ``SDPQuery``.
@@ -51,6 +55,9 @@ public struct SDPResult: Sendable {
     public var seconds: Double
     /// Anything the reader should know (CSDP's own warnings, parameter files, limits).
     public var notes: [String]
+
+    /// Whether the time limit cut any of the bounds short (then the CLI exits 2, "unknown").
+    public var stoppedByLimit: Bool { ([squaredNorm] + perOutput).contains(where: \.stoppedByLimit) }
 }
 
 /// CSDP returned a y from which no bound could be certified.

@@ -23,10 +23,13 @@ public struct HeatMap: Sendable {
         guard network.inputSize == 2 else { throw StudyError("the heat map needs a network with 2 inputs, found \(network.inputSize)") }
         var rows: [[CertifiedInterval]] = []
         for i in 0..<resolution {
-            let queries = (0..<resolution).map { j in
-                LocalQuery(network: network, compression: .perturbation(set),
-                           input: [center(j, low, high, resolution), center(i, low, high, resolution)].map { Rational(exactly: $0)! },
-                           metric: .probability, timeLimit: timeLimit)
+            let queries = try (0..<resolution).map { j in
+                let point = [center(j, low, high, resolution), center(i, low, high, resolution)]
+                guard let x = Rational(exactly: point[0]), let y = Rational(exactly: point[1]) else {
+                    throw StudyError("the heat map's plane [\(low), \(high)]² has cell centres beyond binary64's range")
+                }
+                return LocalQuery(network: network, compression: .perturbation(set), input: [x, y],
+                                  metric: .probability, timeLimit: timeLimit)
             }
             rows.append(try await LocalRobustness.checkAll(queries, jobs: jobs).map {
                 CertifiedInterval($0.deviation, reason: $0.reason, seconds: $0.seconds)
@@ -37,7 +40,9 @@ public struct HeatMap: Sendable {
     }
 
     private static func center(_ i: Int, _ low: Double, _ high: Double, _ n: Int) -> Double {
-        low + (high - low) * (Double(i) + 0.5) / Double(n)
+        // A convex combination of the ends: finite whenever they are, even for [−1e308, 1e308].
+        let t = (Double(i) + 0.5) / Double(n)
+        return low * (1 - t) + high * t
     }
 
     /// The SVG: cells shaded by the upper end, and the boundary σ(z) = 1/2 traced on a

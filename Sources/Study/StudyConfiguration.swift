@@ -1,4 +1,5 @@
 import ExactArithmetic
+import Robustness
 
 /// What the activation study computes for every network.
 public struct StudyConfiguration: Sendable {
@@ -34,6 +35,8 @@ public struct StudyConfiguration: Sendable {
         guard (0...52).contains(localBits) else { throw StudyError("--local-bits must be between 0 and 52, found \(localBits)") }
         guard timeLimitPerQuery > 0 else { throw StudyError("--timeout-per-query must be > 0") }
         guard tolerance.isPositive else { throw StudyError("--tolerance must be > 0") }
-        guard jobs >= 1 else { throw StudyError("--jobs must be at least 1, found \(jobs)") }
+        guard (1...GlobalQuery.maximumJobs).contains(jobs) else {
+            throw StudyError("--jobs must be between 1 and \(GlobalQuery.maximumJobs), found \(jobs)")
+        }
     }
 }

@@ -27,7 +27,15 @@ public final class Context {
         let code = Z3_get_error_code(raw)
         guard code != Z3_OK else { return }
         let message = Z3_get_error_msg(raw, code).map { String(cString: $0) } ?? "unknown error"
-        throw Z3Error(code: Int(code.rawValue), message: message)
+        throw Z3Error(code: Z3Error.Code(code), message: message)
+    }
+
+    /// Throws unless every term belongs to this context. Z3 does not check:
+    /// an AST of another context given to a C call crashes inside libz3.
+    func requireOwn(_ terms: [Term]) throws {
+        if let stranger = terms.first(where: { $0.context !== self }) {
+            throw Z3Error.usage("a term of another context was combined with this one's: \(stranger)")
+        }
     }
 
     /// Runs one C call that returns an AST, checks for an error and wraps it.

@@ -16,6 +16,7 @@ public final class Model {
 
     /// Evaluates a term in the model, completing unassigned variables with defaults.
     public func evaluate(_ term: Term) throws -> Term {
+        try context.requireOwn([term])
         var out: Z3_ast?
         let ok = withExtendedLifetime((self, term)) { Z3_model_eval(context.raw, raw, term.ast, true, &out) }
         try context.checkError()

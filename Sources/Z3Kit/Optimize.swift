@@ -37,6 +37,7 @@ public final class Optimize {
 
     /// Adds a hard constraint (non-strict inequalities only; see the type's note).
     public func assert(_ term: Term) throws {
+        try context.requireOwn([term])
         withExtendedLifetime((self, term)) { Z3_optimize_assert(context.raw, raw, term.ast) }
         try context.checkError()
     }
@@ -44,6 +45,7 @@ public final class Optimize {
     /// Registers an objective to maximise; returns its index.
     @discardableResult
     public func maximize(_ term: Term) throws -> Int {
+        try context.requireOwn([term])
         let index = withExtendedLifetime((self, term)) { Z3_optimize_maximize(context.raw, raw, term.ast) }
         try context.checkError()
         return Int(index)
@@ -52,6 +54,7 @@ public final class Optimize {
     /// Registers an objective to minimise; returns its index.
     @discardableResult
     public func minimize(_ term: Term) throws -> Int {
+        try context.requireOwn([term])
         let index = withExtendedLifetime((self, term)) { Z3_optimize_minimize(context.raw, raw, term.ast) }
         try context.checkError()
         return Int(index)

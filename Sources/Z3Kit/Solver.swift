@@ -32,6 +32,7 @@ public final class Solver {
 
     /// Adds a Boolean assertion.
     public func assert(_ term: Term) throws {
+        try context.requireOwn([term])
         withExtendedLifetime((self, term)) { Z3_solver_assert(context.raw, raw, term.ast) }
         try context.checkError()
     }
@@ -52,6 +53,7 @@ public final class Solver {
     /// that runs past ``SolverLimits/timeoutMilliseconds`` ends as
     /// `unknown("timeout")`.
     public func check(assuming assumptions: [Term] = []) throws -> CheckResult {
+        try context.requireOwn(assumptions)
         let asts: [Z3_ast?] = assumptions.map { $0.ast }
         return try withTimeLimit(context, limits) {
             let value = withExtendedLifetime((self, assumptions)) {

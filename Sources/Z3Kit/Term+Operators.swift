@@ -6,7 +6,8 @@ import ExactArithmetic
 /// `==` builds an equation term; use `===` for identity of Swift objects.
 extension Term {
     private static func binary(_ a: Term, _ b: Term, _ make: (Z3_context, Z3_ast, Z3_ast) -> Z3_ast?) throws -> Term {
-        try withExtendedLifetime((a, b)) { try a.context.term { make(a.context.raw, a.ast, b.ast) } }
+        try a.context.requireOwn([b])
+        return try withExtendedLifetime((a, b)) { try a.context.term { make(a.context.raw, a.ast, b.ast) } }
     }
 
     public static func + (a: Term, b: Term) throws -> Term { try a.context.nary([a, b]) { Z3_mk_add($0, $1, $2) } }

@@ -135,6 +135,7 @@ extension Context {
 extension Context {
     /// Calls an n-ary Z3 constructor on the terms' ASTs, keeping them alive.
     func nary(_ terms: [Term], _ make: (Z3_context, UInt32, UnsafePointer<Z3_ast?>) -> Z3_ast?) throws -> Term {
+        try requireOwn(terms)
         let asts: [Z3_ast?] = terms.map { $0.ast }
         return try withExtendedLifetime(terms) {
             try asts.withUnsafeBufferPointer { buffer in
@@ -164,11 +165,13 @@ extension Context {
 
     /// `if condition then a else b`.
     public func ite(_ condition: Term, _ a: Term, _ b: Term) throws -> Term {
-        try withExtendedLifetime((condition, a, b)) { try term { Z3_mk_ite(raw, condition.ast, a.ast, b.ast) } }
+        try requireOwn([condition, a, b])
+        return try withExtendedLifetime((condition, a, b)) { try term { Z3_mk_ite(raw, condition.ast, a.ast, b.ast) } }
     }
 
     /// `a ⇒ b`.
     public func implies(_ a: Term, _ b: Term) throws -> Term {
-        try withExtendedLifetime((a, b)) { try term { Z3_mk_implies(raw, a.ast, b.ast) } }
+        try requireOwn([a, b])
+        return try withExtendedLifetime((a, b)) { try term { Z3_mk_implies(raw, a.ast, b.ast) } }
     }
 }

@@ -53,8 +53,12 @@ final class Watchdog: @unchecked Sendable {
 func withTimeLimit(_ context: Context, _ limits: SolverLimits, _ check: () throws -> CheckResult) rethrows -> CheckResult {
     guard let ms = limits.timeoutMilliseconds else { return try check() }
     let watchdog = Watchdog(context: context, milliseconds: ms)
+    // Disarmed on every way out: a check that throws must not leave the
+    // watchdog interrupting this context's later checks.
+    var disarmed = false
+    defer { if !disarmed { _ = watchdog.disarm() } }
     let result = try check()
-    let fired = watchdog.disarm()
-    if fired, case .unknown = result { return .unknown(reason: "timeout") }
+    disarmed = true
+    if watchdog.disarm(), case .unknown = result { return .unknown(reason: "timeout") }
     return result
 }

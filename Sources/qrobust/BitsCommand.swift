@@ -51,7 +51,7 @@ struct BitsCommand: AsyncParsableCommand {
     @Option(help: "probability (needs a classifier) or logit.")
     var metric: Metric?
 
-    @Option(help: "Boxes searched in parallel (with --box).")
+    @Option(help: "Boxes searched in parallel (with --box) (1 to 256; default: the number of cores).")
     var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
     @Option(help: "Time limit in seconds for the whole search.")
@@ -66,7 +66,7 @@ struct BitsCommand: AsyncParsableCommand {
         guard parsedRange != nil else {
             throw ValidationError("--range must be lo:hi with 0 ≤ lo ≤ hi ≤ 52, found '\(range)'.")
         }
-        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1, found \(jobs).") }
+        try validateJobs(jobs)
     }
 
     private var parsedRange: ClosedRange<Int>? {
@@ -92,7 +92,7 @@ struct BitsCommand: AsyncParsableCommand {
             let start = Date()
             let result = try await FewestBits.search(query) { row in
                 if Date().timeIntervalSince(start) > 1 {
-                    printError(String(format: "qrobust: %d bits: %@ (%.1f s)", row.bits, row.verdict.rawValue, row.seconds))
+                    printProgress(String(format: "qrobust: %d bits: %@ (%.1f s)", row.bits, row.verdict.rawValue, row.seconds))
                 }
             }
             let report = BitsReport(result: result, query: query, model: modelOptions.model)

@@ -17,9 +17,39 @@ enum Exit {
     static let internalError: Int32 = 70
 }
 
-/// Prints one line to standard error.
+/// Prints one line to standard error. Control characters in it (a CR or a
+/// newline copied from a file or a path) are escaped, so it stays one line.
 func printError(_ message: String) {
-    FileHandle.standardError.write(Data((message + "\n").utf8))
+    FileHandle.standardError.write(Data((escapingControlCharacters(message) + "\n").utf8))
+}
+
+/// Whether progress lines go to stderr: when it is a terminal, or when the
+/// environment sets `QROBUST_PROGRESS=1` (for a batch job's log). Scripts that
+/// read stderr then see at most the one error line.
+let showsProgress = isatty(STDERR_FILENO) == 1 || ProcessInfo.processInfo.environment["QROBUST_PROGRESS"] == "1"
+
+/// Prints a progress line to stderr when ``showsProgress``.
+func printProgress(_ message: String) {
+    if showsProgress { printError(message) }
+}
+
+/// `text` with every control character written as an escape (`\r`, `\n`, `\t`, `\u{1b}`).
+func escapingControlCharacters(_ text: String) -> String {
+    var escaped = ""
+    for scalar in text.unicodeScalars {
+        switch scalar {
+        case "\n": escaped += "\\n"
+        case "\r": escaped += "\\r"
+        case "\t": escaped += "\\t"
+        default:
+            if scalar.properties.generalCategory == .control {
+                escaped += "\\u{\(String(scalar.value, radix: 16))}"
+            } else {
+                escaped.unicodeScalars.append(scalar)
+            }
+        }
+    }
+    return escaped
 }
 
 /// The exit code of an answer: its verdict's, or for a measurement without
@@ -54,6 +84,13 @@ func validateThresholds(tau: String?, tolerance: String, timeout: Double?) throw
     }
     if let timeout, !(timeout > 0 && timeout.isFinite) {
         throw ValidationError("--timeout must be a positive number of seconds, found \(timeout).")
+    }
+}
+
+/// Checks `--jobs` against ``GlobalQuery/maximumJobs``.
+func validateJobs(_ jobs: Int) throws {
+    guard (1...GlobalQuery.maximumJobs).contains(jobs) else {
+        throw ValidationError("--jobs must be between 1 and \(GlobalQuery.maximumJobs), found \(jobs).")
     }
 }
 

@@ -39,7 +39,7 @@ struct GlobalCommand: AsyncParsableCommand {
     @Option(help: "Largest acceptable width of the deviation interval.")
     var tolerance: String = "1e-4"
 
-    @Option(help: "Boxes searched in parallel.")
+    @Option(help: "Boxes searched in parallel (1 to 256; default: the number of cores).")
     var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
     @Option(help: "Time limit in seconds; when it runs out the answer is unknown, with the bounds reached.")
@@ -53,7 +53,7 @@ struct GlobalCommand: AsyncParsableCommand {
 
     func validate() throws {
         try validateThresholds(tau: tau, tolerance: tolerance, timeout: timeout)
-        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1, found \(jobs).") }
+        try validateJobs(jobs)
     }
 
     func run() async throws {
@@ -69,7 +69,7 @@ struct GlobalCommand: AsyncParsableCommand {
             let result = try await GlobalRobustness.check(query) { p in
                 // Progress on stderr, only for searches that take longer than a second.
                 if p.seconds > 1 {
-                    printError(String(format: "qrobust: deviation in [%.6g, %.6g], %d boxes open, %d bounded (%.1f s)",
+                    printProgress(String(format: "qrobust: deviation in [%.6g, %.6g], %d boxes open, %d bounded (%.1f s)",
                                       p.lower, p.upper, p.openBoxes, p.statistics.boxes, p.seconds))
                 }
             }

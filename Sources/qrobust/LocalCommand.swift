@@ -69,7 +69,7 @@ struct LocalCommand: ParsableCommand {
                 tolerance: Rational(parsing: tolerance)!, timeLimit: timeout, encoding: encoding)
             let result = try LocalRobustness.check(query) { done, total, seconds in
                 // Progress on stderr, only for queries that take longer than a second.
-                if seconds > 1 { printError(String(format: "qrobust: %d of %d objectives bounded (%.1f s)", done, total, seconds)) }
+                if seconds > 1 { printProgress(String(format: "qrobust: %d of %d objectives bounded (%.1f s)", done, total, seconds)) }
             }
             let report = LocalReport(result: result, query: query, model: modelOptions.model,
                                      compression: description, includeParameters: witnessParameters)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// The `qrobust` command: proves how far a network's outputs can move when its
 /// parameters are quantised or pruned.
@@ -19,8 +20,43 @@ struct QRobust: AsyncParsableCommand {
 
             Exit codes: 0 robust (or measured, without --tau), 1 not robust (a replayed witness \
             exceeds τ), 2 unknown (limit reached; bounds reported), 64 usage error, 65 bad input \
-            data (model file, input vector), 70 internal or solver error.
+            data (model file, input vector), 70 internal or solver error. Errors are one line on \
+            stderr; progress lines go there too when stderr is a terminal (or with QROBUST_PROGRESS=1).
             """,
         subcommands: [LocalCommand.self, GlobalCommand.self, BitsCommand.self, SDPCommand.self, InfoCommand.self,
                       QuantizeCommand.self, StudyCommand.self])
+
+    /// Parses and runs a command. A usage error is one line on stderr (exit
+    /// 64), not ArgumentParser's message followed by the usage block; help and
+    /// answers' exit codes go through ArgumentParser unchanged.
+    static func main() async {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        let command: any ParsableCommand
+        do {
+            command = try parseAsRoot(arguments)
+        } catch {
+            exitOnUsageError(error, arguments: arguments)
+        }
+        do {
+            if var command = command as? any AsyncParsableCommand {
+                try await command.run()
+            } else {
+                var command = command
+                try command.run()
+            }
+        } catch {
+            exitOnUsageError(error, arguments: arguments)
+        }
+    }
+
+    private static func exitOnUsageError(_ error: any Error, arguments: [String]) -> Never {
+        let code = exitCode(for: error)
+        guard code.rawValue == 64 else { exit(withError: error) }
+        let message = message(for: error).split(whereSeparator: \.isNewline).joined(separator: " ")
+        let subcommand = arguments.first.flatMap { name in
+            configuration.subcommands.first { $0.configuration.commandName == name }.map { _ in " \(name)" }
+        } ?? ""
+        printError("qrobust: usage error: \(message) (see 'qrobust\(subcommand) --help')")
+        exit(withError: ExitCode(64))
+    }
 }

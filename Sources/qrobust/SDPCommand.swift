@@ -91,7 +91,7 @@ struct SDPCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var inconsistent = false
+        var inconsistent = false, stopped = false
         try await reportingErrors {
             if let export {
                 // Checked before the solves, which can take a while.
@@ -117,7 +117,7 @@ struct SDPCommand: AsyncParsableCommand {
                                  timeLimit: timeout)
             let start = Date()
             // Progress on stderr, only once the run has taken more than a second.
-            let progress: @Sendable (String) -> Void = { if Date().timeIntervalSince(start) > 1 { printError("qrobust: \($0)") } }
+            let progress: @Sendable (String) -> Void = { if Date().timeIntervalSince(start) > 1 { printProgress("qrobust: \($0)") } }
             let result: SDPResult, check: CrossCheckResult?
             if crossCheck {
                 let c = try await CrossCheck.run(query, timeLimit: timeout, progress: progress)
@@ -130,7 +130,9 @@ struct SDPCommand: AsyncParsableCommand {
                                    crossCheck: check, exported: exported)
             print(json ? try report.json() : report.text)
             inconsistent = check.map { !$0.isConsistent } ?? false
+            stopped = result.stoppedByLimit
         }
         if inconsistent { throw ExitCode(Exit.internalError) }
+        if stopped { throw ExitCode(Exit.unknown) }
     }
 }

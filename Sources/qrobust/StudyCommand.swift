@@ -3,6 +3,7 @@ import Compression
 import ExactArithmetic
 import Foundation
 import NeuralNetwork
+import Robustness
 import Study
 
 /// `qrobust study`: studies over many networks.
@@ -61,7 +62,7 @@ struct ActivationsCommand: AsyncParsableCommand {
     @Option(help: "Each global query stops once its interval is this narrow.")
     var tolerance = "0.001"
 
-    @Option(help: "Parallel branches of each global query.")
+    @Option(help: "Parallel branches of each global query (1 to 256).")
     var jobs = ProcessInfo.processInfo.activeProcessorCount
 
     @Option(help: "Only the networks whose file name contains this text.")
@@ -83,7 +84,8 @@ struct ActivationsCommand: AsyncParsableCommand {
     var csv: String?
 
     func validate() throws {
-        guard parsedBits != nil else { throw ValidationError("--bits must be lo:hi or a comma-separated list of widths, found '\(bits)'.") }
+        guard parsedBits != nil else { throw ValidationError("--bits must be lo:hi or a comma-separated list of widths between 0 and 52, found '\(bits)'.") }
+        try validateJobs(jobs)
         guard parsedTaus != nil else { throw ValidationError("--tau must be a comma-separated list of positive numbers, found '\(tau)'.") }
         guard Rational(parsing: tolerance)?.isPositive == true else { throw ValidationError("--tolerance must be positive, found '\(tolerance)'.") }
         guard timeoutPerQuery > 0, timeoutPerQuery.isFinite else { throw ValidationError("--timeout-per-query must be positive.") }
@@ -93,9 +95,12 @@ struct ActivationsCommand: AsyncParsableCommand {
 
     private var parsedBits: [Int]? {
         let parts = bits.split(separator: ":", omittingEmptySubsequences: false)
-        if parts.count == 2, let lo = Int(parts[0]), let hi = Int(parts[1]), lo <= hi { return Array(lo...hi) }
+        let widths = FixedPoint.supportedBits
+        if parts.count == 2, let lo = Int(parts[0]), let hi = Int(parts[1]), lo <= hi, widths.contains(lo), widths.contains(hi) {
+            return Array(lo...hi)
+        }
         let list = bits.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard !list.isEmpty, list.allSatisfy({ $0 != nil }) else { return nil }
+        guard !list.isEmpty, list.allSatisfy({ $0.map(widths.contains) ?? false }) else { return nil }
         return Array(Set(list.map { $0! })).sorted()
     }
 
@@ -121,7 +126,7 @@ struct ActivationsCommand: AsyncParsableCommand {
             let records = try await ActivationStudy.run(zoo: zoo, configuration: configuration,
                                                         resultsFile: (out as NSString).appendingPathComponent("results.jsonl")) { i, n, file, resumed in
                 let elapsed = Int(Date().timeIntervalSince(started))
-                printError("qrobust: [\(i + 1)/\(n)] \(file)\(resumed ? " (already in results.jsonl)" : "") — \(elapsed) s so far")
+                printProgress("qrobust: [\(i + 1)/\(n)] \(file)\(resumed ? " (already in results.jsonl)" : "") — \(elapsed) s so far")
             }
             let summary = StudySummary(records: records)
             let tables = summary.report(configuration)
@@ -135,7 +140,7 @@ struct ActivationsCommand: AsyncParsableCommand {
                 try writeFile(String(decoding: try encoder.encode(records), as: UTF8.self) + "\n", json)
             }
             if let csv { try writeFile(summary.csv, csv) }
-            printError("qrobust: wrote \(out)/summary.md, deviation-vs-bits.svg, heatmap.svg and results.jsonl")
+            printProgress("qrobust: wrote \(out)/summary.md, deviation-vs-bits.svg, heatmap.svg and results.jsonl")
         }
     }
 
@@ -145,7 +150,7 @@ struct ActivationsCommand: AsyncParsableCommand {
         let set = try FixedPoint(fractionalBits: localBits).perturbationSet
         let map = try await HeatMap.compute(network, set: set, low: zoo.inputBox[0], high: zoo.inputBox[1], resolution: heatmapResolution,
                                       timeLimit: timeoutPerQuery, jobs: jobs, title: "\(entry.file): local deviation, perturbation set of \(localBits) bits") { row in
-            if row % 6 == 0 { printError("qrobust: heat map \(row)/\(heatmapResolution) rows") }
+            if row % 6 == 0 { printProgress("qrobust: heat map \(row)/\(heatmapResolution) rows") }
         }
         return map.svg(network: network)
     }
