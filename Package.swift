@@ -76,7 +76,8 @@ let package = Package(
         .testTarget(name: "SDPBoundsTests",
                     dependencies: ["SDPBounds", "CrossCheck", "Robustness", "Compression", "NeuralNetwork", "Bounds", "TestSupport"]),
         .testTarget(name: "StudyTests", dependencies: ["Study", "Compression", "NeuralNetwork", "ExactArithmetic", "TestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["qrobust"]),
+        // Fixtures/fuzz-findings: the fuzzing reproducers of ../shared/fuzz-findings, copied.
+        .testTarget(name: "CLITests", dependencies: ["qrobust"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )

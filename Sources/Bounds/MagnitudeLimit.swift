@@ -28,34 +28,40 @@ public enum MagnitudeLimit {
     ///   magnitude bound exceeds ``largest``.
     public static func check(_ network: Network, over box: [(lower: Rational, upper: Rational)],
                              radius: PerturbationSet? = nil, name: String = "the network") throws {
-        var magnitudes: [Double] = []
-        for (i, side) in box.enumerated() {
-            let m = Rational.max(side.lower.magnitude, side.upper.magnitude).roundedUp
-            guard m <= largest else {
-                throw QueryError("input \(i + 1) reaches \(format(m)) after normalisation; qrobust computes its bounds in binary64 and accepts magnitudes up to \(format(largest))")
-            }
-            magnitudes.append(m)
+        let chain = magnitudes(of: network, over: box, radius: radius)
+        if let i = chain[0].firstIndex(where: { !($0 <= largest) }) {
+            throw QueryError("input \(i + 1) reaches \(format(chain[0][i])) after normalisation; qrobust computes its bounds in binary64 and accepts magnitudes up to \(format(largest))")
         }
-        for (l, layer) in network.layers.enumerated() {
-            var next: [Double] = []
-            next.reserveCapacity(layer.outputSize)
-            for k in 0..<layer.outputSize {
-                let bias = layer.biases[k]
-                var m = (abs(bias) + (radius?.radiusUpperBound(of: bias) ?? 0)).nextUp
-                for (w, h) in zip(layer.weights[k], magnitudes) {
-                    let coefficient = (abs(w) + (radius?.radiusUpperBound(of: w) ?? 0)).nextUp
-                    m = (m + (coefficient * h).nextUp).nextUp
-                }
-                guard m <= largest else {
-                    throw QueryError("the values of \(name) can reach \(format(m)) at layer \(l + 1), neuron \(k + 1), over this input region (a bound without cancellation); qrobust computes its bounds in binary64 and accepts magnitudes up to \(format(largest)): scale the weights or the inputs")
-                }
-                next.append(m)
+        for l in 1..<chain.count {
+            if let k = chain[l].firstIndex(where: { !($0 <= largest) }) {
+                throw QueryError("the values of \(name) can reach \(format(chain[l][k])) at layer \(l), neuron \(k + 1), over this input region (a bound without cancellation); qrobust computes its bounds in binary64 and accepts magnitudes up to \(format(largest)): scale the weights or the inputs")
             }
-            magnitudes = next
         }
     }
 
+    /// The magnitude chain: `[m₀, m₁, …]`, the inputs' bound first, then each
+    /// layer's pre-activation bound per neuron (also a bound after ReLU or
+    /// identity). Each entry bounds `|value|` for every input in the box and
+    /// every parameter vector within `radius`; entries may be ∞ (or NaN past one).
+    public static func magnitudes(of network: Network, over box: [(lower: Rational, upper: Rational)],
+                                  radius: PerturbationSet? = nil) -> [[Double]] {
+        var chain = [box.map { Rational.max($0.lower.magnitude, $0.upper.magnitude).roundedUp }]
+        for layer in network.layers {
+            let h = chain[chain.count - 1]
+            chain.append((0..<layer.outputSize).map { k in
+                let bias = layer.biases[k]
+                var m = (abs(bias) + (radius?.radiusUpperBound(of: bias) ?? 0)).nextUp
+                for (w, x) in zip(layer.weights[k], h) {
+                    let coefficient = (abs(w) + (radius?.radiusUpperBound(of: w) ?? 0)).nextUp
+                    m = (m + (coefficient * x).nextUp).nextUp
+                }
+                return m
+            })
+        }
+        return chain
+    }
+
     private static func format(_ value: Double) -> String {
-        value.isFinite ? String(format: "%.3g", value) : "more than 1.8e308"
+        value.isFinite ? String(format: "%.3g", value) : "more than 1.8e308"  // ∞ or NaN
     }
 }

@@ -70,7 +70,7 @@ public enum GlobalRobustness {
             frontier.stop("the search was cancelled")
         }
 
-        return finish(query, frontier: frontier, evaluator: bounder.evaluator, originalLayers: solver.originalLayers,
+        return try finish(query, frontier: frontier, evaluator: bounder.evaluator, originalLayers: solver.originalLayers,
                       exactBox: exactBox, start: start)
     }
 
@@ -152,6 +152,8 @@ public enum GlobalRobustness {
                                 child.upper = min(child.upper, exact.upper)
                             }
                             child.exactFromDepth = child.depth + 2 * half.count
+                        } catch let error as InternalError {
+                            frontier.fail(error)
                         } catch {
                             frontier.stop("Z3 failed on a box (\(error)); the bounds so far stand")
                         }
@@ -179,7 +181,8 @@ public enum GlobalRobustness {
 
     /// Replays the best candidate exactly and assembles the answer.
     private static func finish(_ query: GlobalQuery, frontier: SearchFrontier, evaluator: PairEvaluator,
-                               originalLayers: [ExactLayer], exactBox: [(lower: Rational, upper: Rational)], start: Date) -> GlobalResult {
+                               originalLayers: [ExactLayer], exactBox: [(lower: Rational, upper: Rational)], start: Date) throws -> GlobalResult {
+        if let error = frontier.internalError { throw error }
         let network = query.network
         var candidate = frontier.best
         // Candidates come from the outward-rounded box; pull them into the exact
@@ -203,12 +206,9 @@ public enum GlobalRobustness {
         var reasons: [String] = []
         if let reason = frontier.stopReason { reasons.append(reason) }
         if !provedUpper.isFinite { reasons.append("a bound overflowed binary64; no finite upper bound was proved") }
-        if let parameters = replayed.parameters, case .perturbation(let set) = query.compression,
-           let place = set.firstViolation(of: parameters, around: network) {
-            reasons.append("internal error: the witness parameter \(place) lies outside Θ_Δ; its lower bound is not trusted")
-            return GlobalResult(verdict: query.tau == nil ? nil : .unknown, deviation: DeviationBounds(lower: .zero, upper: upper),
-                                witness: nil, reason: reasons.joined(separator: "; "),
-                                seconds: Date().timeIntervalSince(start), statistics: frontier.statistics)
+        // The same policy as local queries: a witness outside Θ_Δ is a bug, and nothing is reported from it.
+        if let parameters = replayed.parameters, case .perturbation(let set) = query.compression {
+            try set.requireMember(parameters, around: network)
         }
         if frontier.hadUnsplittableBoxes {
             reasons.append("some boxes became too small to split in binary64 before their bound closed")

@@ -208,7 +208,7 @@ extension PerturbationSet {
     /// witness outside it would prove nothing, so nothing is reported from it.
     func requireMember(_ parameters: [ExactLayer], around network: Network) throws {
         if let place = firstViolation(of: parameters, around: network) {
-            throw QueryError("internal error: a witness parameter (\(place)) lies outside Θ_Δ; nothing is reported from it")
+            throw InternalError("a witness parameter (\(place)) lies outside Θ_Δ; nothing is reported from it")
         }
     }
 }

@@ -1,5 +1,6 @@
 import Bounds
 import Foundation
+import NeuralNetwork
 import HeapModule
 
 /// An input box waiting to be split, with its proved bound on the metric.
@@ -119,6 +120,17 @@ final class SearchFrontier: @unchecked Sendable {
     }
 
     /// Stops the search (cancellation); the bounds so far stay valid.
+    /// A bug found by a worker; ``GlobalRobustness`` throws it instead of answering.
+    private(set) var internalError: InternalError?
+
+    /// Stops the search because of a bug: nothing is reported from it.
+    func fail(_ error: InternalError) {
+        locked {
+            if internalError == nil { internalError = error }
+            if stopReason == nil { stopReason = error.description }
+        }
+    }
+
     func stop(_ reason: String) {
         locked { if stopReason == nil { stopReason = reason } }
     }

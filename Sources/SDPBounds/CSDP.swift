@@ -72,6 +72,12 @@ public struct SDPSolution: Sendable {
 /// one `write` of the answer to a pipe, as code after `fork` in a threaded
 /// process must.
 public enum CSDP {
+    /// A test-only hook, read once from the environment: with
+    /// `QROBUST_TEST_FAULT=csdp-exit` the child process calls `exit(205)` as
+    /// CSDP does when an allocation fails; with `csdp-hang` it never answers,
+    /// so that the kill at the deadline is exercised. Nothing sets it outside the tests.
+    static let injectedFault = ProcessInfo.processInfo.environment["QROBUST_TEST_FAULT"]
+
     /// Solves the problem, or throws for a problem CSDP must not see.
     /// A solve that fails is not an error here: its ``CSDPStatus`` says why
     /// (including a time limit or the end of CSDP's process), and the caller
@@ -102,10 +108,13 @@ public enum CSDP {
         }
         var ends: [Int32] = [-1, -1]
         guard pipe(&ends) == 0 else { return failed(.processFailed("no pipe to a CSDP process (errno \(errno))")) }
+        let fault: Int32 = switch injectedFault { case "csdp-exit": 1; case "csdp-hang": 2; default: 0 }
         fflush(nil)
         let child = fork()
         if child == 0 {
             close(ends[0])
+            if fault == 1 { _exit(205) }
+            if fault == 2 { while true { pause() } }
             solveInChild(n, Int32(k), c, a, constraints, answer: answer, to: ends[1])
         }
         close(ends[1])

@@ -142,9 +142,9 @@ public enum SDPErrorBound {
     }
 
     /// Solves and certifies the SDP for `Σ_{i ∈ outputs} d_i²` over one box.
-    /// When CSDP gives no answer (stopped at `deadline`, or its process
-    /// ended), the box keeps the bound propagation's bound, which holds
-    /// regardless, and its status says why.
+    /// When CSDP is stopped at `deadline`, the box keeps the bound
+    /// propagation's bound, which holds regardless, and its status says why;
+    /// when its process ends without an answer, ``SDPSolveError``.
     static func solve(_ query: SDPQuery, box: [Interval], outputs: [Int], deadline: Date?) throws -> SDPBoxBound {
         if let deadline, Date() >= deadline {
             // Past the limit: the bound propagation's bound, without building the SDP.
@@ -173,11 +173,12 @@ public enum SDPErrorBound {
 
         let problem = sdp(encoding, objective: scaledObjective)
         let solution = try CSDP.solve(problem, deadline: deadline)
-        if solution.status.hasNoSolution {
+        if solution.status == .timeLimit {
             result.certified = intervalBound
             result.status = solution.status
             return result
         }
+        if solution.status.hasNoSolution { throw SDPSolveError(status: solution.status, outputs: outputs) }
         let gamma = solution.y[0]
         guard gamma.isFinite, let lowest = PSDCertificate.smallestEigenvalueBound(
             negatedM(encoding, objective: scaledObjective, y: solution.y)) else {

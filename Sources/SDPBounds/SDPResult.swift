@@ -66,6 +66,8 @@ public struct SDPSolveError: Error, Sendable, CustomStringConvertible {
     public var outputs: [Int]
 
     public var description: String {
-        "the SDP for output(s) \(outputs.map { String($0 + 1) }.joined(separator: ",")) could not be certified: \(status) (CSDP's y does not make −M(y) positive semidefinite even after a shift of 1% of max(largest entry, 1))"
+        let which = outputs.map { String($0 + 1) }.joined(separator: ",")
+        if status.hasNoSolution { return "the SDP for output(s) \(which) has no answer: \(status.meaning)" }
+        return "the SDP for output(s) \(which) could not be certified: \(status) (CSDP's y does not make −M(y) positive semidefinite even after a shift of 1% of max(largest entry, 1))"
     }
 }

@@ -65,7 +65,8 @@ public final class Optimize {
 
     /// Runs the optimisation.
     public func check() throws -> CheckResult {
-        try withTimeLimit(context, limits) {
+        try FaultInjection.check()
+        return try withTimeLimit(context, limits) {
             let value = withExtendedLifetime(self) { Z3_optimize_check(context.raw, raw, 0, nil) }
             try context.checkError()
             return checkResult(value) {

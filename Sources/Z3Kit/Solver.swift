@@ -54,6 +54,7 @@ public final class Solver {
     /// `unknown("timeout")`.
     public func check(assuming assumptions: [Term] = []) throws -> CheckResult {
         try context.requireOwn(assumptions)
+        try FaultInjection.check()
         let asts: [Z3_ast?] = assumptions.map { $0.ast }
         return try withTimeLimit(context, limits) {
             let value = withExtendedLifetime((self, assumptions)) {

@@ -121,6 +121,9 @@ private func translated(_ error: any Error) -> any Error {
     case is ModelError, is QueryError, is CompressionError, is StudyError:
         printError("qrobust: error: \(error)")
         return ExitCode(Exit.badData)
+    case let error as InternalError:
+        printError("qrobust: \(error)")
+        return ExitCode(Exit.internalError)
     case let error as Z3Error:
         printError("qrobust: solver error: \(error)")
         return ExitCode(Exit.internalError)

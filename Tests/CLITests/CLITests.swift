@@ -1,14 +1,19 @@
 import Foundation
 import Testing
 
-/// Runs the built `qrobust` binary (it sits beside the test bundle in .build/…/debug).
-func qrobust(_ arguments: [String]) throws -> (code: Int32, stdout: String, stderr: String) {
-    let directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-    let binary = directory.appendingPathComponent("qrobust")
+/// Runs the built `qrobust` binary (it sits beside the test bundle in .build/…/debug),
+/// from `directory` (the package root by default), with `environment` added to the test's own.
+func qrobust(_ arguments: [String], in directory: URL = packageRoot,
+             environment: [String: String] = [:]) throws -> (code: Int32, stdout: String, stderr: String) {
+    let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("qrobust")
     let process = Process()
-    process.executableURL = binary
-    process.arguments = arguments
-    process.currentDirectoryURL = packageRoot
+    // `env -C` changes the child's directory. Process.currentDirectoryURL would
+    // change the test process's own for a moment, and suites run in parallel.
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["-C", directory.path, binary.path] + arguments
+    if !environment.isEmpty {
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    }
     // Output goes to files, not pipes: reading pipes with Foundation on Linux
     // can fail with EINTR while other child processes exit.
     let stdoutPath = try temporaryFile("stdout-\(UUID().uuidString)", "")
@@ -21,8 +26,10 @@ func qrobust(_ arguments: [String]) throws -> (code: Int32, stdout: String, stde
         try? FileManager.default.removeItem(atPath: stdoutPath)
         try? FileManager.default.removeItem(atPath: stderrPath)
     }
-    return (process.terminationStatus, try String(contentsOfFile: stdoutPath, encoding: .utf8),
-            try String(contentsOfFile: stderrPath, encoding: .utf8))
+    // A signal (a trap, an abort) shows as its negative number, as in the fuzz findings.
+    let code = process.terminationReason == .uncaughtSignal ? -process.terminationStatus : process.terminationStatus
+    return (code, String(decoding: try Data(contentsOf: URL(fileURLWithPath: stdoutPath)), as: UTF8.self),
+            String(decoding: try Data(contentsOf: URL(fileURLWithPath: stderrPath)), as: UTF8.self))
 }
 
 /// The exact upper end of a `local --json` report's deviation.
@@ -233,14 +240,18 @@ struct StudyCLITests {
         defer { try? FileManager.default.removeItem(atPath: out) }
         let arguments = ["study", "activations", "Examples/zoo", "--only", "moons-relu-8-s0", "--bits", "4,8", "--timeout-per-query", "1",
                          "--heatmap-resolution", "4", "--out", out, "--csv", out + "/rows.csv"]
-        let run = try qrobust(arguments)
+        // Progress goes to stderr only on a terminal or with QROBUST_PROGRESS=1.
+        let quiet = try qrobust(Array(arguments.dropLast(4)) + ["--out", out + "-quiet"])
+        defer { try? FileManager.default.removeItem(atPath: out + "-quiet") }
+        #expect(quiet.code == 0 && quiet.stderr.isEmpty, "\(quiet.stderr)")
+        let run = try qrobust(arguments, environment: ["QROBUST_PROGRESS": "1"])
         #expect(run.code == 0, "\(run.stderr)")
         #expect(run.stdout.contains("| moons | relu | 1 |") && run.stderr.contains("[1/1] moons-relu-8-s0.json"))
         for file in ["summary.md", "deviation-vs-bits.svg", "heatmap.svg", "results.jsonl", "rows.csv"] {
             #expect(FileManager.default.fileExists(atPath: "\(out)/\(file)"), "\(file)")
         }
         #expect(try String(contentsOfFile: "\(out)/deviation-vs-bits.svg", encoding: .utf8).hasPrefix("<svg"))
-        let again = try qrobust(arguments)
+        let again = try qrobust(arguments, environment: ["QROBUST_PROGRESS": "1"])
         #expect(again.code == 0 && again.stderr.contains("already in results.jsonl") && again.stdout == run.stdout)
     }
 

@@ -52,3 +52,49 @@ struct SDPCLITests {
         #expect(unwritable.code == 65 && unwritable.stderr.contains("/nonexistent/p.dat-s: cannot write"))
     }
 }
+
+/// Failures injected into CSDP and Z3 (the test-only `QROBUST_TEST_FAULT`
+/// hook): each is reported as one line with the documented exit code, and a
+/// CSDP that never answers is stopped at the time limit.
+@Suite("Injected solver failures", .serialized)
+struct InjectedFailureTests {
+    let pair = ["sdp", "Examples/moons-relu.json", "--bits", "4", "--box=0:1,0:1", "--pairs", "diagonal", "--boxes", "2"]
+
+    @Test("CSDP calling exit(205) ends only its child process: one line, exit 70, no certificate")
+    func csdpExit() throws {
+        let run = try qrobust(pair, environment: ["QROBUST_TEST_FAULT": "csdp-exit"])
+        #expect(run.code == 70, "\(run.stderr)")
+        #expect(run.stderr.hasPrefix("qrobust: SDP error:") && run.stderr.contains("exit(205)"))
+        #expect(run.stderr.filter { $0 == "\n" }.count == 1)
+        #expect(!run.stdout.contains("certified"))
+    }
+
+    @Test("a CSDP that never answers is killed at --timeout: exit 2, the bound propagation's bound")
+    func csdpHang() throws {
+        let start = Date()
+        let run = try qrobust(pair + ["--timeout", "1", "--json"], environment: ["QROBUST_TEST_FAULT": "csdp-hang"])
+        // The limit + 10 % + 1 s, and 3 s more for the debug build.
+        let budget: Double = 1 * 1.1 + 1 + 3
+        #expect(Date().timeIntervalSince(start) < budget)
+        #expect(run.code == 2, "\(run.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        let norm = try #require(object["squaredNorm"] as? [String: Any])
+        #expect(norm["certified"] as? Double == norm["intervalBound"] as? Double)
+        #expect(norm["csdpCode"] as? Int == -1 && norm["wholeBoxSolverValue"] is NSNull)
+    }
+
+    @Test("a Z3 failure in local and global: one line 'solver error', exit 70")
+    func z3Failure() throws {
+        for command in [["local", "Examples/moons-relu.json", "--input", "0.5,0.25", "--bits", "8"],
+                        ["global", "Examples/moons-relu.json", "--box", "0:1,0:1", "--bits", "8", "--timeout", "5"]] {
+            let run = try qrobust(command, environment: ["QROBUST_TEST_FAULT": "z3-check"])
+            #expect(run.stderr.filter { $0 == "\n" }.count <= 1, "\(command[0]): \(run.stderr)")
+            if command[0] == "local" {
+                #expect(run.code == 70 && run.stderr.hasPrefix("qrobust: solver error:"), "\(run.stderr)")
+            } else {
+                // global keeps its certified bounds when Z3 fails on a box, and says so.
+                #expect(run.code == 70 || run.code == 2, "\(run.stderr)")
+            }
+        }
+    }
+}

@@ -94,13 +94,13 @@ struct FormatTests {
         }
     }
 
-    @Test("the shared reference networks load (skipped when ../shared/networks is absent)")
+    static let sharedRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("../../../shared/networks").standardized.path
+
+    @Test("the shared reference networks load",
+          .enabled(if: FileManager.default.fileExists(atPath: FormatTests.sharedRoot), "needs ../shared/networks"))
     func sharedNetworks() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../../shared/networks").standardized.path
-        guard FileManager.default.fileExists(atPath: root) else {
-            print("SKIPPED: \(root) not found; shared reference networks not checked")
-            return
-        }
+        let root = Self.sharedRoot
         let acas = try NetworkFile.load(root + "/acasxu/ACASXU_run2a_1_1_batch_2000.nnet")
         #expect(acas.inputSize == 5 && acas.outputSize == 5 && acas.hiddenSizes == Array(repeating: 50, count: 6))
         let f16 = try NetworkFile.load(root + "/acasxu/ACASXU_run2a_1_1_float16.nnet")

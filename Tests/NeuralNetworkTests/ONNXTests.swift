@@ -197,12 +197,9 @@ struct ONNXTests {
         #expect(try ONNXFormat.render(committed) == (try Data(contentsOf: URL(fileURLWithPath: "\(fixtures)/qrobust_moons_relu_q4.onnx"))))
     }
 
-    @Test("the real exports in ../shared/networks load and agree with onnxruntime and the .nnet (skipped without the folder)")
+    @Test("the real exports in ../shared/networks load and agree with onnxruntime and the .nnet",
+          .enabled(if: FileManager.default.fileExists(atPath: sharedNetworks), "needs ../shared/networks"))
     func sharedExports() throws {
-        guard FileManager.default.fileExists(atPath: sharedNetworks) else {
-            print("SKIPPED: \(sharedNetworks) not found; the ACAS Xu and MNIST ONNX exports were not checked")
-            return
-        }
         let acas = try NetworkFile.open("\(sharedNetworks)/acasxu/ACASXU_run2a_1_1_batch_2000.onnx")
         #expect(acas.network.inputSize == 5 && acas.network.hiddenSizes == Array(repeating: 50, count: 6) && acas.network.outputSize == 5)
         #expect(acas.network.parameterCount == 13305 && acas.network.normalization == nil)

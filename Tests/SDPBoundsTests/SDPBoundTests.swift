@@ -76,12 +76,11 @@ import TestSupport
     /// Li, Drummond and Duncan's networks (../shared/networks/li2021): their
     /// SDP certifies 53.8 for the quantised pair with quantised input, 13.46
     /// for the pruned pair; a 20001-point grid reaches 11.82 and 4.82.
-    @Test func li2021ReferenceNumbers() throws {
-        let folder = packageRoot.appendingPathComponent("../shared/networks/li2021").standardized.path
-        guard FileManager.default.fileExists(atPath: folder) else {
-            print("SKIPPED li2021ReferenceNumbers: \(folder) is missing")
-            return
-        }
+    static let li2021 = packageRoot.appendingPathComponent("../shared/networks/li2021").standardized.path
+
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: SDPBoundTests.li2021), "needs ../shared/networks/li2021"))
+    func li2021ReferenceNumbers() throws {
+        let folder = Self.li2021
         func bound(_ a: String, _ b: String, c: Rational, boxes: Int) throws -> SDPBound {
             try SDPErrorBound.compute(SDPQuery(
                 original: try NetworkFile.load("\(folder)/\(a).nnet"), compressed: try NetworkFile.load("\(folder)/\(b).nnet"),
