@@ -56,7 +56,7 @@ public final class Solver {
         try context.requireOwn(assumptions)
         try FaultInjection.check()
         let asts: [Z3_ast?] = assumptions.map { $0.ast }
-        return try withTimeLimit(context, limits) {
+        let result = try withTimeLimit(context, limits) {
             let value = withExtendedLifetime((self, assumptions)) {
                 asts.withUnsafeBufferPointer { buffer in
                     assumptions.isEmpty
@@ -67,6 +67,8 @@ public final class Solver {
             try context.checkError()
             return checkResult(value) { reasonUnknown }
         }
+        if result == .unsat, let dump = SMTDump.current { try dump.record(self, assumptions: assumptions) }
+        return result
     }
 
     /// Z3's reason for the last `unknown`.

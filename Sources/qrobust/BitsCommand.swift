@@ -57,6 +57,8 @@ struct BitsCommand: AsyncParsableCommand {
     @Option(help: "Time limit in seconds for the whole search.")
     var timeout: Double?
 
+    @OptionGroup var dump: DumpOptions
+
     @Flag(help: "Print the report as JSON.")
     var json = false
 
@@ -90,11 +92,11 @@ struct BitsCommand: AsyncParsableCommand {
                                   metric: metric ?? (network.output == .logits ? .logit : .probability),
                                   tau: Rational(parsing: tau)!, range: parsedRange!, timeLimit: timeout, jobs: jobs)
             let start = Date()
-            let result = try await FewestBits.search(query) { row in
+            let result = try await dump.around { try await FewestBits.search(query) { row in
                 if Date().timeIntervalSince(start) > 1 {
                     printProgress(String(format: "qrobust: %d bits: %@ (%.1f s)", row.bits, row.verdict.rawValue, row.seconds))
                 }
-            }
+            } }
             let report = BitsReport(result: result, query: query, model: modelOptions.model)
             print(json ? try report.json() : report.text)
             code = result.fewest == nil ? (result.rows.contains { $0.verdict == .unknown } ? Exit.unknown : Exit.notRobust)

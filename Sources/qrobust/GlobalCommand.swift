@@ -48,6 +48,8 @@ struct GlobalCommand: AsyncParsableCommand {
     @Flag(help: "Include the witness's full parameter vector (perturbation sets) in the report.")
     var witnessParameters = false
 
+    @OptionGroup var dump: DumpOptions
+
     @Flag(help: "Print the report as JSON.")
     var json = false
 
@@ -66,13 +68,13 @@ struct GlobalCommand: AsyncParsableCommand {
                 metric: metric ?? (network.output == .logits ? .logit : .probability),
                 tau: tau.flatMap { Rational(parsing: $0) }, tolerance: Rational(parsing: tolerance)!,
                 timeLimit: timeout, jobs: jobs)
-            let result = try await GlobalRobustness.check(query) { p in
+            let result = try await dump.around { try await GlobalRobustness.check(query) { p in
                 // Progress on stderr, only for searches that take longer than a second.
                 if p.seconds > 1 {
                     printProgress(String(format: "qrobust: deviation in [%.6g, %.6g], %d boxes open, %d bounded (%.1f s)",
                                       p.lower, p.upper, p.openBoxes, p.statistics.boxes, p.seconds))
                 }
-            }
+            } }
             let report = GlobalReport(result: result, query: query, model: modelOptions.model,
                                       compression: description, includeParameters: witnessParameters)
             print(json ? try report.json() : report.text)

@@ -49,6 +49,8 @@ struct LocalCommand: ParsableCommand {
     @Flag(help: "Include the witness's full parameter vector (exact rationals) in the report.")
     var witnessParameters = false
 
+    @OptionGroup var dump: DumpOptions
+
     @Flag(help: "Print the report as JSON.")
     var json = false
 
@@ -67,10 +69,10 @@ struct LocalCommand: ParsableCommand {
                 metric: metric ?? (network.output == .logits ? .logit : .probability),
                 tau: tau.flatMap { Rational(parsing: $0) },
                 tolerance: Rational(parsing: tolerance)!, timeLimit: timeout, encoding: encoding)
-            let result = try LocalRobustness.check(query) { done, total, seconds in
+            let result = try dump.around { try LocalRobustness.check(query) { done, total, seconds in
                 // Progress on stderr, only for queries that take longer than a second.
                 if seconds > 1 { printProgress(String(format: "qrobust: %d of %d objectives bounded (%.1f s)", done, total, seconds)) }
-            }
+            } }
             let report = LocalReport(result: result, query: query, model: modelOptions.model,
                                      compression: description, includeParameters: witnessParameters)
             print(json ? try report.json() : report.text)

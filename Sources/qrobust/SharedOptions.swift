@@ -1,7 +1,9 @@
 import ArgumentParser
 import Compression
 import ExactArithmetic
+import Foundation
 import NeuralNetwork
+import Z3Kit
 
 /// The model file and how to read its outputs.
 struct ModelOptions: ParsableArguments {
@@ -98,3 +100,35 @@ struct CompressionOptions: ParsableArguments {
 extension OutputKind: ExpressibleByArgument {}
 extension Rounding: ExpressibleByArgument {}
 extension FloatFormat: ExpressibleByArgument {}
+
+/// `--dump-smt DIR`: every query Z3 answers unsat, as SMT-LIB files.
+struct DumpOptions: ParsableArguments {
+    @Option(name: .customLong("dump-smt"),
+            help: ArgumentHelp("Write every query Z3 answers unsat (each proof step behind the answer) to this folder as an SMT-LIB file, to re-check with another solver (z3 FILE prints unsat).", valueName: "dir"))
+    var dumpSMT: String?
+
+    /// Runs `body` with the dump in effect.
+    func around<T>(_ body: () throws -> T) throws -> T {
+        guard let dump = try makeDump() else { return try body() }
+        defer { report(dump) }
+        return try SMTDump.$current.withValue(dump) { try body() }
+    }
+
+    /// Runs the asynchronous `body` with the dump in effect (its child tasks inherit it).
+    func around<T>(_ body: () async throws -> T) async throws -> T {
+        guard let dump = try makeDump() else { return try await body() }
+        defer { report(dump) }
+        return try await SMTDump.$current.withValue(dump) { try await body() }
+    }
+
+    private func makeDump() throws -> SMTDump? {
+        guard let dumpSMT else { return nil }
+        do { return try SMTDump(directory: URL(fileURLWithPath: dumpSMT)) } catch {
+            throw QueryError("--dump-smt: \(dumpSMT) cannot be created as a folder")
+        }
+    }
+
+    private func report(_ dump: SMTDump) {
+        printProgress("qrobust: wrote \(dump.count) SMT-LIB file\(dump.count == 1 ? "" : "s") to \(dump.directory.path)")
+    }
+}

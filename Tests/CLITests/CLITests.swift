@@ -265,3 +265,49 @@ struct StudyCLITests {
         #expect(none.code == 65 && none.stderr.split(separator: "\n").count == 1)
     }
 }
+
+/// `--dump-smt`: every unsat query behind an answer, re-checked by Debian's
+/// `z3` binary (a separate Z3 process reading the SMT-LIB text).
+@Suite("SMT-LIB dumps", .serialized)
+struct DumpSMTTests {
+    static let z3 = ["/usr/bin/z3", "/usr/local/bin/z3"].first { FileManager.default.isExecutableFile(atPath: $0) }
+
+    /// Runs `z3` on a file and returns its first line.
+    static func recheck(_ path: String) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: z3!)
+        process.arguments = ["-T:60", path]
+        let output = try temporaryFile("z3-\(UUID().uuidString)", "")
+        defer { try? FileManager.default.removeItem(atPath: output) }
+        process.standardOutput = FileHandle(forWritingAtPath: output)
+        try process.run()
+        process.waitUntilExit()
+        return try String(contentsOfFile: output, encoding: .utf8).split(separator: "\n").first.map(String.init) ?? ""
+    }
+
+    @Test("robust answers of local, global and bits leave unsat files that z3 re-checks as unsat",
+          .enabled(if: DumpSMTTests.z3 != nil, "needs Debian's z3 (scripts/install.sh installs it)"))
+    func recheck() throws {
+        let relu = "Examples/moons-relu.json"
+        let commands: [[String]] = [
+            ["local", relu, "--input", "0.5,0.25", "--bits", "8", "--tau", "0.1"],
+            ["global", relu, "--box", "0:1,0:1", "--bits", "8", "--tau", "0.1", "--jobs", "2"],
+            ["bits", relu, "--input", "0.5,0.25", "--tau", "0.05", "--range", "6:10"],
+        ]
+        for command in commands {
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("qrobust-dump-\(UUID().uuidString)").path
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            let run = try qrobust(command + ["--dump-smt", folder])
+            #expect([0, 1].contains(run.code), "\(command[0]): \(run.stderr)")
+            let files = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".smt2") }.sorted()
+            #expect(!files.isEmpty, "\(command[0]) proved something, so it wrote at least one file")
+            // Every file of a small run, or an evenly spread sample of 12.
+            let step = max(1, files.count / 12)
+            for file in stride(from: 0, to: files.count, by: step).map({ files[$0] }) {
+                #expect(try Self.recheck("\(folder)/\(file)") == "unsat", "\(command[0]): \(file)")
+            }
+        }
+        let bad = try qrobust(["local", relu, "--input", "0.5,0.25", "--bits", "8", "--dump-smt", "/proc/no/such"])
+        #expect(bad.code == 65 && bad.stderr.contains("--dump-smt"), "\(bad.stderr)")
+    }
+}
