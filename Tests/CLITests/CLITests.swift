@@ -3,9 +3,9 @@ import Testing
 
 /// Runs the built `qrobust` binary (it sits beside the test bundle in .build/…/debug),
 /// from `directory` (the package root by default), with `environment` added to the test's own.
-func qrobust(_ arguments: [String], in directory: URL = packageRoot,
-             environment: [String: String] = [:]) throws -> (code: Int32, stdout: String, stderr: String) {
-    let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("qrobust")
+func qrobust(_ arguments: [String], in directory: URL = packageRoot, environment: [String: String] = [:],
+             binary: URL? = nil) throws -> (code: Int32, stdout: String, stderr: String) {
+    let binary = binary ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("qrobust")
     let process = Process()
     // `env -C` changes the child's directory. Process.currentDirectoryURL would
     // change the test process's own for a moment, and suites run in parallel.
