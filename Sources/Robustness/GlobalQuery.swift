@@ -42,7 +42,7 @@ public struct GlobalQuery: Sendable {
     public func validate() throws {
         try region.validate(inputSize: network.inputSize)
         if metric == .flip {
-            throw QueryError("the flip metric is answered per input (qrobust local); over a box, use --metric logit or probability")
+            throw QueryError("the flip metric is answered per input, not over a box; use the logit or probability metric", setting: .metric)
         }
         try validateThresholds(tau: tau, tolerance: tolerance, timeLimit: timeLimit, metric: metric, output: network.output)
         guard (1...Self.maximumJobs).contains(jobs) else {

@@ -41,7 +41,7 @@ public struct LocalQuery: Sendable {
         let point = network.normalization?.normalize(input) ?? input
         try validateMagnitudes(network: network, compression: compression, box: point.map { ($0, $0) })
         if metric == .flip && network.output == .logits {
-            throw QueryError("the flip metric needs a classifier (sigmoid or softmax output); say which with --output")
+            throw QueryError("the flip metric needs a classifier (sigmoid or softmax output)", setting: .outputKind)
         }
     }
 }
@@ -53,7 +53,7 @@ func validateThresholds(tau: Rational?, tolerance: Rational, timeLimit: Double?,
     guard tolerance.isPositive else { throw QueryError("the tolerance must be positive, found \(tolerance.approximateDouble)") }
     if let timeLimit, !(timeLimit > 0) { throw QueryError("the time limit must be positive, found \(timeLimit)") }
     if metric == .probability && output == .logits {
-        throw QueryError("the probability metric needs a sigmoid or softmax output, but the model gives raw logits (say which with --output, or use --metric logit)")
+        throw QueryError("the probability metric needs a sigmoid or softmax output, but the model gives raw logits (say which the outputs are, or use the logit metric)", setting: .outputKind)
     }
 }
 

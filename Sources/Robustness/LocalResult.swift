@@ -38,6 +38,9 @@ public struct QueryStatistics: Sendable, Equatable {
     public var optimizations = 0
     /// Witnesses replayed outside Z3.
     public var replays = 0
+    /// Objectives answered exactly by back-substitution, without a solver
+    /// (every hidden neuron's sign fixed; ``StableChain``).
+    public var backSubstitutions = 0
 
     public init() {}
 }

@@ -40,11 +40,23 @@ public enum LocalRobustness {
                                        deviation: value), value))
             upper = value.upper
         case .perturbation(let set):
-            let maximizer = try Maximizer(network: network, set: set, normalizedInput: x, encodingKind: query.encoding,
-                                          tolerance: query.tolerance, deadline: deadline)
+            let radii = PerturbationRadii(network: network, set: set)
+            let preActivations = perturbedPreActivationBounds(network: network, radii: radii, input: x)
+            // Converting every weight to an exact rational costs a gcd each: do it once.
+            let layers = network.exactLayers
             let objectives = evaluator.objectives
+            // Every hidden sign fixed: each objective's exact maximum by back-substitution, no solver.
+            let chain = query.encoding == .linear
+                ? StableChain(layers: layers, radii: radii, input: x, bounds: preActivations) : nil
+            let maximizer = chain != nil ? nil : try Maximizer(
+                network: network, set: set, radii: radii, bounds: preActivations, originalLayers: layers,
+                normalizedInput: x, encodingKind: query.encoding, tolerance: query.tolerance, deadline: deadline)
             for (n, objective) in objectives.enumerated() {
-                let bounds = try maximizer.maximize(objective)
+                let bounds = if let chain {
+                    try chain.bounds(objective, set: set, network: network, statistics: &statistics)
+                } else {
+                    try maximizer!.maximize(objective)
+                }
                 progress?(n + 1, objectives.count, Date().timeIntervalSince(start))
                 objectiveUppers.append(bounds.upper)
                 if let reason = bounds.reason { reasons.append(reason) }
@@ -53,7 +65,7 @@ public enum LocalRobustness {
                                            compressedLogits: bounds.best.logits, deviation: value,
                                            neuronValues: bounds.best.neuronValues, parameters: bounds.best.parameters), value))
             }
-            statistics = maximizer.statistics
+            if let maximizer { statistics = maximizer.statistics }
             upper = evaluator.upperBound(fromObjectiveUppers: objectiveUppers)
         }
 
@@ -85,7 +97,7 @@ public enum LocalRobustness {
             }
         }
         if verdict == .unknown && reasons.isEmpty {
-            reasons.append("the certified interval [\(lower.roundedDown), \(upper.roundedUp)] contains the threshold; lower --tolerance or raise --timeout")
+            reasons.append("the certified interval [\(lower.roundedDown), \(upper.roundedUp)] contains the threshold; a smaller tolerance or a longer time limit may decide it")
         }
         if verdict == nil && query.tolerance < upper - lower && reasons.isEmpty {
             reasons.append("the interval is wider than the tolerance")

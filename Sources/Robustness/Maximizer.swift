@@ -43,13 +43,13 @@ final class Maximizer {
     private let original: ReplayedWitness
     var statistics: QueryStatistics { search.statistics }
 
-    init(network: Network, set: PerturbationSet, normalizedInput x: [Rational], encodingKind: Encoding,
+    /// - Parameters:
+    ///   - radii, bounds, originalLayers: Θ_Δ's radii, the sound pre-activation
+    ///     bounds at x and the exact layers (``LocalRobustness`` computes them once).
+    init(network: Network, set: PerturbationSet, radii: PerturbationRadii, bounds: [[Interval]],
+         originalLayers: [ExactLayer], normalizedInput x: [Rational], encodingKind: Encoding,
          tolerance: Rational, deadline: Date?) throws {
         let z3 = try Context()
-        let radii = PerturbationRadii(network: network, set: set)
-        let bounds = perturbedPreActivationBounds(network: network, radii: radii, input: x)
-        // Converting every weight to an exact rational costs a gcd each: do it once.
-        let originalLayers = network.exactLayers
         let encoding: any PerturbationEncoding = switch encodingKind {
         case .linear: try LinearPerturbationEncoding(z3: z3, layers: originalLayers, radii: radii, input: x, bounds: bounds)
         case .nonlinear: try NonlinearPerturbationEncoding(z3: z3, layers: originalLayers, radii: radii, input: x, bounds: bounds)

@@ -38,8 +38,8 @@ public enum SDPErrorBound {
                 progress?("\(what): \(boxes) of \(query.boxes) boxes, bound \(best.map { String(format: "%.6g", $0) } ?? "–")")
             }
             for leaf in bound.boxes {
-                if let status = leaf.status, status.hasNoSolution {
-                    notes.insert("\(what): \(status.meaning) on some box; its bound there is the bound propagation's")
+                if let status = leaf.status, status.hasNoSolution || leaf.uncertified {
+                    notes.insert("\(what): \(status.meaning) on some box and no certificate from it; its bound there is the bound propagation's")
                 } else if let status = leaf.status, !status.isSolved {
                     notes.insert("\(what): \(status) on some box; its bound there was certified independently of CSDP's claim, or kept from the box it was split from")
                 }
@@ -142,9 +142,9 @@ public enum SDPErrorBound {
     }
 
     /// Solves and certifies the SDP for `Σ_{i ∈ outputs} d_i²` over one box.
-    /// When CSDP is stopped at `deadline`, the box keeps the bound
-    /// propagation's bound, which holds regardless, and its status says why;
-    /// when its process ends without an answer, ``SDPSolveError``.
+    /// When CSDP is stopped at `deadline`, or its y certifies nothing, the box
+    /// keeps the bound propagation's bound, which holds regardless, and its
+    /// status says why; when its process ends without an answer, ``SDPSolveError``.
     static func solve(_ query: SDPQuery, box: [Interval], outputs: [Int], deadline: Date?) throws -> SDPBoxBound {
         if let deadline, Date() >= deadline {
             // Past the limit: the bound propagation's bound, without building the SDP.
@@ -164,7 +164,11 @@ public enum SDPErrorBound {
         // A bound must come from finite numbers: NaN compares false with
         // everything, and an early return on it once reported "≤ 0 certified".
         guard intervalBound.isFinite else { throw overflow }
-        guard intervalBound > 0 else { return result }
+        // Below 2^-900 the bound is as good as 0, and scaling it to 1 would overflow.
+        guard intervalBound > 0x1p-900 else {
+            result.certified = intervalBound
+            return result
+        }
         // s = 2^-e puts γ = s·bound near 1; a power of two scales exactly.
         let s = Double(sign: .plus, exponent: -intervalBound.exponent, significand: 1)
         var objective = SymmetricEntries()
@@ -182,7 +186,11 @@ public enum SDPErrorBound {
         let gamma = solution.y[0]
         guard gamma.isFinite, let lowest = PSDCertificate.smallestEigenvalueBound(
             negatedM(encoding, objective: scaledObjective, y: solution.y)) else {
-            throw SDPSolveError(status: solution.status, outputs: outputs)
+            // No certificate from CSDP's y: the bound propagation's bound still holds.
+            result.certified = intervalBound
+            result.status = solution.status
+            result.uncertified = true
+            return result
         }
         let ball = max(0, -lowest)
         let scaledBound = (gamma + (ball * Double(encoding.dimension)).nextUp).nextUp

@@ -27,6 +27,8 @@ public struct SDPBoxBound: Sendable {
     public var pairConstraints: Int
     /// The SDP that was solved, for ``SDPProblem/writeSDPA(to:comment:)``.
     public var problem: SDPProblem?
+    /// Whether CSDP's y could not be certified, so that ``certified`` is the bound propagation's bound.
+    public var uncertified = false
 }
 
 /// A certified bound on `Σ_{i ∈ outputs} d_i²` over the whole question:

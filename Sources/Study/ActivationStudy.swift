@@ -100,7 +100,7 @@ public enum ActivationStudy {
         var done: [String: NetworkRecord] = [:]
         for record in try readRecords(resultsFile) {
             guard record.settings == settings else {
-                throw StudyError("\(resultsFile) holds results made with other settings (\(record.settings)); choose another --out folder or remove it")
+                throw StudyError("\(resultsFile) holds results made with other settings (\(record.settings)); choose another output folder or remove it")
             }
             done[record.entry.file] = record
         }

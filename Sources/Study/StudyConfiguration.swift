@@ -29,14 +29,14 @@ public struct StudyConfiguration: Sendable {
     /// Rejects settings without meaning.
     public func validate() throws {
         guard !bits.isEmpty, bits.allSatisfy({ (0...52).contains($0) }) else {
-            throw StudyError("--bits must list widths between 0 and 52, found \(bits)")
+            throw StudyError("the bit widths must lie between 0 and 52, found \(bits)")
         }
         guard !taus.isEmpty, taus.allSatisfy(\.isPositive) else { throw StudyError("every τ must be > 0") }
-        guard (0...52).contains(localBits) else { throw StudyError("--local-bits must be between 0 and 52, found \(localBits)") }
-        guard timeLimitPerQuery > 0 else { throw StudyError("--timeout-per-query must be > 0") }
-        guard tolerance.isPositive else { throw StudyError("--tolerance must be > 0") }
+        guard (0...52).contains(localBits) else { throw StudyError("the local width must be between 0 and 52, found \(localBits)") }
+        guard timeLimitPerQuery > 0 else { throw StudyError("the time limit per query must be > 0") }
+        guard tolerance.isPositive else { throw StudyError("the tolerance must be > 0") }
         guard (1...GlobalQuery.maximumJobs).contains(jobs) else {
-            throw StudyError("--jobs must be between 1 and \(GlobalQuery.maximumJobs), found \(jobs)")
+            throw StudyError("the number of jobs must be between 1 and \(GlobalQuery.maximumJobs), found \(jobs)")
         }
     }
 }

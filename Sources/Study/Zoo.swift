@@ -60,7 +60,7 @@ public struct Zoo: Sendable {
         let candidates = entries.filter { $0.inputs == 2 }
         if let name {
             guard let entry = candidates.first(where: { $0.file == name }) else {
-                throw StudyError("--heatmap: \(name) is not a 2-input network of the zoo")
+                throw StudyError("the heat-map network \(name) is not a 2-input network of the zoo")
             }
             return entry
         }

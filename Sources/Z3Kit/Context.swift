@@ -11,6 +11,7 @@ public final class Context {
     let raw: Z3_context
 
     /// Creates a context. Throws if Z3 cannot allocate one.
+    /// Calls `Z3_mk_config`, `Z3_del_config`, `Z3_mk_context_rc`, `Z3_set_error_handler`.
     public init() throws {
         guard let config = Z3_mk_config() else { throw Z3Error.usage("Z3_mk_config failed") }
         defer { Z3_del_config(config) }
@@ -53,6 +54,7 @@ public final class Context {
     public var interruptHandle: InterruptHandle { InterruptHandle(context: self) }
 
     /// Z3's version, e.g. "4.8.12.0".
+    /// Calls `Z3_get_version`.
     public static var version: String {
         var major: UInt32 = 0, minor: UInt32 = 0, build: UInt32 = 0, revision: UInt32 = 0
         Z3_get_version(&major, &minor, &build, &revision)
@@ -71,5 +73,6 @@ public final class InterruptHandle: @unchecked Sendable {
     init(context: Context) { self.context = context }
 
     /// Asks the running check (if any) to stop as soon as possible.
+    /// Calls `Z3_interrupt`.
     public func interrupt() { Z3_interrupt(context.raw) }
 }

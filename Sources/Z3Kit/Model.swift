@@ -15,6 +15,7 @@ public final class Model {
     deinit { Z3_model_dec_ref(context.raw, raw) }
 
     /// Evaluates a term in the model, completing unassigned variables with defaults.
+    /// Calls `Z3_ast`, `Z3_model_eval`.
     public func evaluate(_ term: Term) throws -> Term {
         try context.requireOwn([term])
         var out: Z3_ast?

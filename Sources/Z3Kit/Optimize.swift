@@ -36,6 +36,7 @@ public final class Optimize {
     deinit { Z3_optimize_dec_ref(context.raw, raw) }
 
     /// Adds a hard constraint (non-strict inequalities only; see the type's note).
+    /// Calls `Z3_optimize_assert`.
     public func assert(_ term: Term) throws {
         try context.requireOwn([term])
         withExtendedLifetime((self, term)) { Z3_optimize_assert(context.raw, raw, term.ast) }
@@ -64,6 +65,7 @@ public final class Optimize {
     public func pop() throws { Z3_optimize_pop(context.raw, raw); try context.checkError() }
 
     /// Runs the optimisation.
+    /// Calls `Z3_optimize_check`, `Z3_optimize_get_reason_unknown`.
     public func check() throws -> CheckResult {
         try FaultInjection.check()
         return try withTimeLimit(context, limits) {
@@ -76,11 +78,13 @@ public final class Optimize {
     }
 
     /// The lower bound found for objective `index`.
+    /// Calls `Z3_optimize_get_lower`.
     public func lower(_ index: Int) throws -> Bound {
         try bound(try context.term { Z3_optimize_get_lower(context.raw, raw, UInt32(index)) })
     }
 
     /// The upper bound found for objective `index`.
+    /// Calls `Z3_optimize_get_upper`.
     public func upper(_ index: Int) throws -> Bound {
         try bound(try context.term { Z3_optimize_get_upper(context.raw, raw, UInt32(index)) })
     }
@@ -91,6 +95,7 @@ public final class Optimize {
     }
 
     /// The model attaining the optimum of the last `sat` check.
+    /// Calls `Z3_optimize_get_model`.
     public func model() throws -> Model {
         let model = Z3_optimize_get_model(context.raw, raw)
         try context.checkError()
@@ -99,6 +104,7 @@ public final class Optimize {
     }
 
     /// Counters of the last check.
+    /// Calls `Z3_optimize_get_statistics`.
     public var statistics: [String: Double] {
         withExtendedLifetime(self) {
             guard let stats = Z3_optimize_get_statistics(context.raw, raw) else { return [:] }

@@ -9,6 +9,7 @@ public final class Solver {
     public private(set) var limits = SolverLimits()
 
     /// A general-purpose solver (Z3 picks the tactic from the assertions).
+    /// Calls `Z3_mk_solver`, `Z3_solver_inc_ref`.
     public init(context: Context, limits: SolverLimits = SolverLimits()) throws {
         guard let raw = Z3_mk_solver(context.raw) else {
             try context.checkError()
@@ -23,6 +24,7 @@ public final class Solver {
     deinit { Z3_solver_dec_ref(context.raw, raw) }
 
     /// Replaces the per-check time and resource limits.
+    /// Calls `Z3_solver_set_params`.
     public func setLimits(_ limits: SolverLimits) throws {
         self.limits = limits
         let params = try Params(context: context, limits: limits)
@@ -31,6 +33,7 @@ public final class Solver {
     }
 
     /// Adds a Boolean assertion.
+    /// Calls `Z3_solver_assert`.
     public func assert(_ term: Term) throws {
         try context.requireOwn([term])
         withExtendedLifetime((self, term)) { Z3_solver_assert(context.raw, raw, term.ast) }
@@ -38,12 +41,14 @@ public final class Solver {
     }
 
     /// Opens a scope; assertions made after it are removed by ``pop(_:)``.
+    /// Calls `Z3_solver_push`.
     public func push() throws {
         Z3_solver_push(context.raw, raw)
         try context.checkError()
     }
 
     /// Removes the last `count` scopes.
+    /// Calls `Z3_solver_pop`.
     public func pop(_ count: Int = 1) throws {
         Z3_solver_pop(context.raw, raw, UInt32(count))
         try context.checkError()
@@ -52,6 +57,7 @@ public final class Solver {
     /// Checks the assertions, optionally under Boolean assumptions. A check
     /// that runs past ``SolverLimits/timeoutMilliseconds`` ends as
     /// `unknown("timeout")`.
+    /// Calls `Z3_ast`, `Z3_solver_check`, `Z3_solver_check_assumptions`.
     public func check(assuming assumptions: [Term] = []) throws -> CheckResult {
         try context.requireOwn(assumptions)
         try FaultInjection.check()
@@ -72,6 +78,7 @@ public final class Solver {
     }
 
     /// Z3's reason for the last `unknown`.
+    /// Calls `Z3_solver_get_reason_unknown`.
     public var reasonUnknown: String {
         withExtendedLifetime(self) {
             Z3_solver_get_reason_unknown(context.raw, raw).map { String(cString: $0) } ?? "unknown"
@@ -79,6 +86,7 @@ public final class Solver {
     }
 
     /// The model of the last `sat` check.
+    /// Calls `Z3_solver_get_model`.
     public func model() throws -> Model {
         let model = Z3_solver_get_model(context.raw, raw)
         try context.checkError()
@@ -87,6 +95,7 @@ public final class Solver {
     }
 
     /// The assumptions that made the last check `unsat`.
+    /// Calls `Z3_solver_get_unsat_core`, `Z3_ast_vector_inc_ref`, `Z3_ast_vector_dec_ref`, `Z3_ast_vector_size`, `Z3_ast_vector_get`.
     public func unsatCore() throws -> [Term] {
         guard let vector = Z3_solver_get_unsat_core(context.raw, raw) else {
             try context.checkError()
@@ -100,6 +109,7 @@ public final class Solver {
     }
 
     /// Counters of the last check (decisions, conflicts, time, memory, …).
+    /// Calls `Z3_solver_get_statistics`.
     public var statistics: [String: Double] {
         withExtendedLifetime(self) {
             guard let stats = Z3_solver_get_statistics(context.raw, raw) else { return [:] }
@@ -109,6 +119,7 @@ public final class Solver {
 
     /// The assertions in SMT-LIB 2 syntax, for debugging and for re-running
     /// a query in another solver.
+    /// Calls `Z3_solver_to_string`.
     public var smtLib: String {
         withExtendedLifetime(self) { Z3_solver_to_string(context.raw, raw).map { String(cString: $0) } ?? "" }
     }

@@ -4,6 +4,10 @@ import ExactArithmetic
 /// Arithmetic, comparison and Boolean operators on terms. They throw
 /// ``Z3Error`` when Z3 rejects the sorts (one `try` covers a whole expression).
 /// `==` builds an equation term; use `===` for identity of Swift objects.
+/// Each operator calls the Z3 constructor it reads as: `Z3_mk_add`, `Z3_mk_sub`,
+/// `Z3_mk_mul`, `Z3_mk_div`, `Z3_mk_unary_minus`, `Z3_mk_eq`, `Z3_mk_lt`, `Z3_mk_le`,
+/// `Z3_mk_gt`, `Z3_mk_ge`, `Z3_mk_and`, `Z3_mk_or`, `Z3_mk_not`; terms of two
+/// contexts are refused first (``Z3Error/Code/kitUsage``).
 extension Term {
     private static func binary(_ a: Term, _ b: Term, _ make: (Z3_context, Z3_ast, Z3_ast) -> Z3_ast?) throws -> Term {
         try a.context.requireOwn([b])

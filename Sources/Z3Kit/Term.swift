@@ -19,11 +19,13 @@ public final class Term: CustomStringConvertible {
     deinit { Z3_dec_ref(context.raw, ast) }
 
     /// SMT-LIB rendering of the term.
+    /// Calls `Z3_ast_to_string`.
     public var description: String {
         withExtendedLifetime(self) { Z3_ast_to_string(context.raw, ast).map { String(cString: $0) } ?? "?" }
     }
 
     /// The sort of the term.
+    /// Calls `Z3_get_sort`.
     public func sort() throws -> Sort {
         let raw = withExtendedLifetime(self) { Z3_get_sort(context.raw, ast) }
         try context.checkError()
@@ -33,6 +35,7 @@ public final class Term: CustomStringConvertible {
 
     /// The exact value of a numeral term (`3/4`, `-2`), or `nil` for anything
     /// else (a variable, an irrational algebraic number, `oo`, `epsilon`).
+    /// Calls `Z3_is_numeral_ast`, `Z3_get_numeral_string`.
     public var rationalValue: Rational? {
         withExtendedLifetime(self) {
             guard Z3_is_numeral_ast(context.raw, ast),
@@ -43,6 +46,7 @@ public final class Term: CustomStringConvertible {
     }
 
     /// The Boolean value of `true`/`false` terms, else `nil`.
+    /// Calls `Z3_get_bool_value`.
     public var boolValue: Bool? {
         withExtendedLifetime(self) {
             switch Z3_get_bool_value(context.raw, ast) {
@@ -54,11 +58,13 @@ public final class Term: CustomStringConvertible {
     }
 
     /// Whether this term is an irrational algebraic number (from nonlinear models).
+    /// Calls `Z3_is_algebraic_number`.
     public var isAlgebraicNumber: Bool {
         withExtendedLifetime(self) { Z3_is_algebraic_number(context.raw, ast) }
     }
 
     /// A rational enclosure of an algebraic number with width below `10^-precision`.
+    /// Calls `Z3_get_algebraic_number_lower`, `Z3_get_algebraic_number_upper`.
     public func algebraicEnclosure(precision: Int = 40) throws -> Enclosure {
         let lower = try context.term { Z3_get_algebraic_number_lower(context.raw, ast, UInt32(precision)) }
         let upper = try context.term { Z3_get_algebraic_number_upper(context.raw, ast, UInt32(precision)) }
@@ -73,24 +79,28 @@ public final class Term: CustomStringConvertible {
 
 extension Context {
     /// A fresh-named real variable (names are for dumps; equal names mean the same variable).
+    /// Calls `Z3_mk_const`.
     public func realVariable(_ name: String) throws -> Term {
         let sort = try realSort()
         return try withExtendedLifetime(sort) { try term { Z3_mk_const(raw, symbol(name), sort.raw) } }
     }
 
     /// An integer variable.
+    /// Calls `Z3_mk_const`.
     public func intVariable(_ name: String) throws -> Term {
         let sort = try intSort()
         return try withExtendedLifetime(sort) { try term { Z3_mk_const(raw, symbol(name), sort.raw) } }
     }
 
     /// A Boolean variable.
+    /// Calls `Z3_mk_const`.
     public func boolVariable(_ name: String) throws -> Term {
         let sort = try boolSort()
         return try withExtendedLifetime(sort) { try term { Z3_mk_const(raw, symbol(name), sort.raw) } }
     }
 
     /// The exact real numeral `value`, written `p/q` for Z3.
+    /// Calls `Z3_mk_numeral`.
     public func real(_ value: Rational) throws -> Term {
         let sort = try realSort()
         return try withExtendedLifetime(sort) { try term { Z3_mk_numeral(raw, value.description, sort.raw) } }
@@ -119,12 +129,14 @@ extension Context {
     }
 
     /// An integer numeral.
+    /// Calls `Z3_mk_numeral`.
     public func int(_ value: Int) throws -> Term {
         let sort = try intSort()
         return try withExtendedLifetime(sort) { try term { Z3_mk_numeral(raw, String(value), sort.raw) } }
     }
 
     /// `true` or `false`.
+    /// Calls `Z3_mk_true`, `Z3_mk_false`.
     public func bool(_ value: Bool) throws -> Term {
         try term { value ? Z3_mk_true(raw) : Z3_mk_false(raw) }
     }
@@ -145,6 +157,7 @@ extension Context {
     }
 
     /// `t1 + … + tn` (0 for an empty list).
+    /// Calls `Z3_mk_add`.
     public func sum(_ terms: [Term]) throws -> Term {
         if terms.isEmpty { return try real(0) }
         if terms.count == 1 { return terms[0] }
@@ -152,24 +165,28 @@ extension Context {
     }
 
     /// Conjunction (`true` for an empty list).
+    /// Calls `Z3_mk_and`.
     public func and(_ terms: [Term]) throws -> Term {
         if terms.isEmpty { return try bool(true) }
         return try nary(terms) { Z3_mk_and($0, $1, $2) }
     }
 
     /// Disjunction (`false` for an empty list).
+    /// Calls `Z3_mk_or`.
     public func or(_ terms: [Term]) throws -> Term {
         if terms.isEmpty { return try bool(false) }
         return try nary(terms) { Z3_mk_or($0, $1, $2) }
     }
 
     /// `if condition then a else b`.
+    /// Calls `Z3_mk_ite`.
     public func ite(_ condition: Term, _ a: Term, _ b: Term) throws -> Term {
         try requireOwn([condition, a, b])
         return try withExtendedLifetime((condition, a, b)) { try term { Z3_mk_ite(raw, condition.ast, a.ast, b.ast) } }
     }
 
     /// `a ⇒ b`.
+    /// Calls `Z3_mk_implies`.
     public func implies(_ a: Term, _ b: Term) throws -> Term {
         try requireOwn([a, b])
         return try withExtendedLifetime((a, b)) { try term { Z3_mk_implies(raw, a.ast, b.ast) } }

@@ -118,7 +118,15 @@ private func translated(_ error: any Error) -> any Error {
     switch error {
     case let error as ExitCode:
         return error
-    case is ModelError, is QueryError, is CompressionError, is StudyError:
+    case let error as QueryError:
+        let hint = switch error.setting {
+        case .outputKind: " [--output sigmoid|softmax|logits]"
+        case .metric: " [--metric]"
+        case nil: ""
+        }
+        printError("qrobust: error: \(error)\(hint)")
+        return ExitCode(Exit.badData)
+    case is ModelError, is CompressionError, is StudyError:
         printError("qrobust: error: \(error)")
         return ExitCode(Exit.badData)
     case let error as InternalError:

@@ -68,7 +68,7 @@ public struct LocalReport: JSONReport {
         self.reason = result.reason
         self.seconds = result.seconds
         self.statistics = ["checks": result.statistics.checks, "optimizations": result.statistics.optimizations,
-                           "replays": result.statistics.replays]
+                           "replays": result.statistics.replays, "backSubstitutions": result.statistics.backSubstitutions]
     }
 
     /// A short human-readable report.
@@ -93,8 +93,10 @@ public struct LocalReport: JSONReport {
         if let witness {
             lines.append("witness (replayed exactly): original logits \(witness.originalLogits), compressed logits \(witness.compressedLogits), \(name) \(witness.deviation.lower)")
         }
-        lines.append(String(format: "time: %.3f s (%d optimisations, %d checks, %d replays)", seconds,
-                            statistics["optimizations"] ?? 0, statistics["checks"] ?? 0, statistics["replays"] ?? 0))
+        let exact = statistics["backSubstitutions"] ?? 0
+        lines.append(String(format: "time: %.3f s (%d optimisations, %d checks, %d replays%@)", seconds,
+                            statistics["optimizations"] ?? 0, statistics["checks"] ?? 0, statistics["replays"] ?? 0,
+                            exact > 0 ? ", \(exact) exact by back-substitution" : ""))
         return lines.joined(separator: "\n")
     }
 }
