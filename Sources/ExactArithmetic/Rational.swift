@@ -86,7 +86,27 @@ public struct Rational: Sendable, Hashable, Comparable, CustomStringConvertible 
         return (r.sign == .plus && !r.isZero) ? q + 1 : q
     }
 
+    /// `k` when the denominator is `2^k`: every binary64 value, and every sum
+    /// and product of them, is such a dyadic rational.
+    private var dyadicExponent: Int? {
+        let d = denominator.magnitude
+        let zeros = d.trailingZeroBitCount
+        return d.bitWidth == zeros + 1 ? zeros : nil
+    }
+
+    /// `numerator / 2^exponent` in lowest terms, without a gcd: only powers of two can cancel.
+    private static func dyadic(_ numerator: BigInt, exponent: Int) -> Rational {
+        if numerator.isZero { return .zero }
+        let shift = Swift.min(numerator.magnitude.trailingZeroBitCount, exponent)
+        return Rational(normalizedNumerator: numerator >> shift, denominator: BigInt(1) << (exponent - shift))
+    }
+
     public static func + (a: Rational, b: Rational) -> Rational {
+        // Weights, radii and their sums and products are dyadic: align instead of a gcd.
+        if let ea = a.dyadicExponent, let eb = b.dyadicExponent {
+            let e = Swift.max(ea, eb)
+            return dyadic((a.numerator << (e - ea)) + (b.numerator << (e - eb)), exponent: e)
+        }
         if a.denominator == b.denominator {
             return Rational(a.numerator + b.numerator, a.denominator)
         }
@@ -100,7 +120,10 @@ public struct Rational: Sendable, Hashable, Comparable, CustomStringConvertible 
     public static func - (a: Rational, b: Rational) -> Rational { a + (-b) }
 
     public static func * (a: Rational, b: Rational) -> Rational {
-        Rational(a.numerator * b.numerator, a.denominator * b.denominator)
+        if let ea = a.dyadicExponent, let eb = b.dyadicExponent {
+            return dyadic(a.numerator * b.numerator, exponent: ea + eb)
+        }
+        return Rational(a.numerator * b.numerator, a.denominator * b.denominator)
     }
 
     /// Exact division. - Precondition: `b != 0`.

@@ -45,17 +45,30 @@ public enum LocalRobustness {
             // Converting every weight to an exact rational costs a gcd each: do it once.
             let layers = network.exactLayers
             let objectives = evaluator.objectives
-            // Every hidden sign fixed: each objective's exact maximum by back-substitution, no solver.
-            let chain = query.encoding == .linear
-                ? StableChain(layers: layers, radii: radii, input: x, bounds: preActivations) : nil
-            let maximizer = chain != nil ? nil : try Maximizer(
-                network: network, set: set, radii: radii, bounds: preActivations, originalLayers: layers,
-                normalizedInput: x, encodingKind: query.encoding, tolerance: query.tolerance, deadline: deadline)
+            // Back-substitution first: exact when every hidden sign is fixed, else a
+            // proved upper bound and a replayed witness; Z3 closes what is left.
+            let substitution = query.encoding == .linear
+                ? BackSubstitution(layers: layers, radii: radii, input: x, bounds: preActivations) : nil
+            var maximizer: Maximizer?
             for (n, objective) in objectives.enumerated() {
-                let bounds = if let chain {
-                    try chain.bounds(objective, set: set, network: network, statistics: &statistics)
+                var substituted: ObjectiveBounds?
+                if let substitution {
+                    substituted = try substitution.bounds(objective, set: set, network: network, statistics: &statistics)
+                }
+                let bounds: ObjectiveBounds
+                if let substituted, substitution!.isExact || substituted.upper - substituted.lower <= query.tolerance {
+                    bounds = substituted
+                } else if var substituted, let deadline, Date() >= deadline {
+                    // Out of time: the proved bounds stand, without building or running Z3.
+                    substituted.reason = "timeout"
+                    bounds = substituted
                 } else {
-                    try maximizer!.maximize(objective)
+                    if maximizer == nil {
+                        maximizer = try Maximizer(
+                            network: network, set: set, radii: radii, bounds: preActivations, originalLayers: layers,
+                            normalizedInput: x, encodingKind: query.encoding, tolerance: query.tolerance, deadline: deadline)
+                    }
+                    bounds = try maximizer!.maximize(objective, start: substituted)
                 }
                 progress?(n + 1, objectives.count, Date().timeIntervalSince(start))
                 objectiveUppers.append(bounds.upper)
@@ -65,7 +78,12 @@ public enum LocalRobustness {
                                            compressedLogits: bounds.best.logits, deviation: value,
                                            neuronValues: bounds.best.neuronValues, parameters: bounds.best.parameters), value))
             }
-            if let maximizer { statistics = maximizer.statistics }
+            if let maximizer {
+                let own = statistics
+                statistics = maximizer.statistics
+                statistics.replays += own.replays
+                statistics.backSubstitutions = own.backSubstitutions
+            }
             upper = evaluator.upperBound(fromObjectiveUppers: objectiveUppers)
         }
 

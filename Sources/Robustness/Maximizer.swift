@@ -84,14 +84,20 @@ final class Maximizer {
     }
 
     /// Certified bounds on `max Σ c_i z'_i` over Θ_Δ.
-    func maximize(_ coefficients: [Rational]) throws -> ObjectiveBounds {
+    /// - Parameter start: bounds already proved (back-substitution's), to start from.
+    func maximize(_ coefficients: [Rational], start: ObjectiveBounds? = nil) throws -> ObjectiveBounds {
         // The original parameters lie in Θ_Δ: a first witness.
-        let upper = zip(coefficients, outputBounds).map { c, b in
+        var upper = zip(coefficients, outputBounds).map { c, b in
             c * Rational(exactly: c.isNegative ? b.lower : b.upper)!
         }.sum()
+        var lower = value(coefficients, original.logits), best = original
+        if let start {
+            upper = Rational.min(upper, start.upper)
+            if lower < start.lower { (lower, best) = (start.lower, start.best) }
+        }
         let objective = try z3.linear(Array(zip(coefficients, encoding.outputs.map(Node.term))), constant: .zero).term(z3)
-        let found = try search.maximize(objective, lower: value(coefficients, original.logits), upper: upper,
-                                        best: original) { model in
+        let found = try search.maximize(objective, lower: lower, upper: upper,
+                                        best: best) { model in
             let witness = try replay(model)
             return (value(coefficients, witness.logits), witness)
         }

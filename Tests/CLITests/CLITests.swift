@@ -290,7 +290,8 @@ struct DumpSMTTests {
     func recheck() throws {
         let relu = "Examples/moons-relu.json"
         let commands: [[String]] = [
-            ["local", relu, "--input", "0.5,0.25", "--bits", "8", "--tau", "0.1"],
+            // The linear encoding answers this input by back-substitution, without Z3; the direct one uses Z3.
+            ["local", relu, "--input", "0.5,0.25", "--bits", "8", "--tau", "0.1", "--encoding", "nonlinear"],
             ["global", relu, "--box", "0:1,0:1", "--bits", "8", "--tau", "0.1", "--jobs", "2"],
             ["bits", relu, "--input", "0.5,0.25", "--tau", "0.05", "--range", "6:10"],
         ]
@@ -300,7 +301,8 @@ struct DumpSMTTests {
             let run = try qrobust(command + ["--dump-smt", folder])
             #expect([0, 1].contains(run.code), "\(command[0]): \(run.stderr)")
             let files = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".smt2") }.sorted()
-            #expect(!files.isEmpty, "\(command[0]) proved something, so it wrote at least one file")
+            // bits answers its local queries by back-substitution here, which leaves no SMT-LIB proof.
+            #expect(command[0] == "bits" || !files.isEmpty, "\(command[0]) proved something with Z3, so it wrote a file")
             // Every file of a small run, or an evenly spread sample of 12.
             let step = max(1, files.count / 12)
             for file in stride(from: 0, to: files.count, by: step).map({ files[$0] }) {

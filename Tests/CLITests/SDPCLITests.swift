@@ -85,7 +85,7 @@ struct InjectedFailureTests {
 
     @Test("a Z3 failure in local and global: one line 'solver error', exit 70")
     func z3Failure() throws {
-        for command in [["local", "Examples/moons-relu.json", "--input", "0.5,0.25", "--bits", "8"],
+        for command in [["local", "Examples/moons-relu.json", "--input", "0.5,0.25", "--bits", "8", "--encoding", "nonlinear"],
                         ["global", "Examples/moons-relu.json", "--box", "0:1,0:1", "--bits", "8", "--timeout", "5"]] {
             let run = try qrobust(command, environment: ["QROBUST_TEST_FAULT": "z3-check"])
             #expect(run.stderr.filter { $0 == "\n" }.count <= 1, "\(command[0]): \(run.stderr)")
