@@ -16,9 +16,14 @@ public enum LocalRobustness {
     ///   upper bounds from proofs.
     /// - Parameter progress: called after each objective is bounded, with the
     ///   number done, the number in all, and the seconds elapsed.
+    /// - Parameter provisional: told the answer that stands if the query were
+    ///   stopped now (back-substitution's bounds, then each objective Z3 closed),
+    ///   so that a caller can still answer when Z3 runs on past the time limit in
+    ///   a step it does not interrupt (see ``LocalResult``; the reason says "timeout").
     /// - Throws: ``QueryError`` for questions without meaning; Z3 errors.
     public static func check(_ query: LocalQuery,
-                             progress: ((_ done: Int, _ total: Int, _ seconds: Double) -> Void)? = nil) throws -> LocalResult {
+                             progress: ((_ done: Int, _ total: Int, _ seconds: Double) -> Void)? = nil,
+                             provisional: (@Sendable (LocalResult) -> Void)? = nil) throws -> LocalResult {
         try query.validate()
         let start = Date()
         let deadline = query.timeLimit.map { start.addingTimeInterval($0) }
@@ -27,56 +32,66 @@ public enum LocalRobustness {
         let evaluator = MetricEvaluator(metric: query.metric, output: network.output,
                                         original: network.exactLogits(at: query.input))
         var statistics = QueryStatistics()
-        var candidates: [(witness: Witness, value: Enclosure)] = []
-        var upper: Rational
-        var reasons: [String] = []
-        var objectiveUppers: [Rational] = []
 
         switch query.compression {
         case .concrete(let compressed):
             let z = compressed.exactLogits(at: query.input)
             let value = evaluator.value(z)
-            candidates.append((Witness(input: query.input, originalLogits: evaluator.original, compressedLogits: z,
-                                       deviation: value), value))
-            upper = value.upper
+            let witness = Witness(input: query.input, originalLogits: evaluator.original, compressedLogits: z, deviation: value)
+            return assemble(query, evaluator, candidates: [(witness, value)], upper: value.upper, objectiveUppers: [],
+                            reasons: [], statistics: statistics, start: start)
         case .perturbation(let set):
             let radii = PerturbationRadii(network: network, set: set)
             let preActivations = perturbedPreActivationBounds(network: network, radii: radii, input: x)
             // Converting every weight to an exact rational costs a gcd each: do it once.
             let layers = network.exactLayers
             let objectives = evaluator.objectives
-            // Back-substitution first: exact when every hidden sign is fixed, else a
-            // proved upper bound and a replayed witness; Z3 closes what is left.
+            // Back-substitution first, for every objective: exact when every hidden sign
+            // is fixed, else a proved upper bound and a replayed witness. Z3 closes what
+            // is left, objective by objective; until then these bounds stand.
             let substitution = query.encoding == .linear
                 ? BackSubstitution(layers: layers, radii: radii, input: x, bounds: preActivations) : nil
+            var found: [ObjectiveBounds?] = try objectives.map { objective in
+                try substitution?.bounds(objective, set: set, network: network, statistics: &statistics)
+            }
+            func result(reasons: [String], statistics: QueryStatistics) -> LocalResult? {
+                guard found.allSatisfy({ $0 != nil }) else { return nil }
+                let bounds = found.map { $0! }
+                let candidates = bounds.map { b in
+                    let value = evaluator.value(b.best.logits)
+                    return (Witness(input: query.input, originalLogits: evaluator.original, compressedLogits: b.best.logits,
+                                    deviation: value, neuronValues: b.best.neuronValues, parameters: b.best.parameters), value)
+                }
+                let uppers = bounds.map(\.upper)
+                return assemble(query, evaluator, candidates: candidates,
+                                upper: evaluator.upperBound(fromObjectiveUppers: uppers), objectiveUppers: uppers,
+                                reasons: reasons + bounds.compactMap(\.reason), statistics: statistics, start: start)
+            }
+            // With τ, stop as soon as back-substitution decides (a witness above τ, or every bound below it).
+            if query.tau != nil || query.metric == .flip, let decided = result(reasons: [], statistics: statistics),
+               let verdict = decided.verdict, verdict != .unknown {
+                return decided
+            }
+            if let provisional, let interim = result(reasons: ["timeout"], statistics: statistics) { provisional(interim) }
             var maximizer: Maximizer?
             for (n, objective) in objectives.enumerated() {
-                var substituted: ObjectiveBounds?
-                if let substitution {
-                    substituted = try substitution.bounds(objective, set: set, network: network, statistics: &statistics)
-                }
-                let bounds: ObjectiveBounds
+                let substituted = found[n]
                 if let substituted, substitution!.isExact || substituted.upper - substituted.lower <= query.tolerance {
-                    bounds = substituted
+                    // Decided without a solver.
                 } else if var substituted, let deadline, Date() >= deadline {
                     // Out of time: the proved bounds stand, without building or running Z3.
                     substituted.reason = "timeout"
-                    bounds = substituted
+                    found[n] = substituted
                 } else {
                     if maximizer == nil {
                         maximizer = try Maximizer(
                             network: network, set: set, radii: radii, bounds: preActivations, originalLayers: layers,
                             normalizedInput: x, encodingKind: query.encoding, tolerance: query.tolerance, deadline: deadline)
                     }
-                    bounds = try maximizer!.maximize(objective, start: substituted)
+                    found[n] = try maximizer!.maximize(objective, start: substituted)
+                    if let provisional, let interim = result(reasons: ["timeout"], statistics: statistics) { provisional(interim) }
                 }
                 progress?(n + 1, objectives.count, Date().timeIntervalSince(start))
-                objectiveUppers.append(bounds.upper)
-                if let reason = bounds.reason { reasons.append(reason) }
-                let value = evaluator.value(bounds.best.logits)
-                candidates.append((Witness(input: query.input, originalLogits: evaluator.original,
-                                           compressedLogits: bounds.best.logits, deviation: value,
-                                           neuronValues: bounds.best.neuronValues, parameters: bounds.best.parameters), value))
             }
             if let maximizer {
                 let own = statistics
@@ -84,9 +99,18 @@ public enum LocalRobustness {
                 statistics.replays += own.replays
                 statistics.backSubstitutions = own.backSubstitutions
             }
-            upper = evaluator.upperBound(fromObjectiveUppers: objectiveUppers)
+            return result(reasons: [], statistics: statistics)!
         }
+    }
 
+    /// The answer from the objectives' bounds: the reported witness, the
+    /// certified interval, the verdict and the reasons.
+    private static func assemble(_ query: LocalQuery, _ evaluator: MetricEvaluator,
+                                 candidates: [(witness: Witness, value: Enclosure)], upper: Rational,
+                                 objectiveUppers: [Rational], reasons: [String], statistics: QueryStatistics,
+                                 start: Date) -> LocalResult {
+        var reasons = reasons
+        var upper = upper
         // The reported witness: one that flips for `flip`, else the largest proved deviation.
         let chosen = candidates.max { a, b in
             if query.metric == .flip {

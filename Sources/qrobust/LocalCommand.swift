@@ -69,13 +69,23 @@ struct LocalCommand: ParsableCommand {
                 metric: metric ?? (network.output == .logits ? .logit : .probability),
                 tau: tau.flatMap { Rational(parsing: $0) },
                 tolerance: Rational(parsing: tolerance)!, timeLimit: timeout, encoding: encoding)
-            let result = try dump.around { try LocalRobustness.check(query) { done, total, seconds in
-                // Progress on stderr, only for queries that take longer than a second.
-                if seconds > 1 { printProgress(String(format: "qrobust: %d of %d objectives bounded (%.1f s)", done, total, seconds)) }
-            } }
-            let report = LocalReport(result: result, query: query, model: modelOptions.model,
-                                     compression: description, includeParameters: witnessParameters)
-            print(json ? try report.json() : report.text)
+            let stop = HardStop(limit: timeout)
+            let render = { @Sendable (result: LocalResult) throws -> String in
+                let report = LocalReport(result: result, query: query, model: modelOptions.model,
+                                         compression: description, includeParameters: witnessParameters)
+                return json ? try report.json() : report.text
+            }
+            let result = try dump.around {
+                try LocalRobustness.check(query, progress: { done, total, seconds in
+                    // Progress on stderr, only for queries that take longer than a second.
+                    if seconds > 1 { printProgress(String(format: "qrobust: %d of %d objectives bounded (%.1f s)", done, total, seconds)) }
+                }, provisional: { interim in
+                    if let text = try? render(interim) { stop.update(text) }
+                })
+            }
+            let text = try render(result)
+            stop.finish()
+            print(text)
             code = answerExitCode(verdict: result.verdict, reason: result.reason)
         }
         if code != Exit.robust { throw ExitCode(code) }
