@@ -77,7 +77,7 @@ let package = Package(
                     dependencies: ["SDPBounds", "CrossCheck", "Robustness", "Compression", "NeuralNetwork", "Bounds", "TestSupport"]),
         .testTarget(name: "StudyTests", dependencies: ["Study", "Compression", "NeuralNetwork", "ExactArithmetic", "TestSupport"]),
         // Fixtures/fuzz-findings: the fuzzing reproducers of ../shared/fuzz-findings, copied.
-        .testTarget(name: "CLITests", dependencies: ["qrobust"], exclude: ["Fixtures"]),
+        .testTarget(name: "CLITests", dependencies: ["qrobust", "TestSupport"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// A mutation fuzzer for the command line: it mutates .nnet, JSON and ONNX
 /// seed models (numbers replaced by hostile ones, lines dropped or doubled,
@@ -52,7 +53,7 @@ struct FuzzSmokeTests {
     }
 }
 
-/// The mutation engine: deterministic for a seed (SplitMix64).
+/// The mutation engine: deterministic for a seed (``SeededGenerator``).
 struct Fuzzer {
     struct Input {
         var arguments: [String]
@@ -67,13 +68,13 @@ struct Fuzzer {
         var inputs: Int
     }
 
-    private var state: UInt64
+    private var generator: SeededGenerator
     let folder: URL
     private let seeds: [Seed]
     private var counter = 0
 
     init(seed: UInt64, seeds directory: URL) throws {
-        state = seed
+        generator = SeededGenerator(seed: seed)
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("qrobust-fuzz-\(seed)-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let inputs = ["moons-relu.json": 2, "tiny.nnet": 2, "torch_gemm_sigmoid.onnx": 3, "sklearn_multiclass_identity.onnx": 2]
@@ -82,13 +83,7 @@ struct Fuzzer {
         }
     }
 
-    private mutating func random() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    private mutating func random() -> UInt64 { generator.next() }
 
     private mutating func below(_ n: Int) -> Int { Int(random() % UInt64(max(n, 1))) }
     private mutating func pick<T>(_ values: [T]) -> T { values[below(values.count)] }
