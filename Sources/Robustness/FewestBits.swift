@@ -68,6 +68,13 @@ public struct BitsResult: Sendable {
     /// Set when an `unknown` row leaves k* uncertain.
     public var note: String?
     public var seconds: Double
+
+    /// The answer that stands when the search is stopped after `rows`: no k*
+    /// is claimed, and the note says why.
+    public static func provisional(_ rows: [BitsRow], seconds: Double) -> BitsResult {
+        BitsResult(rows: rows.sorted { $0.bits < $1.bits }, fewest: nil,
+                   note: "unknown: the time limit was reached before k* was decided", seconds: seconds)
+    }
 }
 
 /// Searches the fewest fractional bits: the library call behind `qrobust bits`.

@@ -51,4 +51,18 @@ public struct GlobalResult: Sendable {
     public var reason: String?
     public var seconds: Double
     public var statistics: GlobalStatistics
+
+    /// The answer that stands when a search is stopped at `progress`: the
+    /// proved upper end, a lower end of 0 (the best candidate is replayed only
+    /// when the search finishes), and with τ `robust` only if the upper end is
+    /// at most τ. For callers that must stop a search Z3 does not let go of.
+    public static func provisional(_ progress: GlobalProgress, tau: Rational?) -> GlobalResult {
+        let upper = progress.upper.isFinite ? Rational(exactly: progress.upper)! : Rational(exactly: Double.greatestFiniteMagnitude)!
+        let robust = tau.map { !($0 < upper) } ?? false
+        return GlobalResult(
+            verdict: tau == nil ? nil : (robust ? .robust : .unknown),
+            deviation: DeviationBounds(lower: .zero, upper: upper), witness: nil,
+            reason: robust ? nil : "the time limit was reached; the best candidate was not replayed, so the lower end is 0",
+            seconds: progress.seconds, statistics: progress.statistics)
+    }
 }

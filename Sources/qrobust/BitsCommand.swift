@@ -4,6 +4,7 @@ import ExactArithmetic
 import Foundation
 import NeuralNetwork
 import Robustness
+import Synchronization
 
 extension BitsModel: ExpressibleByArgument {}
 
@@ -92,13 +93,21 @@ struct BitsCommand: AsyncParsableCommand {
                                   metric: metric ?? (network.output == .logits ? .logit : .probability),
                                   tau: Rational(parsing: tau)!, range: parsedRange!, timeLimit: timeout, jobs: jobs)
             let start = Date()
+            let stop = HardStop(limit: timeout)
+            let rows = Mutex<[BitsRow]>([])
             let result = try await dump.around { try await FewestBits.search(query) { row in
                 if Date().timeIntervalSince(start) > 1 {
                     printProgress(String(format: "qrobust: %d bits: %@ (%.1f s)", row.bits, row.verdict.rawValue, row.seconds))
                 }
+                let done = rows.withLock { $0.append(row); return $0 }
+                let report = BitsReport(result: .provisional(done, seconds: Date().timeIntervalSince(start)), query: query,
+                                        model: modelOptions.model)
+                if timeout != nil, let text = json ? try? report.json() : report.text { stop.update(text) }
             } }
             let report = BitsReport(result: result, query: query, model: modelOptions.model)
-            print(json ? try report.json() : report.text)
+            let text = json ? try report.json() : report.text
+            stop.finish()
+            print(text)
             code = result.fewest == nil ? (result.rows.contains { $0.verdict == .unknown } ? Exit.unknown : Exit.notRobust)
                 : (result.note?.hasPrefix("unknown") == true ? Exit.unknown : Exit.robust)
         }

@@ -68,16 +68,23 @@ struct GlobalCommand: AsyncParsableCommand {
                 metric: metric ?? (network.output == .logits ? .logit : .probability),
                 tau: tau.flatMap { Rational(parsing: $0) }, tolerance: Rational(parsing: tolerance)!,
                 timeLimit: timeout, jobs: jobs)
+            let stop = HardStop(limit: timeout)
+            let render = { @Sendable (result: GlobalResult) throws -> String in
+                let report = GlobalReport(result: result, query: query, model: modelOptions.model,
+                                          compression: description, includeParameters: witnessParameters)
+                return json ? try report.json() : report.text
+            }
             let result = try await dump.around { try await GlobalRobustness.check(query) { p in
                 // Progress on stderr, only for searches that take longer than a second.
                 if p.seconds > 1 {
                     printProgress(String(format: "qrobust: deviation in [%.6g, %.6g], %d boxes open, %d bounded (%.1f s)",
                                       p.lower, p.upper, p.openBoxes, p.statistics.boxes, p.seconds))
                 }
+                if timeout != nil, let text = try? render(.provisional(p, tau: query.tau)) { stop.update(text) }
             } }
-            let report = GlobalReport(result: result, query: query, model: modelOptions.model,
-                                      compression: description, includeParameters: witnessParameters)
-            print(json ? try report.json() : report.text)
+            let text = try render(result)
+            stop.finish()
+            print(text)
             code = answerExitCode(verdict: result.verdict, reason: result.reason)
         }
         if code != Exit.robust { throw ExitCode(code) }
