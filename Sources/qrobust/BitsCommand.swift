@@ -52,7 +52,7 @@ struct BitsCommand: AsyncParsableCommand {
     @Option(help: "probability (needs a classifier) or logit.")
     var metric: Metric?
 
-    @Option(help: "Boxes searched in parallel (with --box) (1 to 256; default: the number of cores).")
+    @Option(help: "Boxes searched in parallel (with --box), 1 to 256 (the default is the number of cores).")
     var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
     @Option(help: "Time limit in seconds for the whole search.")

@@ -39,7 +39,7 @@ struct GlobalCommand: AsyncParsableCommand {
     @Option(help: "Largest acceptable width of the deviation interval.")
     var tolerance: String = "1e-4"
 
-    @Option(help: "Boxes searched in parallel (1 to 256; default: the number of cores).")
+    @Option(help: "Boxes searched in parallel, 1 to 256 (the default is the number of cores).")
     var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
     @Option(help: "Time limit in seconds; when it runs out the answer is unknown, with the bounds reached.")
