@@ -42,7 +42,11 @@ public enum LocalRobustness {
                             reasons: [], statistics: statistics, start: start)
         case .perturbation(let set):
             let radii = PerturbationRadii(network: network, set: set)
-            let preActivations = perturbedPreActivationBounds(network: network, radii: radii, input: x)
+            // Back-substituted bounds fix more signs; the direct (nonlinear) encoding, a
+            // cross-check for tiny networks, keeps the interval bounds it was validated with.
+            let preActivations = query.encoding == .linear
+                ? PerturbedBackSubstitution.preActivationBounds(network: network, radii: radii, input: x)
+                : perturbedPreActivationBounds(network: network, radii: radii, input: x)
             // Converting every weight to an exact rational costs a gcd each: do it once.
             let layers = network.exactLayers
             let objectives = evaluator.objectives

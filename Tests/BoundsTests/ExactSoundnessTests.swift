@@ -122,4 +122,40 @@ struct ExactSoundnessTests {
         }
         #expect(failures == 0)
     }
+
+    @Test("back-substituted pre-activation bounds at a point contain every sampled member of Θ_Δ, exactly, and are no wider",
+          arguments: [(UInt64(51), Activation.relu), (52, .relu), (53, .identity), (54, .relu)])
+    func backSubstitutedBounds(_ seed: UInt64, _ hidden: Activation) {
+        let f = TestNetworks.random(sizes: [3, 8, 8, 6, 2], hidden: hidden, output: .logits, seed: seed)
+        let set = PerturbationSet.relative(unitRoundoff: 0.02, floor: 0x1p-12)
+        let radii = PerturbationRadii(network: f, set: set)
+        let theta = TestNetworks.parameters(f).map { Rational(exactly: $0)! }
+        let flatRadii = zip(radii.weights, radii.biases).flatMap { weights, biases in Array(weights.joined()) + biases }
+        var rng = SeededGenerator(seed: seed &+ 800)
+        var failures = 0, tighter = 0
+        for _ in 0..<8 {
+            let x = (0..<3).map { _ in Rational(exactly: Double.random(in: -1...1, using: &rng))! }
+            let loose = perturbedPreActivationBounds(network: f, radii: radii, input: x)
+            let tight = PerturbedBackSubstitution.preActivationBounds(network: f, radii: radii, input: x)
+            for l in tight.indices {
+                for k in tight[l].indices {
+                    if tight[l][k].lower < loose[l][k].lower || tight[l][k].upper > loose[l][k].upper { failures += 1 }
+                    if tight[l][k].width < loose[l][k].width { tighter += 1 }
+                }
+            }
+            for _ in 0..<40 {
+                let vertex = Bool.random(using: &rng)
+                let member = zip(theta, flatRadii).map { t, r -> Rational in
+                    vertex ? (Bool.random(using: &rng) ? t + r : t - r) : t + r * Rational(Int.random(in: -32...32, using: &rng), 32)
+                }
+                var h = x
+                for (l, layer) in TestNetworks.exactLayers(f, member).enumerated() {
+                    for (k, v) in layer.preActivations(h).enumerated() where !Self.contains(tight[l][k], v) { failures += 1 }
+                    h = layer.apply(h)
+                }
+            }
+        }
+        #expect(failures == 0)
+        #expect(tighter > 0, "back-substitution should tighten some bound of a 4-layer network")
+    }
 }
