@@ -133,7 +133,8 @@ public enum CSDP {
             var request = pollfd(fd: ends[0], events: Int16(POLLIN), revents: 0)
             let ready = poll(&request, 1, 50)
             if ready < 0 && errno == EINTR { continue }
-            if ready <= 0 { continue }
+            if ready < 0 { kill(child, SIGKILL); break }  // the pipe failed: no answer (reported below)
+            if ready == 0 { continue }
             let count = read(ends[0], UnsafeMutableRawPointer(answer) + received, max(bytes - received, 1))
             if count < 0 && errno == EINTR { continue }
             if count <= 0 { break }  // end of file: the child is done
