@@ -38,7 +38,7 @@ public struct LocalQuery: Sendable {
             throw QueryError("the input has \(input.count) values, the network takes \(network.inputSize)")
         }
         try validateThresholds(tau: tau, tolerance: tolerance, timeLimit: timeLimit, metric: metric, output: network.output)
-        let point = network.normalization?.normalize(input) ?? input
+        let point = network.normalizedInput(input)
         try validateMagnitudes(network: network, compression: compression, box: point.map { ($0, $0) })
         if metric == .flip && network.output == .logits {
             throw QueryError("the flip metric needs a classifier (sigmoid or softmax output)", setting: .outputKind)
