@@ -57,22 +57,23 @@ public enum GlobalRobustness {
 
         let threads = SolverThreads(count: query.jobs)
         defer { threads.shutdown() }
-        await withTaskCancellationHandler {
-            await withTaskGroup(of: Void.self) { group in
-                for _ in 0..<query.jobs {
-                    group.addTask(executorPreference: threads) {
-                        await work(frontier: frontier, bounder: bounder, solver: solver, policy: policy,
-                                   deadline: deadline, reporter: reporter)
-                    }
-                }
+        let allReturned = await withTaskCancellationHandler {
+            await WorkerGate.run(workers: query.jobs, on: threads, giveUpAt: deadline?.addingTimeInterval(workerGrace)) {
+                await work(frontier: frontier, bounder: bounder, solver: solver, policy: policy,
+                           deadline: deadline, reporter: reporter)
             }
         } onCancel: {
             frontier.stop("the search was cancelled")
         }
+        if !allReturned { frontier.seal("the time limit was reached") }
 
         return try finish(query, frontier: frontier, evaluator: bounder.evaluator, originalLayers: solver.originalLayers,
                       exactBox: exactBox, start: start)
     }
+
+    /// How long past the time limit the search waits for a worker stuck in a
+    /// Z3 step that ignores interrupts, before answering without it.
+    static let workerGrace = 0.3
 
     /// When a box is closed exactly by Z3 instead of being split further.
     ///

@@ -57,13 +57,12 @@ struct ObjectiveSearch {
             return result
         }
 
+        // Optimize runs detached: it can ignore interrupts for seconds.
         if useOptimize, let limits = limits() {
-            let optimizer = try Optimize(context: z3, limits: limits)
-            for constraint in constraints { try optimizer.assert(constraint) }
-            let index = try optimizer.maximize(objective)
+            let found = try DetachedOptimize.maximize(objective, subjectTo: constraints, limits: limits)
             statistics.optimizations += 1
-            if try optimizer.check() == .sat, case .value = try optimizer.upper(index) {
-                try consider(try optimizer.model())
+            if found.result == .sat, case .value = found.upper, let model = found.model {
+                try consider(model)
                 // Confirm with a plain check: nothing beats the replayed optimum.
                 if try probe(lower, strict: true) == .unsat { upper = lower }
             }

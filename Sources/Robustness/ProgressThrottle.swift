@@ -19,6 +19,6 @@ final class ProgressThrottle: @unchecked Sendable {
         let due = now.timeIntervalSince(last) >= 0.25
         if due { last = now }
         lock.unlock()
-        if due { progress(frontier.snapshot(seconds: now.timeIntervalSince(start))) }
+        if due && !frontier.isSealed { progress(frontier.snapshot(seconds: now.timeIntervalSince(start))) }
     }
 }

@@ -43,6 +43,10 @@ final class SearchFrontier: @unchecked Sendable {
     private let tau: Double?
     private let tolerance: Double
     private let deadline: Date?
+    /// Set when the search answers without waiting for a worker stuck in Z3:
+    /// from then on nothing changes, so the answer reads a fixed state, and
+    /// the stuck worker's box stays in flight with its parent's bound.
+    private var sealed = false
 
     /// - Parameters:
     ///   - tau: τ rounded down, so that "bound ≤ τ" is never claimed wrongly.
@@ -80,7 +84,7 @@ final class SearchFrontier: @unchecked Sendable {
     /// The box to work on next.
     func next() -> Next {
         locked {
-            if stopReason != nil { return .done }
+            if sealed || stopReason != nil { return .done }
             if let deadline, deadline.timeIntervalSinceNow <= 0 {
                 stopReason = "the time limit was reached"
                 return .done
@@ -105,6 +109,7 @@ final class SearchFrontier: @unchecked Sendable {
     func finish(ticket: Int, children: [OpenBox], closed: Double?, candidate: Candidate?, statistics delta: GlobalStatistics,
                 unsplittable: Bool = false) {
         locked {
+            guard !sealed else { return }
             inFlight[ticket] = nil
             if unsplittable { hadUnsplittableBoxes = true }
             statistics.add(delta)
@@ -126,14 +131,26 @@ final class SearchFrontier: @unchecked Sendable {
     /// Stops the search because of a bug: nothing is reported from it.
     func fail(_ error: InternalError) {
         locked {
+            guard !sealed else { return }
             if internalError == nil { internalError = error }
             if stopReason == nil { stopReason = error.description }
         }
     }
 
     func stop(_ reason: String) {
-        locked { if stopReason == nil { stopReason = reason } }
+        locked { if !sealed && stopReason == nil { stopReason = reason } }
     }
+
+    /// Stops the search for good and freezes its state (see `sealed`).
+    func seal(_ reason: String) {
+        locked {
+            if stopReason == nil { stopReason = reason }
+            sealed = true
+        }
+    }
+
+    /// Whether ``seal(_:)`` was called: progress reports stop then.
+    var isSealed: Bool { locked { sealed } }
 
     /// The proved upper bound: every box is closed, open or in flight.
     var upper: Double {

@@ -4,6 +4,7 @@ import Foundation
 import NeuralNetwork
 import TestSupport
 import Testing
+import Z3Kit
 @testable import Robustness
 
 /// Global answers checked against brute force: grids on 1-D and 2-D inputs,
@@ -40,6 +41,28 @@ struct GlobalTests {
         #expect(f.exactLogits(at: w.input) == w.originalLogits)
         if let g { #expect(g.exactLogits(at: w.input) == w.compressedLogits) }
         #expect(w.deviation.lower == result.deviation.lower)
+    }
+
+    @Test("a box whose Z3 optimisation ignores interrupts for seconds still ends within its limit + 10 % + 1 s")
+    func limitHonouredWhenZ3IgnoresInterrupts() async throws {
+        // On this 30-input network, at 8 bits, Z3_optimize_check ran 4 s past
+        // a 0.5 s limit inside the study, interrupted every 50 ms.
+        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../Examples/zoo/breast-cancer-linear-8x8-s2.json").standardized.path
+        let network = try NetworkFile.load(file)
+        let region = InputRegion(lower: Array(repeating: Rational(0), count: network.inputSize),
+                                 upper: Array(repeating: Rational(1), count: network.inputSize))
+        let limit = 0.5
+        let query = GlobalQuery(network: network, compression: .perturbation(try FixedPoint(fractionalBits: 8).perturbationSet),
+                                region: region, metric: .probability, tolerance: Rational(1, 1000), timeLimit: limit)
+        // On threads of its own: other suites' blocking work may hold the
+        // cooperative pool, which would delay the measurement, not the search.
+        let threads = SolverThreads(count: 1)
+        defer { threads.shutdown() }
+        let started = Date()
+        let result = try await withTaskExecutorPreference(threads) { try await GlobalRobustness.check(query) }
+        #expect(Date().timeIntervalSince(started) <= limit * 1.1 + 1)
+        #expect(result.deviation.lower <= result.deviation.upper)
     }
 
     @Test("diff2d: max |f − g| over [0,1]×[1,2] is pinned to width ≤ 1e-4 around the reference",

@@ -177,6 +177,46 @@ struct Z3KitTests {
         guard case .nonStandard = try unbounded.upper(i) else { Issue.record("expected oo"); return }
     }
 
+    @Test("a detached maximisation finds the same vertex and gives its model in the caller's context", arguments: [nil, UInt32(5_000)])
+    func detachedOptimize(_ milliseconds: UInt32?) throws {
+        let z3 = try Context()
+        let x = try z3.realVariable("x"), y = try z3.realVariable("y")
+        let constraints = [try x + y <= z3.real(Rational(10, 3)), try x - y <= z3.real(1), try y >= z3.real(0)]
+        let found = try DetachedOptimize.maximize(x, subjectTo: constraints,
+                                                  limits: SolverLimits(timeoutMilliseconds: milliseconds))
+        #expect(found.result == .sat)
+        #expect(found.upper == .value(Rational(13, 6)))
+        let model = try #require(found.model)
+        #expect(model.context === z3)
+        #expect(try model.rational(x) == Rational(13, 6))
+        #expect(try model.rational(y) == Rational(7, 6))
+        // The caller's context is unchanged and usable.
+        let solver = try Solver(context: z3)
+        for constraint in constraints { try solver.assert(constraint) }
+        try solver.assert(x > z3.real(Rational(13, 6)))
+        #expect(try solver.check() == .unsat)
+    }
+
+    @Test("a detached maximisation that cannot finish in time answers unknown(timeout) by its limit")
+    func detachedOptimizeGivesUp() throws {
+        // Pigeonhole as integers: Optimize cannot finish 13 pigeons in 0.2 s.
+        let z3 = try Context()
+        let pigeons = 13, holes = 12
+        var constraints: [Term] = []
+        var sum = try z3.int(0)
+        for p in 0..<pigeons {
+            let hole = try z3.intVariable("h\(p)")
+            constraints += [try hole >= z3.int(0), try hole <= z3.int(holes - 1)]
+            sum = try sum + hole
+            for q in 0..<p { constraints.append(try !(hole == z3.intVariable("h\(q)"))) }
+        }
+        let started = Date()
+        let found = try DetachedOptimize.maximize(sum, subjectTo: constraints,
+                                                  limits: SolverLimits(timeoutMilliseconds: 200), grace: 0.2)
+        #expect(found.result == .unknown(reason: "timeout"))
+        #expect(Date().timeIntervalSince(started) < 1.5)
+    }
+
     @Test("SMT-LIB dump lists the assertions")
     func dump() throws {
         let z3 = try Context()

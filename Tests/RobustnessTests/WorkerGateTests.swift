@@ -1,0 +1,53 @@
+import Foundation
+import Synchronization
+import Testing
+import Z3Kit
+@testable import Robustness
+
+/// The gate that lets a global search answer at its limit while a worker is
+/// stuck in a Z3 step that ignores interrupts.
+@Suite("Worker gate")
+struct WorkerGateTests {
+    @Test("workers that all return in time: the gate reports it")
+    func allReturn() async {
+        let threads = SolverThreads(count: 2)
+        defer { threads.shutdown() }
+        let count = Mutex(0)
+        let allReturned = await WorkerGate.run(workers: 2, on: threads, giveUpAt: Date().addingTimeInterval(30)) {
+            count.withLock { $0 += 1 }
+        }
+        #expect(allReturned)
+        #expect(count.withLock { $0 } == 2)
+    }
+
+    @Test("a worker that blocks its thread past the limit: the gate gives up on it at the limit")
+    func stuckWorker() async {
+        let threads = SolverThreads(count: 2)
+        defer { threads.shutdown() }
+        let started = Date()
+        // Blocks as a Z3 check that ignores interrupts does: no suspension point.
+        let allReturned = await WorkerGate.run(workers: 2, on: threads, giveUpAt: started.addingTimeInterval(0.2)) {
+            Self.blockThread(seconds: 3)
+        }
+        #expect(!allReturned)
+        #expect(Date().timeIntervalSince(started) < 2)
+    }
+
+    /// Blocks the calling thread (a synchronous function: async code may not sleep a thread).
+    private static func blockThread(seconds: Double) { Thread.sleep(forTimeInterval: seconds) }
+
+    @Test("a sealed frontier keeps a stuck worker's box in flight: its bound stays in the proved upper end")
+    func sealKeepsInFlightBound() {
+        let root = OpenBox(box: [], upper: 0.75, depth: 0, splitDimension: 0)
+        let frontier = SearchFrontier(root: root, best: Candidate(value: 0.1, point: []), statistics: GlobalStatistics(),
+                                      tau: nil, tolerance: 0.001, deadline: nil)
+        guard case .box(_, let ticket) = frontier.next() else { Issue.record("expected the root box"); return }
+        frontier.seal("the time limit was reached")
+        // The late worker returns a child with a smaller bound: ignored after the seal.
+        frontier.finish(ticket: ticket, children: [OpenBox(box: [], upper: 0.2, depth: 1, splitDimension: 0)],
+                        closed: nil, candidate: nil, statistics: GlobalStatistics())
+        #expect(frontier.upper == 0.75)
+        #expect(frontier.stopReason == "the time limit was reached")
+        guard case .done = frontier.next() else { Issue.record("a sealed frontier hands out no more boxes"); return }
+    }
+}
