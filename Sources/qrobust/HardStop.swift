@@ -3,9 +3,11 @@ import Synchronization
 
 /// The last resort behind `--timeout`.
 ///
-/// The library stops its own work at the time limit and interrupts Z3, but
-/// Z3 ignores interrupts in some steps (an arithmetic check with huge exact
-/// coefficients ran 13 s past its limit). So the command keeps the report
+/// The library stops its own work at the time limit, interrupts Z3, and
+/// answers without a global search worker that is still stuck in Z3; but a
+/// local query's solver checks and the bound computation before a search
+/// are not covered (an arithmetic check with huge exact coefficients ran
+/// 13 s past its limit). So the command keeps the report
 /// that would stand if it stopped now (``update(_:)``); if the run is still
 /// going at `limit × 1.05 + 0.5 s`, a thread of its own prints that report
 /// and ends the process with exit 2 ("unknown"), whatever Z3 is doing.
@@ -25,7 +27,7 @@ final class HardStop: Sendable {
             }
             guard let report else { return }
             if !report.isEmpty { print(report) }
-            printError("qrobust: the time limit passed while Z3 was in a step it does not interrupt; the bounds proved until then are reported")
+            printError("qrobust: the time limit passed during a step that cannot be interrupted (in Z3 or a large bound computation); the bounds proved until then are reported")
             fflush(nil)  // every stream, stdout among them
             _exit(Exit.unknown)
         }
