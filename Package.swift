@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "NeuralNetwork", targets: ["NeuralNetwork"]),
         .library(name: "Compression", targets: ["Compression"]),
         .library(name: "Bounds", targets: ["Bounds"]),
+        .library(name: "LPBounds", targets: ["LPBounds"]),
         .library(name: "Robustness", targets: ["Robustness"]),
         .library(name: "SDPBounds", targets: ["SDPBounds"]),
         .library(name: "CrossCheck", targets: ["CrossCheck"]),
@@ -35,6 +36,11 @@ let package = Package(
             name: "CCSDP",
             providers: [.apt(["libsdp-dev"]), .brew(["csdp"])]
         ),
+        // Debian's libglpk-dev (GLPK 5.0). Only LPBounds imports it.
+        .systemLibrary(
+            name: "CGLPK",
+            providers: [.apt(["libglpk-dev"]), .brew(["glpk"])]
+        ),
         // Exact rationals and rigorous enclosures of exp/σ; shared by Z3Kit and the IR.
         .target(name: "ExactArithmetic", dependencies: ["BigInt"]),
         .target(name: "Z3Kit", dependencies: ["CZ3", "ExactArithmetic"]),
@@ -46,8 +52,10 @@ let package = Package(
         .target(name: "Compression", dependencies: ["NeuralNetwork"]),
         // Sound interval, symbolic and differential bounds (binary64, outward rounding).
         .target(name: "Bounds", dependencies: ["NeuralNetwork", "Compression", "ExactArithmetic"]),
+        // Linear programs solved by GLPK, with bounds proved from their duals (Neumaier–Shcherbina).
+        .target(name: "LPBounds", dependencies: ["CGLPK", "Bounds"]),
         .target(name: "Robustness", dependencies: [
-            "NeuralNetwork", "Compression", "Bounds", "Z3Kit", "ExactArithmetic",
+            "NeuralNetwork", "Compression", "Bounds", "LPBounds", "Z3Kit", "ExactArithmetic",
             .product(name: "HeapModule", package: "swift-collections"),
         ]),
         // The quadratic-constraint SDP bound on two networks' output difference (design.md §4).
@@ -71,6 +79,7 @@ let package = Package(
         // Seeded randomness and small networks shared by the test targets.
         .target(name: "TestSupport", dependencies: ["NeuralNetwork", "ExactArithmetic"], path: "Tests/TestSupport"),
         .testTarget(name: "BoundsTests", dependencies: ["Bounds", "Compression", "NeuralNetwork", "TestSupport"]),
+        .testTarget(name: "LPBoundsTests", dependencies: ["LPBounds", "Bounds"]),
         .testTarget(name: "RobustnessTests",
                     dependencies: ["Robustness", "Compression", "NeuralNetwork", "Z3Kit", "Bounds", "TestSupport"]),
         .testTarget(name: "SDPBoundsTests",

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what qrobust needs and a fresh Debian/Ubuntu machine lacks:
-# Z3's C library and headers (libz3-dev), CSDP's (libsdp-dev), and Z3's
+# Z3's C library and headers (libz3-dev), CSDP's (libsdp-dev), GLPK's
+# (libglpk-dev), and Z3's
 # command-line solver (z3, for re-checking dumped proofs in the tests). Runs apt-get only when something is
 # missing; uses sudo when not run as root. Swift 6 itself must be on PATH
 # (https://www.swift.org/install/); Debian's own "swiftlang" package is tried
@@ -14,6 +15,7 @@ fi
 missing=()
 dpkg -s libz3-dev >/dev/null 2>&1 || missing+=(libz3-dev)
 dpkg -s libsdp-dev >/dev/null 2>&1 || missing+=(libsdp-dev)
+dpkg -s libglpk-dev >/dev/null 2>&1 || missing+=(libglpk-dev)
 # Z3's command-line solver: the tests re-check the SMT-LIB files of --dump-smt with it.
 command -v z3 >/dev/null 2>&1 || missing+=(z3)
 command -v git >/dev/null 2>&1 || missing+=(git)

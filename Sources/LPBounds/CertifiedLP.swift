@@ -1,0 +1,104 @@
+import Bounds
+import Foundation
+
+/// A linear program solved by GLPK and bounded rigorously: every upper bound
+/// it reports comes from ``SafeBound`` (never from GLPK's objective value),
+/// and "infeasible" is reported only when proved.
+///
+/// Infeasibility is proved on an auxiliary problem: one more variable s ≥ 0
+/// relaxes every row by s (`a·v − s ≤ b`, `a·v + s ≥ b`); the program is
+/// infeasible exactly when min s > 0, and a safe bound `max(−s) < 0` proves
+/// it. The variable s is part of the problem from the start, fixed at 0 for
+/// ordinary solves, so both kinds of solve share one GLPK object and warm-start
+/// from each other's bases.
+public final class CertifiedLP {
+    /// What one solve proved.
+    public enum Outcome: Sendable {
+        /// `max c·v ≤ upper` is proved; `point` is the solver's (approximate) optimum.
+        case bounded(upper: Double, point: [Double])
+        /// No point satisfies the constraints (proved).
+        case infeasible
+        /// Nothing proved (a limit, or a failure of the solver); the reason says which.
+        case unknown(String)
+    }
+
+    private var program: LinearProgram
+    private let problem: GLPKProblem
+    private let slack: Int
+    private let objective: [Double]
+    /// The largest relaxation the infeasibility check considers.
+    private static let slackLimit = 1e9
+
+    /// - Throws: ``LPError`` when the program cannot be extended by the slack variable.
+    public init(_ program: LinearProgram) throws {
+        var augmented = program
+        let slack = try augmented.addVariable(lower: 0, upper: 0)
+        let rows = augmented.rows
+        augmented = LinearProgram(copying: augmented, rows: rows.map { row in
+            var row = row
+            row.terms.append((slack, Interval(row.sense == .atMost ? -1 : 1, row.sense == .atMost ? -1 : 1)))
+            return row
+        })
+        self.program = augmented
+        self.slack = slack
+        self.objective = augmented.objective
+        self.problem = GLPKProblem(augmented)
+    }
+
+    /// The number of variables of the original program.
+    public var variableCount: Int { program.variableCount - 1 }
+
+    /// Changes a variable's bounds for the following solves.
+    public func setBounds(_ variable: Int, lower: Double, upper: Double) throws {
+        guard (0..<variableCount).contains(variable) else { throw LPError("no variable \(variable)") }
+        try program.setBounds(variable, lower: lower, upper: upper)
+        problem.setBounds(variable, lower: lower, upper: upper)
+    }
+
+    /// The bounds of a variable as set now.
+    public func bounds(of variable: Int) -> (lower: Double, upper: Double) {
+        (program.lower[variable], program.upper[variable])
+    }
+
+    /// Maximises the objective under the current bounds.
+    /// - Parameter timeLimit: seconds for GLPK (each of at most two solves).
+    public func maximize(timeLimit: Double? = nil) -> Outcome {
+        let milliseconds = timeLimit.map { Int32(clamping: Int(($0 * 1000).rounded(.up))) }
+        switch problem.solve(milliseconds: milliseconds) {
+        case .optimal:
+            guard let upper = SafeBound.upperBound(program, multipliers: problem.rowDuals) else {
+                return .unknown("the LP bound is not a finite number")
+            }
+            var point = problem.point
+            point.removeLast()
+            return .bounded(upper: upper, point: point)
+        case .infeasible:
+            return proveInfeasible(milliseconds: milliseconds)
+        case .other(let reason):
+            return .unknown(reason)
+        }
+    }
+
+    /// Minimises the slack s; proves infeasibility when `max(−s) < 0` is certified.
+    private func proveInfeasible(milliseconds: Int32?) -> Outcome {
+        var relaxed = program
+        var objective = Array(repeating: 0.0, count: program.variableCount)
+        objective[slack] = -1
+        relaxed.objective = objective
+        // The bounds 0 ≤ s ≤ limit are valid: setBounds cannot fail on them.
+        try? relaxed.setBounds(slack, lower: 0, upper: Self.slackLimit)
+        problem.setBounds(slack, lower: 0, upper: Self.slackLimit)
+        problem.setObjective(objective)
+        defer {
+            problem.setBounds(slack, lower: 0, upper: 0)
+            problem.setObjective(self.objective)
+        }
+        guard case .optimal = problem.solve(milliseconds: milliseconds) else {
+            return .unknown("GLPK reported the LP infeasible, and the proof of it did not finish")
+        }
+        guard let bound = SafeBound.upperBound(relaxed, multipliers: problem.rowDuals), bound < 0 else {
+            return .unknown("GLPK reported the LP infeasible, but that could not be proved")
+        }
+        return .infeasible
+    }
+}
