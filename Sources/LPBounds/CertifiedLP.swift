@@ -25,7 +25,7 @@ public final class CertifiedLP {
     private var program: LinearProgram
     private let problem: GLPKProblem
     private let slack: Int
-    private let objective: [Double]
+    private var objective: [Double]
     /// The largest relaxation the infeasibility check considers.
     private static let slackLimit = 1e9
 
@@ -53,6 +53,16 @@ public final class CertifiedLP {
         guard (0..<variableCount).contains(variable) else { throw LPError("no variable \(variable)") }
         try program.setBounds(variable, lower: lower, upper: upper)
         problem.setBounds(variable, lower: lower, upper: upper)
+    }
+
+    /// Replaces the objective (one exact binary64 coefficient per variable).
+    public func setObjective(_ coefficients: [Double]) throws {
+        guard coefficients.count == variableCount, coefficients.allSatisfy(\.isFinite) else {
+            throw LPError("the objective needs \(variableCount) finite coefficients")
+        }
+        objective = coefficients + [0]
+        program.objective = objective
+        problem.setObjective(objective)
     }
 
     /// The bounds of a variable as set now.

@@ -41,6 +41,10 @@ public struct QueryStatistics: Sendable, Equatable {
     /// Objectives answered exactly by back-substitution, without a solver
     /// (every hidden neuron's sign fixed; ``StableChain``).
     public var backSubstitutions = 0
+    /// Linear programs solved by the ReLU branch and bound (``ReluBranchAndBound``).
+    public var lpNodes = 0
+    /// ReLU phase splits made by the branch and bound.
+    public var reluSplits = 0
 
     public init() {}
 }

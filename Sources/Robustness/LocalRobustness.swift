@@ -78,7 +78,26 @@ public enum LocalRobustness {
             }
             if let provisional, let interim = result(reasons: ["timeout"], statistics: statistics) { provisional(interim) }
             var maximizer: Maximizer?
+            // The ReLU branch and bound with certified LPs, built once for all objectives.
+            var relaxation: PerturbationLP?
+            var relaxationTried = false
             for (n, objective) in objectives.enumerated() {
+                if var substituted = found[n], !substitution!.isExact, query.tolerance < substituted.upper - substituted.lower,
+                   deadline.map({ Date() < $0 }) ?? true {
+                    if !relaxationTried {
+                        relaxationTried = true
+                        relaxation = try? PerturbationLP(layers: layers, radii: radii, input: x, bounds: preActivations)
+                    }
+                    if let relaxation, (try? relaxation.setObjective(objective)) == true {
+                        // A fair share of the remaining time: this objective and those after it.
+                        let share = deadline.map { Date().addingTimeInterval($0.timeIntervalSinceNow / Double(objectives.count - n)) }
+                        let search = ReluBranchAndBound(encoding: relaxation, objective: objective, network: network, set: set,
+                                                        input: x, tolerance: query.tolerance)
+                        substituted = try search.run(from: substituted, deadline: share, statistics: &statistics)
+                        found[n] = substituted
+                        if let provisional, let interim = result(reasons: ["timeout"], statistics: statistics) { provisional(interim) }
+                    }
+                }
                 let substituted = found[n]
                 if let substituted, substitution!.isExact || substituted.upper - substituted.lower <= query.tolerance {
                     // Decided without a solver.
@@ -102,6 +121,8 @@ public enum LocalRobustness {
                 statistics = maximizer.statistics
                 statistics.replays += own.replays
                 statistics.backSubstitutions = own.backSubstitutions
+                statistics.lpNodes = own.lpNodes
+                statistics.reluSplits = own.reluSplits
             }
             return result(reasons: [], statistics: statistics)!
         }

@@ -68,7 +68,8 @@ public struct LocalReport: JSONReport {
         self.reason = result.reason
         self.seconds = result.seconds
         self.statistics = ["checks": result.statistics.checks, "optimizations": result.statistics.optimizations,
-                           "replays": result.statistics.replays, "backSubstitutions": result.statistics.backSubstitutions]
+                           "replays": result.statistics.replays, "backSubstitutions": result.statistics.backSubstitutions,
+                           "lpNodes": result.statistics.lpNodes, "reluSplits": result.statistics.reluSplits]
     }
 
     /// A short human-readable report.
@@ -93,10 +94,12 @@ public struct LocalReport: JSONReport {
         if let witness {
             lines.append("witness (replayed exactly): original logits \(witness.originalLogits), compressed logits \(witness.compressedLogits), \(name) \(witness.deviation.lower)")
         }
-        let exact = statistics["backSubstitutions"] ?? 0
-        lines.append(String(format: "time: %.3f s (%d optimisations, %d checks, %d replays%@)", seconds,
+        let exact = statistics["backSubstitutions"] ?? 0, nodes = statistics["lpNodes"] ?? 0
+        let splits = statistics["reluSplits"] ?? 0
+        lines.append(String(format: "time: %.3f s (%d optimisations, %d checks, %d replays%@%@)", seconds,
                             statistics["optimizations"] ?? 0, statistics["checks"] ?? 0, statistics["replays"] ?? 0,
-                            exact > 0 ? ", \(exact) exact by back-substitution" : ""))
+                            exact > 0 ? ", \(exact) exact by back-substitution" : "",
+                            nodes > 0 ? ", \(nodes) LP \(nodes == 1 ? "node" : "nodes"), \(splits) ReLU \(splits == 1 ? "split" : "splits")" : ""))
         return lines.joined(separator: "\n")
     }
 }

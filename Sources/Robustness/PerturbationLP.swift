@@ -1,0 +1,208 @@
+import Bounds
+import ExactArithmetic
+import LPBounds
+import NeuralNetwork
+
+/// The local perturbation problem at one input as a linear program over the
+/// neurons of a ReLU network, for ``ReluBranchAndBound``.
+///
+/// By the Lemma (design.md §2), once a layer's input h ≥ 0 is fixed, its
+/// perturbed pre-activations are independent intervals
+/// `W_k·h + b_k − ρ_k(h) ≤ u'_k ≤ W_k·h + b_k + ρ_k(h)` with
+/// `ρ_k(h) = Δb_k + Σ_j Δw_kj·h_j`: two linear rows per neuron,
+/// `u'_k − (W_k + Δw_k)·h ≤ b_k + Δb_k` and `u'_k − (W_k − Δw_k)·h ≥ b_k − Δb_k`,
+/// and the first layer's input is the fixed x, so its neurons are plain
+/// intervals. Every value in those intervals is reached by some parameters of
+/// Θ_Δ, so with every ReLU's phase fixed the program is exact. An unstable
+/// ReLU (pre-activation in [L, U], L < 0 < U) gets variables u, h = relu(u) and
+/// t = h − u with the triangle relaxation `t ≥ 0, h ≥ 0, h ≤ s·(u − L)`,
+/// s ≥ U/(U − L); fixing its phase only changes bounds (active: u ≥ 0, t = 0;
+/// inactive: u ≤ 0, h = 0), so one GLPK problem serves every node of the
+/// branch and bound, warm-started. Stable inactive neurons drop out.
+///
+/// Bounds come from ``CertifiedLP`` (proved from the duals); witnesses from
+/// ``witness(at:)``, replayed exactly by the caller.
+final class PerturbationLP {
+    /// One unstable ReLU: its variables and its pre-activation bounds.
+    struct UnstableNeuron {
+        var layer: Int, neuron: Int
+        var pre: Int, post: Int, gap: Int
+        var lower: Double, upper: Double
+    }
+
+    /// A ReLU phase fixed by branching.
+    enum Phase { case active, inactive }
+
+    private let layers: [ExactLayer]
+    private let radii: PerturbationRadii
+    private let input: [Rational]
+    /// `pre[l][k]`: the variable of u'_{l,k}; nil for a stable inactive neuron.
+    private let pre: [[Int?]]
+    /// `outputs[i]`: the variable of logit i.
+    private let outputs: [Int]
+    let unstable: [UnstableNeuron]
+    let solver: CertifiedLP
+    /// Weights, biases and radii in binary64 for the witness search (not for proofs).
+    private let approximate: (weights: [[[Double]]], biases: [[Double]], weightRadii: [[[Double]]], biasRadii: [[Double]])
+
+    /// Nil unless every hidden layer is a ReLU and the output layer is linear.
+    /// - Parameter bounds: sound pre-activation bounds over Θ_Δ at x, every layer.
+    init?(layers: [ExactLayer], radii: PerturbationRadii, input: [Rational], bounds: [[Interval]]) throws {
+        guard let last = layers.last, last.activation == .identity,
+              layers.dropLast().allSatisfy({ $0.activation == .relu }) else { return nil }
+        var lp = LinearProgram()
+        var pre: [[Int?]] = [], post: [[Int?]] = [], unstable: [UnstableNeuron] = []
+        var outputs: [Int] = []
+        for (l, layer) in layers.enumerated() {
+            var layerPre: [Int?] = [], layerPost: [Int?] = []
+            let isOutput = l == layers.count - 1
+            for k in layer.weights.indices {
+                var range = bounds[l][k]
+                if l == 0 {
+                    // The first layer's input is the fixed x: its neurons are exactly intervals.
+                    let centre = zip(layer.weights[k], input).map { $0 * $1 }.sum() + layer.biases[k]
+                    let radius = zip(radii.weights[0][k], input).map { $0 * $1.magnitude }.sum() + radii.biases[0][k]
+                    range = Interval(Swift.max(range.lower, (centre - radius).roundedDown),
+                                     Swift.min(range.upper, (centre + radius).roundedUp))
+                }
+                guard range.lower <= range.upper else { throw LPError("empty pre-activation range at layer \(l + 1), neuron \(k + 1)") }
+                if !isOutput && range.upper <= 0 {
+                    layerPre.append(nil); layerPost.append(nil)
+                    continue
+                }
+                let u = try lp.addVariable(lower: range.lower, upper: range.upper)
+                if l > 0 {
+                    try Self.addLemmaRows(&lp, u: u, layer: layer, l: l, k: k, radii: radii, inputs: post[l - 1])
+                }
+                layerPre.append(u)
+                if isOutput {
+                    outputs.append(u)
+                } else if range.lower >= 0 {
+                    layerPost.append(u)
+                } else {
+                    let h = try lp.addVariable(lower: 0, upper: range.upper)
+                    let t = try lp.addVariable(lower: 0, upper: -range.lower)
+                    let one = Interval(1, 1), minusOne = Interval(-1, -1)
+                    try lp.addRow([(h, one), (u, minusOne), (t, minusOne)], .atMost, 0)
+                    try lp.addRow([(h, one), (u, minusOne), (t, minusOne)], .atLeast, 0)
+                    // The chord through (L, 0) and (U, U), with a slope rounded up: h ≤ s·(u − L).
+                    let slope = (range.upper / (range.upper - range.lower)).nextUp.nextUp
+                    try lp.addRow([(h, one), (u, Interval(-slope, -slope))], .atMost,
+                                  (Interval(-slope, -slope) * Interval(range.lower, range.lower)).upper)
+                    layerPost.append(h)
+                    unstable.append(UnstableNeuron(layer: l, neuron: k, pre: u, post: h, gap: t,
+                                                   lower: range.lower, upper: range.upper))
+                }
+            }
+            pre.append(layerPre)
+            post.append(layerPost)
+        }
+        self.layers = layers
+        self.radii = radii
+        self.input = input
+        self.pre = pre
+        self.outputs = outputs
+        self.unstable = unstable
+        self.solver = try CertifiedLP(lp)
+        self.approximate = (layers.map { $0.weights.map { $0.map(\.approximateDouble) } },
+                            layers.map { $0.biases.map(\.approximateDouble) },
+                            radii.weightsUp, radii.biasesUp)
+    }
+
+    /// The Lemma's two rows for neuron k of layer l ≥ 1, over the previous
+    /// layer's outputs (all ≥ 0; nil where a neuron is always 0).
+    private static func addLemmaRows(_ lp: inout LinearProgram, u: Int, layer: ExactLayer, l: Int, k: Int,
+                                     radii: PerturbationRadii, inputs: [Int?]) throws {
+        var upperRow: [(variable: Int, coefficient: Interval)] = [(u, Interval(1, 1))]
+        var lowerRow = upperRow
+        for (j, h) in inputs.enumerated() {
+            guard let h else { continue }
+            let w = layer.weights[k][j], delta = radii.weights[l][k][j]
+            upperRow.append((h, Interval(-(w + delta).roundedUp, -(w + delta).roundedDown)))
+            lowerRow.append((h, Interval(-(w - delta).roundedUp, -(w - delta).roundedDown)))
+        }
+        let b = layer.biases[k], db = radii.biases[l][k]
+        try lp.addRow(upperRow, .atMost, (b + db).roundedUp)
+        try lp.addRow(lowerRow, .atLeast, (b - db).roundedDown)
+    }
+
+    /// Makes `Σ c_i z'_i` the objective; false when a coefficient is not a
+    /// binary64 number (the LP cannot state it exactly).
+    func setObjective(_ coefficients: [Rational]) throws -> Bool {
+        var objective = Array(repeating: 0.0, count: solver.variableCount)
+        for (i, c) in coefficients.enumerated() {
+            guard let exact = c.exactDouble else { return false }
+            objective[outputs[i]] = exact
+        }
+        try solver.setObjective(objective)
+        return true
+    }
+
+    /// Sets every unstable neuron's bounds for a node's phases.
+    func apply(_ phases: [Int: Phase]) throws {
+        for (i, neuron) in unstable.enumerated() {
+            switch phases[i] {
+            case nil:
+                try solver.setBounds(neuron.pre, lower: neuron.lower, upper: neuron.upper)
+                try solver.setBounds(neuron.post, lower: 0, upper: neuron.upper)
+                try solver.setBounds(neuron.gap, lower: 0, upper: -neuron.lower)
+            case .active:
+                try solver.setBounds(neuron.pre, lower: 0, upper: neuron.upper)
+                try solver.setBounds(neuron.post, lower: 0, upper: neuron.upper)
+                try solver.setBounds(neuron.gap, lower: 0, upper: 0)
+            case .inactive:
+                try solver.setBounds(neuron.pre, lower: neuron.lower, upper: 0)
+                try solver.setBounds(neuron.post, lower: 0, upper: 0)
+                try solver.setBounds(neuron.gap, lower: 0, upper: -neuron.lower)
+            }
+        }
+    }
+
+    /// How far the LP point is from `h = relu(u)` at each unstable neuron
+    /// (0 where it agrees): the branching rule splits the worst one.
+    func violations(at point: [Double]) -> [Double] {
+        unstable.map { neuron in
+            point[neuron.pre] >= 0 ? Swift.max(0, point[neuron.gap]) : Swift.max(0, point[neuron.post])
+        }
+    }
+
+    /// A member of Θ_Δ near the LP point: each neuron's parameters move by
+    /// the same fraction θ ∈ [−1, 1] of their radii (`w' = W + θ·Δw·sign(h)`,
+    /// `b' = b + θ·Δb`), with θ chosen in binary64 so that the neuron's
+    /// pre-activation, evaluated forward in binary64, lands on the LP's value.
+    /// Any θ in [−1, 1] gives a member, so the exact replay of these
+    /// parameters is a valid lower bound whatever rounding did here; the
+    /// binary64 objective is returned to decide whether to replay at all.
+    func witness(at point: [Double], objective: [Rational]) -> (parameters: [ExactLayer], estimate: Double) {
+        var h = input.map(\.approximateDouble)
+        var parameters = layers
+        for (l, layer) in layers.enumerated() {
+            var next: [Double] = []
+            for k in layer.weights.indices {
+                var centre = approximate.biases[l][k]
+                var radius = approximate.biasRadii[l][k]
+                for j in h.indices {
+                    centre += approximate.weights[l][k][j] * h[j]
+                    radius += approximate.weightRadii[l][k][j] * abs(h[j])
+                }
+                var theta = 0.0
+                if let variable = pre[l][k], radius > 0 {
+                    theta = Swift.min(1, Swift.max(-1, (point[variable] - centre) / radius))
+                }
+                let exactTheta = Rational(exactly: theta) ?? .zero
+                if !exactTheta.isZero {
+                    parameters[l].biases[k] = layer.biases[k] + exactTheta * radii.biases[l][k]
+                    for j in h.indices where h[j] != 0 {
+                        let step = exactTheta * radii.weights[l][k][j]
+                        parameters[l].weights[k][j] = layer.weights[k][j] + (h[j] > 0 ? step : -step)
+                    }
+                }
+                let value = centre + theta * radius
+                next.append(layer.activation == .relu ? Swift.max(0, value) : value)
+            }
+            h = next
+        }
+        let estimate = zip(objective, h).map { $0.approximateDouble * $1 }.reduce(0, +)
+        return (parameters, estimate)
+    }
+}

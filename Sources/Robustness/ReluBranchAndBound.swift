@@ -1,0 +1,116 @@
+import Compression
+import ExactArithmetic
+import Foundation
+import HeapModule
+import LPBounds
+import NeuralNetwork
+
+/// Branch and bound over the phases of unstable ReLUs for one objective of a
+/// local perturbation query (the case splits of β-CROWN and Marabou, with an
+/// LP at every node).
+///
+/// Each node fixes some ReLU phases; its bound is ``PerturbationLP``'s LP,
+/// proved by ``CertifiedLP`` from the duals, and a node GLPK reports
+/// infeasible is dropped only when that is proved. The node with the largest
+/// bound is split on the ReLU whose LP point is farthest from `h = relu(u)`.
+/// Lower bounds come only from witnesses (``PerturbationLP/witness(at:objective:)``)
+/// replayed exactly; the one reported is checked to lie in Θ_Δ (a failure is
+/// an ``InternalError``, and then nothing is reported). The search ends when the
+/// largest open bound is within the tolerance of the best witness, when
+/// nothing is left open, or at the deadline; the largest open bound is then
+/// the proved upper end.
+struct ReluBranchAndBound {
+    let encoding: PerturbationLP
+    let objective: [Rational]
+    let network: Network
+    let set: PerturbationSet
+    let input: [Rational]
+    let tolerance: Rational
+
+    private struct Node: Comparable {
+        var phases: [Int: PerturbationLP.Phase]
+        var upper: Double
+        var point: [Double]
+        static func < (a: Node, b: Node) -> Bool { a.upper < b.upper }
+        static func == (a: Node, b: Node) -> Bool { a.upper == b.upper }
+    }
+
+    /// Narrows `start` (back-substitution's bounds and witness).
+    func run(from start: ObjectiveBounds, deadline: Date?, statistics: inout QueryStatistics) throws -> ObjectiveBounds {
+        var best = start
+        var open = Heap<Node>()
+        var reason: String?
+        let tolerance = self.tolerance.approximateDouble
+
+        /// Solves the LP under `phases`; nil when the node is proved empty or cannot beat the best witness.
+        func evaluate(_ phases: [Int: PerturbationLP.Phase], parentUpper: Double) throws -> Node? {
+            try encoding.apply(phases)
+            statistics.lpNodes += 1
+            switch encoding.solver.maximize(timeLimit: deadline.map { Swift.max(0.001, $0.timeIntervalSinceNow) }) {
+            case .infeasible:
+                return nil
+            case .unknown(let why):
+                reason = why
+                // Nothing proved here: the node keeps its parent's bound.
+                return Node(phases: phases, upper: parentUpper, point: [])
+            case .bounded(let upper, let point):
+                try consider(point)
+                let bound = Swift.min(upper, parentUpper)
+                guard bound > best.lower.approximateDouble + tolerance else {
+                    return bound > best.lower.approximateDouble ? Node(phases: phases, upper: bound, point: point) : nil
+                }
+                return Node(phases: phases, upper: bound, point: point)
+            }
+        }
+
+        /// Replays the witness near an LP point when its binary64 estimate beats the best.
+        func consider(_ point: [Double]) throws {
+            let (parameters, estimate) = encoding.witness(at: point, objective: objective)
+            guard estimate > best.lower.approximateDouble else { return }
+            // Membership in Θ_Δ holds by construction (|θ| ≤ 1); it is checked once, for
+            // the witness that is finally reported, since checking costs more than the replay.
+            let logits = Network.exactLogits(layers: parameters, normalizedInput: input)
+            statistics.replays += 1
+            let value = zip(objective, logits).map { $0 * $1 }.sum()
+            if best.lower < value {
+                best.lower = value
+                best.best = ReplayedWitness(parameters: parameters, neuronValues: nil, logits: logits)
+            }
+        }
+
+        let startUpper = start.upper.roundedUp
+        if let root = try evaluate([:], parentUpper: startUpper) { open.insert(root) }
+        while let node = open.max {
+            let gapClosed = Rational(exactly: node.upper).map { $0 - best.lower <= self.tolerance } ?? false
+            if gapClosed { break }
+            if let deadline, Date() >= deadline { reason = reason ?? "timeout"; break }
+            open.removeMax()
+            guard !node.point.isEmpty else {
+                // An LP that proved nothing is not split again: its bound stays.
+                open.insert(node)
+                break
+            }
+            let violations = encoding.violations(at: node.point)
+            let candidates = violations.indices.filter { node.phases[$0] == nil }
+            guard let split = candidates.max(by: { violations[$0] < violations[$1] }), violations[split] > 0 else {
+                // The LP point satisfies h = relu(u) everywhere: its optimum is reached by a
+                // network of Θ_Δ up to rounding, and evaluate() has replayed that witness.
+                // Splitting cannot move the bound any more, so it stands.
+                open.insert(node)
+                reason = reason ?? "the LP optimum of a node without violated ReLUs was not reached within the tolerance"
+                break
+            }
+            statistics.reluSplits += 1
+            for phase in [PerturbationLP.Phase.active, .inactive] {
+                var phases = node.phases
+                phases[split] = phase
+                if let child = try evaluate(phases, parentUpper: node.upper) { open.insert(child) }
+            }
+        }
+        if best.lower > start.lower { try set.requireMember(best.best.parameters, around: network) }
+        let openUpper = open.max.map { Rational(exactly: $0.upper) ?? start.upper } ?? best.lower
+        best.upper = Rational.min(start.upper, Rational.max(openUpper, best.lower))
+        best.reason = best.upper - best.lower <= self.tolerance ? nil : (reason ?? "the branch and bound stopped")
+        return best
+    }
+}

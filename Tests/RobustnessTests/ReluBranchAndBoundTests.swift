@@ -1,0 +1,103 @@
+import Bounds
+import Compression
+import ExactArithmetic
+import NeuralNetwork
+import TestSupport
+import Testing
+@testable import Robustness
+
+/// The ReLU branch and bound with certified LPs (``ReluBranchAndBound``),
+/// checked against Z3's exact nonlinear encoding and against exact
+/// evaluation of sampled members of Θ_Δ, with zero slack.
+@Suite("ReLU branch and bound")
+struct ReluBranchAndBoundTests {
+    /// Radii large enough to leave ReLUs unstable, so that the branch and bound runs.
+    static let set = PerturbationSet.absolute(radius: 0.125)
+
+    @Test("agrees with Z3's direct (QF_NRA) encoding on small networks with unstable ReLUs",
+          arguments: [UInt64(41), 42, 43, 44])
+    func agreesWithZ3(_ seed: UInt64) throws {
+        let network = TestNetworks.random(sizes: [2, 3, 2, 1], hidden: .relu, output: .logits, seed: seed)
+        let input = [Rational(1, 2), Rational(-3, 8)]
+        let tolerance = Rational(1, 100_000)
+        let query = { (encoding: Encoding) in
+            LocalQuery(network: network, compression: .perturbation(Self.set), input: input, metric: .logit,
+                       tolerance: tolerance, encoding: encoding)
+        }
+        let lp = try LocalRobustness.check(query(.linear))
+        let z3 = try LocalRobustness.check(query(.nonlinear))
+        #expect(lp.statistics.lpNodes > 0, "the branch and bound did not run; the test checks nothing new")
+        #expect(lp.reason == nil && z3.reason == nil)
+        // Both intervals are certified: they overlap, and both are narrow.
+        #expect(!(lp.deviation.upper < z3.deviation.lower))
+        #expect(!(z3.deviation.upper < lp.deviation.lower))
+        #expect(lp.deviation.upper - lp.deviation.lower <= tolerance)
+        try expectReplays(lp, network: network, set: Self.set)
+    }
+
+    @Test("never below the exact value of sampled members of Θ_Δ (zero slack); the witness replays",
+          arguments: [UInt64(51), 52, 53])
+    func sampledMembers(_ seed: UInt64) throws {
+        let network = TestNetworks.random(sizes: [3, 8, 8, 2], hidden: .relu, output: .logits, seed: seed)
+        let input = [Rational(1, 4), Rational(-1, 2), Rational(3, 4)]
+        let result = try LocalRobustness.check(LocalQuery(network: network, compression: .perturbation(Self.set),
+                                                          input: input, metric: .logit, tolerance: Rational(1, 1_000_000)))
+        #expect(result.statistics.lpNodes > 0, "the branch and bound did not run; the test checks nothing new")
+        #expect(result.reason == nil)
+        try expectReplays(result, network: network, set: Self.set)
+        let x = network.normalizedInput(input)
+        let original = network.exactLogits(at: input)
+        let theta = TestNetworks.parameters(network)
+        var rng = SeededGenerator(seed: seed)
+        // Vertices and interior points of Θ_Δ, as exact dyadic rationals.
+        let radius = Rational(1, 8)
+        for trial in 0..<300 {
+            let flat = theta.map { t -> Rational in
+                let step = trial % 2 == 0 ? (Bool.random(using: &rng) ? radius : -radius)
+                    : radius * Rational(Int.random(in: -64...64, using: &rng), 64)
+                return Rational(exactly: t)! + step
+            }
+            let logits = Network.exactLogits(layers: TestNetworks.exactLayers(network, flat), normalizedInput: x)
+            for (a, b) in zip(logits, original) {
+                #expect(!(result.deviation.upper < (a - b).magnitude))
+            }
+        }
+    }
+
+    @Test("a fully split node is exact: its certified bound is the replayed value of its own optimum, up to 1e-9",
+          arguments: [UInt64(61), 62, 63])
+    func leafIsExact(_ seed: UInt64) throws {
+        let network = TestNetworks.random(sizes: [3, 8, 8, 2], hidden: .relu, output: .logits, seed: seed)
+        let x = network.normalizedInput([Rational(1, 4), Rational(-1, 2), Rational(3, 4)])
+        let radii = PerturbationRadii(network: network, set: Self.set)
+        let bounds = PerturbedBackSubstitution.preActivationBounds(network: network, radii: radii, input: x)
+        let layers = network.exactLayers
+        let encoding = try #require(try PerturbationLP(layers: layers, radii: radii, input: x, bounds: bounds))
+        #expect(!encoding.unstable.isEmpty, "no unstable ReLU; the test checks nothing")
+        // Fix every unstable ReLU as the original network has it at x: a non-empty region.
+        var original: [[Rational]] = [], h = x
+        for layer in layers {
+            let u = layer.weights.indices.map { k in zip(layer.weights[k], h).map { $0 * $1 }.sum() + layer.biases[k] }
+            original.append(u)
+            h = u.map { Rational.max($0, .zero) }
+        }
+        var phases: [Int: PerturbationLP.Phase] = [:]
+        for (i, neuron) in encoding.unstable.enumerated() {
+            phases[i] = original[neuron.layer][neuron.neuron].isPositive ? .active : .inactive
+        }
+        try encoding.apply(phases)
+        for objective in [[Rational.one, .zero], [.zero, -Rational.one]] {
+            #expect(try encoding.setObjective(objective))
+            guard case .bounded(let upper, let point) = encoding.solver.maximize() else {
+                Issue.record("the leaf LP gave no bound"); continue
+            }
+            let (parameters, _) = encoding.witness(at: point, objective: objective)
+            #expect(Self.set.firstViolation(of: parameters, around: network) == nil)
+            let logits = Network.exactLogits(layers: parameters, normalizedInput: x)
+            let value = zip(objective, logits).map { $0 * $1 }.sum()
+            let bound = try #require(Rational(exactly: upper))
+            #expect(!(bound < value), "the certified bound \(upper) is below a member's value \(value.approximateDouble)")
+            #expect(bound - value <= Rational(1, 1_000_000_000), "the leaf bound \(upper) is not reached: \(value.approximateDouble)")
+        }
+    }
+}
