@@ -11,7 +11,7 @@ let package = Package(
         .package(name: "qrobust", path: ".."),
         .package(url: "https://github.com/ordo-one/package-benchmark.git", from: "1.38.0", traits: ["MallocInterposer"]),
     ],
-    targets: ["LocalQuery", "GlobalDeviation", "SDPBound", "BatchThroughput"].map(suite),
+    targets: ["LocalQuery", "DeepLocal", "GlobalDeviation", "SDPBound", "BatchThroughput"].map(suite),
     swiftLanguageModes: [.v6]
 )
 
