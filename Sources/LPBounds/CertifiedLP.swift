@@ -10,7 +10,9 @@ import Foundation
 /// infeasible exactly when min s > 0, and a safe bound `max(−s) < 0` proves
 /// it. The variable s is part of the problem from the start, fixed at 0 for
 /// ordinary solves, so both kinds of solve share one GLPK object and warm-start
-/// from each other's bases.
+/// from each other's bases. When GLPK calls a program infeasible but the
+/// proof fails (the violation is marginal), the program relaxed by twice the
+/// minimal slack is bounded instead: it contains the original.
 public final class CertifiedLP {
     /// What one solve proved.
     public enum Outcome: Sendable {
@@ -89,26 +91,45 @@ public final class CertifiedLP {
         }
     }
 
-    /// Minimises the slack s; proves infeasibility when `max(−s) < 0` is certified.
+    /// Minimises the slack s; proves infeasibility when `max(−s) < 0` is
+    /// certified. When it cannot be (GLPK's "infeasible" was marginal: the
+    /// minimal slack s* is tiny), bounds the program relaxed by `s ≤ 2·s*`
+    /// instead: that program contains the original one, so its proved bound
+    /// holds for it.
     private func proveInfeasible(milliseconds: Int32?) -> Outcome {
         var relaxed = program
-        var objective = Array(repeating: 0.0, count: program.variableCount)
-        objective[slack] = -1
-        relaxed.objective = objective
+        var slackObjective = Array(repeating: 0.0, count: program.variableCount)
+        slackObjective[slack] = -1
+        relaxed.objective = slackObjective
         // The bounds 0 ≤ s ≤ limit are valid: setBounds cannot fail on them.
         try? relaxed.setBounds(slack, lower: 0, upper: Self.slackLimit)
         problem.setBounds(slack, lower: 0, upper: Self.slackLimit)
-        problem.setObjective(objective)
+        problem.setObjective(slackObjective)
         defer {
             problem.setBounds(slack, lower: 0, upper: 0)
-            problem.setObjective(self.objective)
+            problem.setObjective(objective)
         }
         guard case .optimal = problem.solve(milliseconds: milliseconds) else {
             return .unknown("GLPK reported the LP infeasible, and the proof of it did not finish")
         }
-        guard let bound = SafeBound.upperBound(relaxed, multipliers: problem.rowDuals), bound < 0 else {
+        if let bound = SafeBound.upperBound(relaxed, multipliers: problem.rowDuals), bound < 0 {
+            return .infeasible
+        }
+        let minimal = problem.point[slack]
+        guard minimal.isFinite, minimal < 1e-6 else {
             return .unknown("GLPK reported the LP infeasible, but that could not be proved")
         }
-        return .infeasible
+        let allowance = Swift.max(2 * minimal, 1e-9)
+        try? relaxed.setBounds(slack, lower: 0, upper: allowance)
+        relaxed.objective = objective
+        problem.setBounds(slack, lower: 0, upper: allowance)
+        problem.setObjective(objective)
+        guard case .optimal = problem.solve(milliseconds: milliseconds),
+              let upper = SafeBound.upperBound(relaxed, multipliers: problem.rowDuals) else {
+            return .unknown("GLPK reported the LP infeasible, but that could not be proved")
+        }
+        var point = problem.point
+        point.removeLast()
+        return .bounded(upper: upper, point: point)
     }
 }

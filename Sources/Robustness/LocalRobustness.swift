@@ -78,24 +78,35 @@ public enum LocalRobustness {
             }
             if let provisional, let interim = result(reasons: ["timeout"], statistics: statistics) { provisional(interim) }
             var maximizer: Maximizer?
-            // The ReLU branch and bound with certified LPs, built once for all objectives.
+            // The ReLU branch and bound with certified LPs, built once for all objectives
+            // (after an LP tightening of the ReLU bounds, with at most a quarter of the time).
             var relaxation: PerturbationLP?
             var relaxationTried = false
+            func branchAndBound(_ n: Int, from substituted: ObjectiveBounds) throws -> ObjectiveBounds? {
+                if !relaxationTried {
+                    relaxationTried = true
+                    let budget = deadline.map { Date().addingTimeInterval($0.timeIntervalSinceNow / 4) }
+                    let tightened = LPBoundTightening.tighten(layers: layers, radii: radii, input: x, bounds: preActivations,
+                                                              deadline: budget, statistics: &statistics)
+                    relaxation = try? PerturbationLP(layers: layers, radii: radii, input: x, bounds: tightened)
+                }
+                guard let relaxation, (try? relaxation.setObjective(objectives[n])) == true else { return nil }
+                // A fair share of the remaining time: this objective and those after it.
+                let share = deadline.map { Date().addingTimeInterval($0.timeIntervalSinceNow / Double(objectives.count - n)) }
+                let search = ReluBranchAndBound(encoding: relaxation, objective: objectives[n], network: network, set: set,
+                                                input: x, tolerance: query.tolerance)
+                return try search.run(from: substituted, deadline: share, statistics: &statistics)
+            }
             for (n, objective) in objectives.enumerated() {
-                if var substituted = found[n], !substitution!.isExact, query.tolerance < substituted.upper - substituted.lower,
-                   deadline.map({ Date() < $0 }) ?? true {
-                    if !relaxationTried {
-                        relaxationTried = true
-                        relaxation = try? PerturbationLP(layers: layers, radii: radii, input: x, bounds: preActivations)
-                    }
-                    if let relaxation, (try? relaxation.setObjective(objective)) == true {
-                        // A fair share of the remaining time: this objective and those after it.
-                        let share = deadline.map { Date().addingTimeInterval($0.timeIntervalSinceNow / Double(objectives.count - n)) }
-                        let search = ReluBranchAndBound(encoding: relaxation, objective: objective, network: network, set: set,
-                                                        input: x, tolerance: query.tolerance)
-                        substituted = try search.run(from: substituted, deadline: share, statistics: &statistics)
-                        found[n] = substituted
-                        if let provisional, let interim = result(reasons: ["timeout"], statistics: statistics) { provisional(interim) }
+                if let substituted = found[n], !substitution!.isExact, query.tolerance < substituted.upper - substituted.lower,
+                   deadline.map({ Date() < $0 }) ?? true, let searched = try branchAndBound(n, from: substituted) {
+                    found[n] = searched
+                    if let provisional, let interim = result(reasons: ["timeout"], statistics: statistics) { provisional(interim) }
+                    // Out of its share: Z3 would take the other objectives' time, and on networks
+                    // this large it does no better than the LPs.
+                    if searched.reason == "timeout" {
+                        progress?(n + 1, objectives.count, Date().timeIntervalSince(start))
+                        continue
                     }
                 }
                 let substituted = found[n]
@@ -111,7 +122,9 @@ public enum LocalRobustness {
                             network: network, set: set, radii: radii, bounds: preActivations, originalLayers: layers,
                             normalizedInput: x, encodingKind: query.encoding, tolerance: query.tolerance, deadline: deadline)
                     }
-                    found[n] = try maximizer!.maximize(objective, start: substituted)
+                    // A fair share of the remaining time, as for the branch and bound.
+                    let share = deadline.map { Date().addingTimeInterval($0.timeIntervalSinceNow / Double(objectives.count - n)) }
+                    found[n] = try maximizer!.maximize(objective, start: substituted, deadline: share)
                     if let provisional, let interim = result(reasons: ["timeout"], statistics: statistics) { provisional(interim) }
                 }
                 progress?(n + 1, objectives.count, Date().timeIntervalSince(start))

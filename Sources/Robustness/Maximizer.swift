@@ -39,6 +39,8 @@ final class Maximizer {
     private let input: [Rational]
     private let outputBounds: [Interval]
     private var search: ObjectiveSearch
+    /// The query's own deadline; an objective's never lies beyond it.
+    private let queryDeadline: Date?
     /// The original network, exactly, and its logits: the first witness of every objective.
     private let original: ReplayedWitness
     var statistics: QueryStatistics { search.statistics }
@@ -64,6 +66,7 @@ final class Maximizer {
         self.input = x
         let last = bounds[bounds.count - 1]
         self.outputBounds = network.layers.last!.activation == .relu ? last.map { $0.relu() } : last
+        self.queryDeadline = deadline
         self.search = ObjectiveSearch(z3: z3, solver: solver, constraints: encoding.constraints,
                                       useOptimize: encodingKind == .linear, tolerance: tolerance, deadline: deadline)
         self.original = ReplayedWitness(parameters: originalLayers, neuronValues: nil,
@@ -84,8 +87,11 @@ final class Maximizer {
     }
 
     /// Certified bounds on `max Σ c_i z'_i` over Θ_Δ.
-    /// - Parameter start: bounds already proved (back-substitution's), to start from.
-    func maximize(_ coefficients: [Rational], start: ObjectiveBounds? = nil) throws -> ObjectiveBounds {
+    /// - Parameters:
+    ///   - start: bounds already proved (back-substitution's), to start from.
+    ///   - deadline: when this objective's search stops (its share of the query's time).
+    func maximize(_ coefficients: [Rational], start: ObjectiveBounds? = nil, deadline: Date? = nil) throws -> ObjectiveBounds {
+        search.deadline = [deadline, queryDeadline].compactMap { $0 }.min()
         // The original parameters lie in Θ_Δ: a first witness.
         var upper = zip(coefficients, outputBounds).map { c, b in
             c * Rational(exactly: c.isNegative ? b.lower : b.upper)!

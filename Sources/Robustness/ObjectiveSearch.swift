@@ -17,7 +17,8 @@ struct ObjectiveSearch {
     let constraints: [Term]
     let useOptimize: Bool
     let tolerance: Rational
-    let deadline: Date?
+    /// When the search stops; callers may move it between objectives.
+    var deadline: Date?
     var statistics = QueryStatistics()
 
     /// The remaining time as solver limits; nil when the deadline has passed.

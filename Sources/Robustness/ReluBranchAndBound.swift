@@ -39,6 +39,10 @@ struct ReluBranchAndBound {
     func run(from start: ObjectiveBounds, deadline: Date?, statistics: inout QueryStatistics) throws -> ObjectiveBounds {
         var best = start
         var open = Heap<Node>()
+        /// Bounds of nodes on which nothing more can be proved (an LP that answered
+        /// nothing, or a node without violated ReLUs whose optimum was not reached):
+        /// set aside, but counted in the upper end.
+        var stuck: [Double] = []
         var reason: String?
         let tolerance = self.tolerance.approximateDouble
 
@@ -50,9 +54,11 @@ struct ReluBranchAndBound {
             case .infeasible:
                 return nil
             case .unknown(let why):
-                reason = why
-                // Nothing proved here: the node keeps its parent's bound.
-                return Node(phases: phases, upper: parentUpper, point: [])
+                // An LP stopped by the deadline is a timeout like any other.
+                reason = deadline.map { Date() >= $0 } == true ? "timeout" : why
+                // Nothing proved here: the node keeps its parent's bound, set aside.
+                stuck.append(parentUpper)
+                return nil
             case .bounded(let upper, let point):
                 try consider(point)
                 let bound = Swift.min(upper, parentUpper)
@@ -83,22 +89,19 @@ struct ReluBranchAndBound {
         while let node = open.max {
             let gapClosed = Rational(exactly: node.upper).map { $0 - best.lower <= self.tolerance } ?? false
             if gapClosed { break }
-            if let deadline, Date() >= deadline { reason = reason ?? "timeout"; break }
+            if let deadline, Date() >= deadline { reason = "timeout"; break }
             open.removeMax()
-            guard !node.point.isEmpty else {
-                // An LP that proved nothing is not split again: its bound stays.
-                open.insert(node)
-                break
-            }
             let violations = encoding.violations(at: node.point)
             let candidates = violations.indices.filter { node.phases[$0] == nil }
             guard let split = candidates.max(by: { violations[$0] < violations[$1] }), violations[split] > 0 else {
                 // The LP point satisfies h = relu(u) everywhere: its optimum is reached by a
                 // network of Θ_Δ up to rounding, and evaluate() has replayed that witness.
                 // Splitting cannot move the bound any more, so it stands.
-                open.insert(node)
-                reason = reason ?? "the LP optimum of a node without violated ReLUs was not reached within the tolerance"
-                break
+                stuck.append(node.upper)
+                if !(Rational(exactly: node.upper).map { $0 - best.lower <= self.tolerance } ?? false) {
+                    reason = reason ?? "the LP optimum of a node without violated ReLUs was not reached within the tolerance"
+                }
+                continue
             }
             statistics.reluSplits += 1
             for phase in [PerturbationLP.Phase.active, .inactive] {
@@ -108,7 +111,8 @@ struct ReluBranchAndBound {
             }
         }
         if best.lower > start.lower { try set.requireMember(best.best.parameters, around: network) }
-        let openUpper = open.max.map { Rational(exactly: $0.upper) ?? start.upper } ?? best.lower
+        let largestOpen = ([open.max?.upper].compactMap { $0 } + stuck).max()
+        let openUpper = largestOpen.map { Rational(exactly: $0) ?? start.upper } ?? best.lower
         best.upper = Rational.min(start.upper, Rational.max(openUpper, best.lower))
         best.reason = best.upper - best.lower <= self.tolerance ? nil : (reason ?? "the branch and bound stopped")
         return best

@@ -100,4 +100,61 @@ struct ReluBranchAndBoundTests {
             #expect(bound - value <= Rational(1, 1_000_000_000), "the leaf bound \(upper) is not reached: \(value.approximateDouble)")
         }
     }
+
+    @Test("LP-tightened ReLU bounds contain every sampled member's pre-activations (zero slack) and lie inside the old ones",
+          arguments: [UInt64(71), 72, 73])
+    func tightenedBoundsAreSound(_ seed: UInt64) throws {
+        let network = TestNetworks.random(sizes: [3, 10, 10, 10, 10, 2], hidden: .relu, output: .logits, seed: seed)
+        let x = network.normalizedInput([Rational(1, 4), Rational(-1, 2), Rational(3, 4)])
+        let radii = PerturbationRadii(network: network, set: Self.set)
+        let bounds = PerturbedBackSubstitution.preActivationBounds(network: network, radii: radii, input: x)
+        var statistics = QueryStatistics()
+        let tightened = LPBoundTightening.tighten(layers: network.exactLayers, radii: radii, input: x, bounds: bounds,
+                                                  deadline: nil, statistics: &statistics)
+        var improved = 0
+        for (old, new) in zip(bounds.joined(), tightened.joined()) {
+            #expect(old.lower <= new.lower && new.upper <= old.upper)
+            if old != new { improved += 1 }
+        }
+        #expect(improved > 0, "no bound moved; the test checks nothing")
+        // Near-optimal members per moved bound: back-substitution's witness for that neuron
+        // (on the network cut after its layer), replayed exactly, never beats the new bound.
+        let layers = network.exactLayers
+        for l in 1..<(layers.count - 1) {
+            var cut = Array(layers[0...l])
+            cut[l].activation = .identity
+            let substitution = try #require(BackSubstitution(layers: cut, radii: radii, input: x, bounds: Array(bounds[0...l])))
+            for k in layers[l].weights.indices where tightened[l][k] != bounds[l][k] {
+                for sign in [Rational.one, -Rational.one] {
+                    var objective = Array(repeating: Rational.zero, count: layers[l].weights.count)
+                    objective[k] = sign
+                    let (_, parameters) = substitution.maximize(objective)
+                    let value = Network.exactLogits(layers: parameters, normalizedInput: x)[k]
+                    let range = tightened[l][k]
+                    #expect(!(value < Rational(exactly: range.lower)!) && !(Rational(exactly: range.upper)! < value),
+                            "layer \(l) neuron \(k): a member reaches \(value.approximateDouble) outside [\(range.lower), \(range.upper)]")
+                }
+            }
+        }
+        let theta = TestNetworks.parameters(network)
+        var rng = SeededGenerator(seed: seed)
+        let radius = Rational(1, 8)
+        for trial in 0..<200 {
+            let flat = theta.map { t -> Rational in
+                let step = trial % 2 == 0 ? (Bool.random(using: &rng) ? radius : -radius)
+                    : radius * Rational(Int.random(in: -64...64, using: &rng), 64)
+                return Rational(exactly: t)! + step
+            }
+            var h = x
+            for (l, layer) in TestNetworks.exactLayers(network, flat).enumerated() {
+                let u = layer.weights.indices.map { k in zip(layer.weights[k], h).map { $0 * $1 }.sum() + layer.biases[k] }
+                for (k, value) in u.enumerated() {
+                    let range = tightened[l][k]
+                    #expect(!(value < Rational(exactly: range.lower)!) && !(Rational(exactly: range.upper)! < value),
+                            "layer \(l) neuron \(k): \(value.approximateDouble) outside [\(range.lower), \(range.upper)]")
+                }
+                h = layer.activation == .relu ? u.map { Rational.max($0, .zero) } : u
+            }
+        }
+    }
 }
