@@ -38,8 +38,8 @@ public enum LocalRobustness {
             let z = compressed.exactLogits(at: query.input)
             let value = evaluator.value(z)
             let witness = Witness(input: query.input, originalLogits: evaluator.original, compressedLogits: z, deviation: value)
-            return assemble(query, evaluator, candidates: [(witness, value)], upper: value.upper, objectiveUppers: [],
-                            reasons: [], statistics: statistics, start: start)
+            return try assemble(query, evaluator, candidates: [(witness, value)], upper: value.upper, objectiveUppers: [],
+                                reasons: [], statistics: statistics, start: start)
         case .perturbation(let set):
             let radii = PerturbationRadii(network: network, set: set)
             // Back-substituted bounds fix more signs; the direct (nonlinear) encoding, a
@@ -56,9 +56,18 @@ public enum LocalRobustness {
             let substitution = query.encoding == .linear
                 ? BackSubstitution(layers: layers, radii: radii, input: x, bounds: preActivations) : nil
             var found: [ObjectiveBounds?] = try objectives.map { objective in
-                try substitution?.bounds(objective, set: set, network: network, statistics: &statistics)
+                try substitution?.bounds(objective, statistics: &statistics)
             }
-            func result(reasons: [String], statistics: QueryStatistics) -> LocalResult? {
+            // The reported witness is checked to lie in Θ_Δ (once per witness: with 270,000
+            // parameters the exact check costs more than finding it). Back-substitution and the
+            // branch and bound build their witnesses inside Θ_Δ; a failure is an InternalError.
+            var verified: [Int: Rational] = [:]
+            func verify(_ n: Int) throws {
+                guard let bounds = found[n], verified[n] != bounds.lower else { return }
+                try set.requireMember(bounds.best.parameters, around: network)
+                verified[n] = bounds.lower
+            }
+            func result(reasons: [String], statistics: QueryStatistics) throws -> LocalResult? {
                 guard found.allSatisfy({ $0 != nil }) else { return nil }
                 let bounds = found.map { $0! }
                 let candidates = bounds.map { b in
@@ -67,16 +76,17 @@ public enum LocalRobustness {
                                     deviation: value, neuronValues: b.best.neuronValues, parameters: b.best.parameters), value)
                 }
                 let uppers = bounds.map(\.upper)
-                return assemble(query, evaluator, candidates: candidates,
-                                upper: evaluator.upperBound(fromObjectiveUppers: uppers), objectiveUppers: uppers,
-                                reasons: reasons + bounds.compactMap(\.reason), statistics: statistics, start: start)
+                return try assemble(query, evaluator, candidates: candidates,
+                                    upper: evaluator.upperBound(fromObjectiveUppers: uppers), objectiveUppers: uppers,
+                                    reasons: reasons + bounds.compactMap(\.reason), statistics: statistics, start: start,
+                                    verify: verify)
             }
             // With τ, stop as soon as back-substitution decides (a witness above τ, or every bound below it).
-            if query.tau != nil || query.metric == .flip, let decided = result(reasons: [], statistics: statistics),
+            if query.tau != nil || query.metric == .flip, let decided = try result(reasons: [], statistics: statistics),
                let verdict = decided.verdict, verdict != .unknown {
                 return decided
             }
-            if let provisional, let interim = result(reasons: ["timeout"], statistics: statistics) { provisional(interim) }
+            if let provisional, let interim = try result(reasons: ["timeout"], statistics: statistics) { provisional(interim) }
             var maximizer: Maximizer?
             // The ReLU branch and bound with certified LPs, built once for all objectives
             // (after an LP tightening of the ReLU bounds, with at most a quarter of the time).
@@ -101,7 +111,7 @@ public enum LocalRobustness {
                 if let substituted = found[n], !substitution!.isExact, query.tolerance < substituted.upper - substituted.lower,
                    deadline.map({ Date() < $0 }) ?? true, let searched = try branchAndBound(n, from: substituted) {
                     found[n] = searched
-                    if let provisional, let interim = result(reasons: ["timeout"], statistics: statistics) { provisional(interim) }
+                    if let provisional, let interim = try result(reasons: ["timeout"], statistics: statistics) { provisional(interim) }
                     // Out of its share: Z3 would take the other objectives' time, and on networks
                     // this large it does no better than the LPs.
                     if searched.reason == "timeout" {
@@ -125,7 +135,7 @@ public enum LocalRobustness {
                     // A fair share of the remaining time, as for the branch and bound.
                     let share = deadline.map { Date().addingTimeInterval($0.timeIntervalSinceNow / Double(objectives.count - n)) }
                     found[n] = try maximizer!.maximize(objective, start: substituted, deadline: share)
-                    if let provisional, let interim = result(reasons: ["timeout"], statistics: statistics) { provisional(interim) }
+                    if let provisional, let interim = try result(reasons: ["timeout"], statistics: statistics) { provisional(interim) }
                 }
                 progress?(n + 1, objectives.count, Date().timeIntervalSince(start))
             }
@@ -137,26 +147,30 @@ public enum LocalRobustness {
                 statistics.lpNodes = own.lpNodes
                 statistics.reluSplits = own.reluSplits
             }
-            return result(reasons: [], statistics: statistics)!
+            return try result(reasons: [], statistics: statistics)!
         }
     }
 
     /// The answer from the objectives' bounds: the reported witness, the
     /// certified interval, the verdict and the reasons.
+    /// - Parameter verify: checks the chosen candidate (by index) before it is reported.
     private static func assemble(_ query: LocalQuery, _ evaluator: MetricEvaluator,
                                  candidates: [(witness: Witness, value: Enclosure)], upper: Rational,
                                  objectiveUppers: [Rational], reasons: [String], statistics: QueryStatistics,
-                                 start: Date) -> LocalResult {
+                                 start: Date, verify: (Int) throws -> Void = { _ in }) throws -> LocalResult {
         var reasons = reasons
         var upper = upper
         // The reported witness: one that flips for `flip`, else the largest proved deviation.
-        let chosen = candidates.max { a, b in
+        let index = candidates.indices.max { i, j in
+            let a = candidates[i], b = candidates[j]
             if query.metric == .flip {
                 let fa = evaluator.flips(a.witness.compressedLogits), fb = evaluator.flips(b.witness.compressedLogits)
                 if fa != fb { return !fa }
             }
             return a.value.lower < b.value.lower
         }!
+        try verify(index)
+        let chosen = candidates[index]
         var lower = chosen.value.lower
         if query.metric != .flip { lower = Rational.max(lower, .zero) }
         upper = Rational.max(upper, lower)

@@ -14,8 +14,8 @@ import NeuralNetwork
 /// infeasible is dropped only when that is proved. The node with the largest
 /// bound is split on the ReLU whose LP point is farthest from `h = relu(u)`.
 /// Lower bounds come only from witnesses (``PerturbationLP/witness(at:objective:)``)
-/// replayed exactly; the one reported is checked to lie in Θ_Δ (a failure is
-/// an ``InternalError``, and then nothing is reported). The search ends when the
+/// replayed exactly; the one the query reports is checked to lie in Θ_Δ (a
+/// failure is an ``InternalError``, and then nothing is reported). The search ends when the
 /// largest open bound is within the tolerance of the best witness, when
 /// nothing is left open, or at the deadline; the largest open bound is then
 /// the proved upper end.
@@ -73,8 +73,8 @@ struct ReluBranchAndBound {
         func consider(_ point: [Double]) throws {
             let (parameters, estimate) = encoding.witness(at: point, objective: objective)
             guard estimate > best.lower.approximateDouble else { return }
-            // Membership in Θ_Δ holds by construction (|θ| ≤ 1); it is checked once, for
-            // the witness that is finally reported, since checking costs more than the replay.
+            // Membership in Θ_Δ holds by construction (|θ| ≤ 1); LocalRobustness checks
+            // the witness it reports, since checking costs more than the replay.
             let logits = Network.exactLogits(layers: parameters, normalizedInput: input)
             statistics.replays += 1
             let value = zip(objective, logits).map { $0 * $1 }.sum()
@@ -110,7 +110,6 @@ struct ReluBranchAndBound {
                 if let child = try evaluate(phases, parentUpper: node.upper) { open.insert(child) }
             }
         }
-        if best.lower > start.lower { try set.requireMember(best.best.parameters, around: network) }
         let largestOpen = ([open.max?.upper].compactMap { $0 } + stuck).max()
         let openUpper = largestOpen.map { Rational(exactly: $0) ?? start.upper } ?? best.lower
         best.upper = Rational.min(start.upper, Rational.max(openUpper, best.lower))
