@@ -29,32 +29,60 @@ extension Rational {
         }
     }
 
-    /// The nearest binary64 value (ties may go either way); for display only.
+    /// The binary64 value nearest to this rational, ties to even (IEEE 754's
+    /// default), as `Double(1) / Double(d)` rounds for an integer d.
     /// Use ``roundedDown`` / ``roundedUp`` for anything that must stay sound.
-    public var approximateDouble: Double {
+    public var approximateDouble: Double { rounded(.toNearestOrEven) }
+
+    /// The largest binary64 value `≤ self` (`-infinity` below `-Double.greatestFiniteMagnitude`).
+    public var roundedDown: Double { rounded(.down) }
+
+    /// The smallest binary64 value `≥ self` (`+infinity` above `Double.greatestFiniteMagnitude`).
+    public var roundedUp: Double { rounded(.up) }
+
+    /// This rational rounded to binary64 by `rule`, correctly: the result is
+    /// the one the rule picks among the two binary64 neighbours of the exact
+    /// value, subnormals included (one division, no double rounding).
+    /// Values beyond the finite range round to ±infinity where the rule
+    /// allows (nearest, or away from zero), else to ±`greatestFiniteMagnitude`.
+    public func rounded(_ rule: FloatingPointRoundingRule) -> Double {
         if isZero { return 0 }
-        let n = numerator.magnitude
-        let d = denominator.magnitude
-        // Scale so that the integer quotient carries at least 64 significant bits.
-        let shift = 64 - (n.bitWidth - d.bitWidth)
-        let q = shift >= 0 ? (n << shift) / d : (n >> (-shift)) / d
-        return Double(sign: isNegative ? .minus : .plus, exponent: -shift, significand: Double(q))
-    }
-
-    /// The largest binary64 value `≤ self` (may be `-infinity` for huge negatives).
-    public var roundedDown: Double {
-        var d = approximateDouble
-        while let exact = Rational(exactly: d), self < exact { d = d.nextDown }
-        while d.isInfinite && d > 0 { d = d.nextDown }
-        return d
-    }
-
-    /// The smallest binary64 value `≥ self` (may be `+infinity` for huge values).
-    public var roundedUp: Double {
-        var d = approximateDouble
-        while let exact = Rational(exactly: d), exact < self { d = d.nextUp }
-        while d.isInfinite && d < 0 { d = d.nextUp }
-        return d
+        let negative = isNegative
+        let n = numerator.magnitude, d = denominator.magnitude
+        // e with 2^e ≤ n/d < 2^(e+1).
+        var e = n.bitWidth - d.bitWidth
+        let atLeast = e >= 0 ? n >= d << e : n << (-e) >= d
+        if !atLeast { e -= 1 }
+        // The exponent of the last significand bit: 52 below e, but never below the subnormal quantum.
+        let quantum = Swift.max(e - 52, -1074)
+        let (numer, denom) = quantum >= 0 ? (n, d << quantum) : (n << (-quantum), d)
+        var (m, r) = numer.quotientAndRemainder(dividingBy: denom)
+        if !r.isZero {
+            // The magnitude's rounding direction: away from zero or toward it.
+            let up: Bool = switch rule {
+            case .toNearestOrEven: r << 1 > denom || (r << 1 == denom && m[bitAt: 0])
+            case .toNearestOrAwayFromZero: r << 1 >= denom
+            case .up: !negative
+            case .down: negative
+            case .towardZero: false
+            case .awayFromZero: true
+            @unknown default: r << 1 > denom || (r << 1 == denom && m[bitAt: 0])
+            }
+            if up { m += 1 }
+        }
+        // m < 2^54, so it converts exactly; the scaling is exact unless it overflows.
+        let magnitude = Double(sign: .plus, exponent: quantum, significand: Double(UInt64(m)))
+        if magnitude.isInfinite {
+            let toInfinity: Bool = switch rule {
+            case .toNearestOrEven, .toNearestOrAwayFromZero, .awayFromZero: true
+            case .up: !negative
+            case .down: negative
+            default: false
+            }
+            let limit = toInfinity ? Double.infinity : Double.greatestFiniteMagnitude
+            return negative ? -limit : limit
+        }
+        return negative ? -magnitude : magnitude
     }
 
     /// The binary64 value equal to this rational, or `nil` when none is

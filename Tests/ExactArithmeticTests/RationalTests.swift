@@ -63,6 +63,45 @@ struct RationalTests {
 
 @Suite("Exponential enclosures")
 struct ExponentialTests {
+    @Test("conversion to Double is correctly rounded: 1/d and n/d agree with IEEE division (exact operands)")
+    func correctlyRounded() {
+        // IEEE 754 division of two exactly representable integers is correctly rounded,
+        // so it is an independent oracle for n/d with n, d < 2^53.
+        for d in 1...3000 {
+            #expect(Rational(1, d).approximateDouble == 1.0 / Double(d), "1/\(d)")
+        }
+        var state: UInt64 = 99
+        for _ in 0..<3000 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            let n = Int(state >> 11) - (1 << 52), d = Int((state >> 20) & ((1 << 40) - 1)) + 1
+            #expect(Rational(n, d).approximateDouble == Double(n) / Double(d), "\(n)/\(d)")
+        }
+        // The issue's example: τ = 0.01 is shown as 0.01.
+        #expect(Rational(parsing: "0.01")!.approximateDouble == 0.01)
+        #expect("\(Rational(parsing: "0.01")!.approximateDouble)" == "0.01")
+    }
+
+    @Test("directed and nearest rounding at the ends of binary64: subnormal ties, overflow")
+    func roundingEdges() {
+        let tiny = Rational(1, BigInt(1) << 1074)               // 2^-1074, the smallest subnormal
+        #expect(tiny.approximateDouble == Double.leastNonzeroMagnitude)
+        #expect((tiny * Rational(1, 2)).approximateDouble == 0)   // a tie: to even, 0
+        #expect((tiny * Rational(3, 2)).approximateDouble == 2 * Double.leastNonzeroMagnitude)  // a tie: to even, 2 quanta
+        #expect((tiny * Rational(1, 2)).roundedUp == Double.leastNonzeroMagnitude)
+        #expect((-tiny * Rational(1, 2)).roundedDown == -Double.leastNonzeroMagnitude)
+        let huge = Rational(BigInt(1) << 1024, 1)
+        #expect(huge.approximateDouble == .infinity)
+        #expect(huge.roundedDown == .greatestFiniteMagnitude)
+        #expect((-huge).roundedUp == -.greatestFiniteMagnitude)
+        #expect(Rational(exactly: Double.greatestFiniteMagnitude)!.approximateDouble == .greatestFiniteMagnitude)
+        for value in [0.1, 1.0 / 3, Double.leastNormalMagnitude / 3, 123456.789, -2.5e300] {
+            let exact = Rational(exactly: value)! + Rational(1, BigInt(1) << 1200)
+            #expect(exact.roundedDown <= value && value <= exact.roundedUp)
+            #expect(exact.roundedDown == value && exact.roundedUp == value.nextUp)
+            #expect(exact.rounded(.towardZero) == (value > 0 ? value : value.nextUp))
+        }
+    }
+
     @Test("exp, sigmoid and softmax enclose the libm values", arguments: [-50.0, -3.5, -0.1, 0, 0.3, 1, 2.75, 20, 300])
     func enclosesLibm(_ x: Double) {
         let r = Rational(exactly: x)!
