@@ -16,7 +16,7 @@ struct BitsCommand: AsyncParsableCommand {
         discussion: """
             Examples:
               qrobust bits Examples/moons-relu.json --input 0.5,0.25 --tau 0.05
-              qrobust bits Examples/moons-relu.json --box=-1:2,-1:1.5 --tau 0.05 \\
+              qrobust bits Examples/moons-relu.json --box -1:2,-1:1.5 --tau 0.05 \\
                   --model concrete --range 2:10
 
             With --model perturbation (the default) the property is monotone in k, so the search \
@@ -30,13 +30,13 @@ struct BitsCommand: AsyncParsableCommand {
 
     @OptionGroup var modelOptions: ModelOptions
 
-    @Option(help: "Ask at this input (comma separated, exact decimals or fractions).")
+    @Option(parsing: .unconditional, help: "Ask at this input (comma separated, exact decimals or fractions).")
     var input: String?
 
-    @Option(help: "Ask over this box of raw inputs: lo:hi for each input (write --box=-1:2,… when a bound is negative).")
+    @Option(parsing: .unconditional, help: "Ask over this box of raw inputs: lo:hi for each input (e.g. \"-1:2,-1:1.5\").")
     var box: String?
 
-    @Option(help: "The threshold τ > 0.")
+    @Option(parsing: .unconditional, help: "The threshold τ > 0.")
     var tau: String
 
     @Option(help: "The bit widths to consider, lo:hi (between 0 and 52).")
@@ -92,6 +92,9 @@ struct BitsCommand: AsyncParsableCommand {
             let query = BitsQuery(network: network, scope: scope, model: kind, rounding: rounding,
                                   metric: metric ?? (network.output == .logits ? .logit : .probability),
                                   tau: Rational(parsing: tau)!, range: parsedRange!, timeLimit: timeout, jobs: jobs)
+            // The input or box as the user wrote it (the query holds the exact values).
+            let written = input.map { "input (" + $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", ") + ")" }
+                ?? "box " + (box ?? "")
             let start = Date()
             let stop = HardStop(limit: timeout)
             let rows = Mutex<[BitsRow]>([])
@@ -100,11 +103,13 @@ struct BitsCommand: AsyncParsableCommand {
                     printProgress(String(format: "qrobust: %d bits: %@ (%.1f s)", row.bits, row.verdict.rawValue, row.seconds))
                 }
                 let done = rows.withLock { $0.append(row); return $0 }
-                let report = BitsReport(result: .provisional(done, seconds: Date().timeIntervalSince(start)), query: query,
+                var report = BitsReport(result: .provisional(done, seconds: Date().timeIntervalSince(start)), query: query,
                                         model: modelOptions.model)
+                report.scope = written
                 if timeout != nil, let text = json ? try? report.json() : report.text { stop.update(text) }
             } }
-            let report = BitsReport(result: result, query: query, model: modelOptions.model)
+            var report = BitsReport(result: result, query: query, model: modelOptions.model)
+            report.scope = written
             let text = json ? try report.json() : report.text
             stop.finish()
             print(text)

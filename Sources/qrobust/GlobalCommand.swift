@@ -11,7 +11,7 @@ struct GlobalCommand: AsyncParsableCommand {
         abstract: "How far can compression move the output anywhere in an input box?",
         discussion: """
             Examples:
-              qrobust global Examples/moons-relu.json --box=-1:2,-1:1.5 --bits 6 \\
+              qrobust global Examples/moons-relu.json --box -1:2,-1:1.5 --bits 6 \\
                   --model concrete
               qrobust global f.nnet --compressed g.nnet --box 0:1,1:2 --metric logit
               qrobust global net.nnet --box 0:1,0:1 --precision float16 --tau 0.05
@@ -27,10 +27,10 @@ struct GlobalCommand: AsyncParsableCommand {
     @OptionGroup var modelOptions: ModelOptions
     @OptionGroup var compression: CompressionOptions
 
-    @Option(help: "The input box in raw units: lo:hi for each input, comma separated (e.g. \"0:1,1:2\"; write --box=-1:2,… when a bound is negative).")
+    @Option(parsing: .unconditional, help: "The input box in raw units: lo:hi for each input, comma separated (e.g. \"0:1,1:2\" or \"-1:2,-1:1.5\").")
     var box: String
 
-    @Option(help: "The threshold τ > 0 (decimal or fraction). Without it the maximal deviation is measured.")
+    @Option(parsing: .unconditional, help: "The threshold τ > 0 (decimal or fraction). Without it the maximal deviation is measured.")
     var tau: String?
 
     @Option(help: "probability (|σ(z') − σ(z)|, or softmax of the class predicted at each input; needs a classifier) or logit (max |z'_i − z_i|).")
@@ -69,9 +69,11 @@ struct GlobalCommand: AsyncParsableCommand {
                 tau: tau.flatMap { Rational(parsing: $0) }, tolerance: Rational(parsing: tolerance)!,
                 timeLimit: timeout, jobs: jobs)
             let stop = HardStop(limit: timeout)
+            let written = box.split(separator: ",").map { $0.split(separator: ":").map { $0.trimmingCharacters(in: .whitespaces) } }
             let render = { @Sendable (result: GlobalResult) throws -> String in
-                let report = GlobalReport(result: result, query: query, model: modelOptions.model,
+                var report = GlobalReport(result: result, query: query, model: modelOptions.model,
                                           compression: description, includeParameters: witnessParameters)
+                report.box = written  // as the user wrote it (the query holds the exact values)
                 return json ? try report.json() : report.text
             }
             let result = try await dump.around { try await GlobalRobustness.check(query) { p in

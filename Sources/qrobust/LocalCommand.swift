@@ -28,10 +28,10 @@ struct LocalCommand: ParsableCommand {
     @OptionGroup var modelOptions: ModelOptions
     @OptionGroup var compression: CompressionOptions
 
-    @Option(help: "The input point, comma separated (exact decimals or fractions).")
+    @Option(parsing: .unconditional, help: "The input point, comma separated (exact decimals or fractions; negative values need no '=').")
     var input: String
 
-    @Option(help: "The threshold τ > 0 (decimal or fraction). Without it the maximal deviation is measured.")
+    @Option(parsing: .unconditional, help: "The threshold τ > 0 (decimal or fraction). Without it the maximal deviation is measured.")
     var tau: String?
 
     @Option(help: "probability (|σ(z') − σ(z)| or softmax of the original class; needs a classifier), logit (max |z'_i − z_i|) or flip (can the class change?).")
@@ -70,9 +70,11 @@ struct LocalCommand: ParsableCommand {
                 tau: tau.flatMap { Rational(parsing: $0) },
                 tolerance: Rational(parsing: tolerance)!, timeLimit: timeout, encoding: encoding)
             let stop = HardStop(limit: timeout)
+            let written = input.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
             let render = { @Sendable (result: LocalResult) throws -> String in
-                let report = LocalReport(result: result, query: query, model: modelOptions.model,
+                var report = LocalReport(result: result, query: query, model: modelOptions.model,
                                          compression: description, includeParameters: witnessParameters)
+                report.input = written  // as the user wrote it (the query holds the exact values)
                 return json ? try report.json() : report.text
             }
             let result = try dump.around {

@@ -14,11 +14,11 @@ struct SDPCommand: AsyncParsableCommand {
         abstract: "A certified bound on ‖f₁(x₁) − f₂(x₂)‖² over an input box, by semidefinite programming (CSDP).",
         discussion: """
             Examples:
-              qrobust sdp quant_original.nnet --compressed quant_q2.nnet --box=-1:1 \\
+              qrobust sdp quant_original.nnet --compressed quant_q2.nnet --box -1:1 \\
                   --input-quantization 0.25
-              qrobust sdp prune_original.nnet --compressed prune_pruned.nnet --box=-1:1 \\
+              qrobust sdp prune_original.nnet --compressed prune_pruned.nnet --box -1:1 \\
                   --pairs diagonal --cross-check
-              qrobust sdp Examples/moons-relu.json --bits 4 --box=-1:2,-1:1.5 \\
+              qrobust sdp Examples/moons-relu.json --bits 4 --box -1:2,-1:1.5 \\
                   --export moons.dat-s
 
             The outputs compared are the networks' last-layer values (logits, before any sigmoid \
@@ -52,13 +52,13 @@ struct SDPCommand: AsyncParsableCommand {
     @Option(help: "A second model file to compare with (same inputs, outputs and input normalisation; hidden sizes may differ).")
     var compressed: String?
 
-    @Option(help: "The box of raw inputs: lo:hi for each input, comma separated (write --box=-1:1 when a bound is negative).")
+    @Option(parsing: .unconditional, help: "The box of raw inputs: lo:hi for each input, comma separated (e.g. \"-1:1,0:2\").")
     var box: String
 
     @Option(help: "full (every pair of unstable ReLUs) or diagonal (neuron k of one network with neuron k of the other).")
     var pairs: NeuronPairs = .full
 
-    @Option(help: "C ≥ 0: the compressed network's input may differ by up to C per raw input (decimal or fraction).")
+    @Option(parsing: .unconditional, help: "C ≥ 0: the compressed network's input may differ by up to C per raw input (decimal or fraction).")
     var inputQuantization: String = "0"
 
     @Option(help: "Split the box into at most this many boxes, always halving the one with the largest bound (1: a single SDP).")
@@ -70,7 +70,7 @@ struct SDPCommand: AsyncParsableCommand {
     @Flag(help: "Also measure the largest squared output difference by sampling and by the exact SMT search, and check sampled ≤ SMT ≤ SDP.")
     var crossCheck = false
 
-    @Option(help: "Time limit in seconds for the splitting and for the SMT search of --cross-check (a CSDP solve is not interrupted).")
+    @Option(help: "Time limit in seconds for the splitting, each CSDP solve (its process is stopped) and the SMT search of --cross-check.")
     var timeout: Double?
 
     @Flag(help: "Print the report as JSON.")

@@ -196,6 +196,25 @@ struct GlobalCLITests {
         #expect(object.keys.contains("reason") && object.keys.contains("statistics"))
     }
 
+    @Test("negative numbers need no '=', and the input, box and τ are echoed as written (text and JSON)")
+    func negativeNumbersAndEcho() throws {
+        let local = try qrobust(["local", relu, "--input", "-1.2,0.7", "--bits", "8", "--tau", "0.01"])
+        #expect(local.code == 0, "\(local.stderr)")
+        #expect(local.stdout.contains("at (-1.2, 0.7)"), "\(local.stdout)")
+        #expect(local.stdout.contains("τ = 0.01)"), "\(local.stdout)")
+        let json = try qrobust(["local", relu, "--input", "-1.2,0.7", "--bits", "8", "--tau", "0.01", "--json"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect(object["input"] as? [String] == ["-1.2", "0.7"])
+        #expect(object["tau"] as? Double == 0.01)
+        let global = try qrobust(["global", relu, "--box", "-1:2,-1:1.5", "--bits", "6", "--model", "concrete",
+                                  "--tau", "0.5", "--json"])
+        #expect(global.code == 0, "\(global.stderr)")
+        let box = try #require(try JSONSerialization.jsonObject(with: Data(global.stdout.utf8)) as? [String: Any])
+        #expect(box["box"] as? [[String]] == [["-1", "2"], ["-1", "1.5"]])
+        let text = try qrobust(["global", relu, "--box", "-1:2,-1:1.5", "--bits", "6", "--model", "concrete", "--tau", "0.5"])
+        #expect(text.stdout.contains("over [-1, 2] × [-1, 1.5]"), "\(text.stdout)")
+    }
+
     @Test("global with τ exits 0 when proved and 1 with a witness")
     func globalVerdicts() throws {
         let proved = try qrobust(["global", relu, "--box", "0:1,0:0.5", "--bits", "10", "--model", "concrete", "--tau", "0.1"])
