@@ -40,9 +40,6 @@ public struct LocalQuery: Sendable {
         try validateThresholds(tau: tau, tolerance: tolerance, timeLimit: timeLimit, metric: metric, output: network.output)
         let point = network.normalizedInput(input)
         try validateMagnitudes(network: network, compression: compression, box: point.map { ($0, $0) })
-        if metric == .flip && network.output == .logits {
-            throw QueryError("the flip metric needs a classifier (sigmoid or softmax output)", setting: .outputKind)
-        }
     }
 }
 

@@ -9,6 +9,16 @@ struct MetricEvaluator: Sendable {
     /// The original network's logits at the input.
     let original: [Rational]
 
+    /// For `flip`, raw logits are read as a classifier's, as PyTorch's
+    /// CrossEntropyLoss and BCEWithLogitsLoss train them: the argmax for
+    /// several outputs, the sign for one (σ and softmax are monotone, so the
+    /// class is the same as with them). The other metrics keep `output`.
+    init(metric: Metric, output: OutputKind, original: [Rational]) {
+        self.metric = metric
+        self.original = original
+        self.output = metric == .flip && output == .logits ? (original.count == 1 ? .sigmoid : .softmax) : output
+    }
+
     /// The predicted class of a logit vector: `z > 0` for one output, else the
     /// argmax with the lowest index on ties (as numpy and PyTorch report it).
     static func predictedClass(_ z: [Rational], output: OutputKind) -> Int? {

@@ -5,6 +5,9 @@ import Foundation
 /// parameters are quantised or pruned.
 @main
 struct QRobust: AsyncParsableCommand {
+    /// The release this build belongs to (`qrobust --version`).
+    static let version = "0.5.0-dev"
+
     static let configuration = CommandConfiguration(
         commandName: "qrobust",
         abstract: "Prove how far a neural network's outputs can move when its parameters are quantised or pruned.",
@@ -23,6 +26,7 @@ struct QRobust: AsyncParsableCommand {
             data (model file, input vector), 70 internal or solver error. Errors are one line on \
             stderr; progress lines go there too when stderr is a terminal (or with QROBUST_PROGRESS=1).
             """,
+        version: "qrobust \(version)",
         subcommands: [LocalCommand.self, GlobalCommand.self, BitsCommand.self, SDPCommand.self, InfoCommand.self,
                       QuantizeCommand.self, StudyCommand.self])
 

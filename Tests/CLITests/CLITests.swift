@@ -215,6 +215,23 @@ struct GlobalCLITests {
         #expect(text.stdout.contains("over [-1, 2] × [-1, 1.5]"), "\(text.stdout)")
     }
 
+    @Test("flip on the PyTorch MNIST export (raw logits) works without --output, at a real image; long inputs are abbreviated",
+          .enabled(if: FileManager.default.fileExists(atPath: packageRoot.path + "/../shared/networks/mnist/mnist-net_256x2.onnx"),
+                   "needs ../shared/networks/mnist"))
+    func flipOnMNISTLogits() throws {
+        let csv = try String(contentsOf: packageRoot.appendingPathComponent("Examples/mnist/mnist-100.csv"), encoding: .utf8)
+        let row = try #require(csv.split(separator: "\n").first { !$0.hasPrefix("#") && !$0.hasPrefix("p0") })
+        let pixels = row.split(separator: ",").dropLast().map { "\($0)/255" }
+        #expect(pixels.count == 784)
+        let run = try qrobust(["local", "../shared/networks/mnist/mnist-net_256x2.onnx", "--input", pixels.joined(separator: ","),
+                               "--bits", "8", "--metric", "flip", "--timeout", "60"])
+        #expect(run.code == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("original class: 0"))   // the row's label is 0
+        #expect(run.stdout.contains("verdict: robust"))
+        #expect(run.stdout.contains("; 784 values)"))
+        #expect(run.stdout.split(separator: "\n").first.map { $0.count < 300 } == true)
+    }
+
     @Test("global with τ exits 0 when proved and 1 with a witness")
     func globalVerdicts() throws {
         let proved = try qrobust(["global", relu, "--box", "0:1,0:0.5", "--bits", "10", "--model", "concrete", "--tau", "0.1"])

@@ -148,6 +148,20 @@ struct LocalPerturbationTests {
         #expect(far.deviation.upper.isNegative)
     }
 
+    @Test("flip reads raw logits as the classifier they come from: the same answer as with softmax (3 outputs) or sigmoid (1)",
+          arguments: [3, 1])
+    func flipOnLogits(_ outputs: Int) throws {
+        let logits = TestNetworks.random(sizes: [2, 4, outputs], hidden: .relu, output: .logits, seed: 81)
+        let classifier = try Network(inputSize: 2, layers: logits.layers, output: outputs == 1 ? .sigmoid : .softmax)
+        for x in [[Rational(1, 2), Rational(-1, 4)], [Rational(-3, 4), Rational(1, 8)]] {
+            let set = PerturbationSet.absolute(radius: 0.2)
+            let raw = try LocalRobustness.check(LocalQuery(network: logits, compression: .perturbation(set), input: x, metric: .flip))
+            let read = try LocalRobustness.check(LocalQuery(network: classifier, compression: .perturbation(set), input: x, metric: .flip))
+            #expect(raw.verdict == read.verdict && raw.deviation == read.deviation && raw.originalClass == read.originalClass)
+            #expect(raw.originalClass != nil)
+        }
+    }
+
     @Test("softmax probability: bounds enclose every sampled deviation")
     func softmax() throws {
         let network = TestNetworks.random(sizes: [2, 4, 3], hidden: .relu, output: .softmax, seed: 41)

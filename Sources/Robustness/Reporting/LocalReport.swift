@@ -72,10 +72,17 @@ public struct LocalReport: JSONReport {
                            "lpNodes": result.statistics.lpNodes, "reluSplits": result.statistics.reluSplits]
     }
 
+    /// A list of values for a text line: all of them up to 12, else the first
+    /// eight, the last two and the count (an MNIST input has 784). JSON keeps all.
+    static func abbreviated(_ values: [String]) -> String {
+        guard values.count > 12 else { return values.joined(separator: ", ") }
+        return (values.prefix(8) + ["…"] + values.suffix(2)).joined(separator: ", ") + "; \(values.count) values"
+    }
+
     /// A short human-readable report.
     public var text: String {
         let name = metric == "probability" ? "confidence deviation" : metric == "logit" ? "logit deviation" : "margin toward another class"
-        var lines = ["\(model) at (\(input.joined(separator: ", "))), \(compression)"]
+        var lines = ["\(model) at (\(Self.abbreviated(input))), \(compression)"]
         if let originalClass { lines.append("original class: \(originalClass)") }
         let interval = deviation.lowerExact == deviation.upperExact
             ? "\(deviation.lower) (exact)" : "[\(deviation.lower), \(deviation.upper)]"
