@@ -5,9 +5,11 @@ extension LocalRobustness {
     /// Answers independent local queries (many inputs, many widths) with at most
     /// `jobs` running at once, one Z3 context each (design.md §5), on threads of
     /// their own (``SolverThreads``) rather than Swift's cooperative pool.
+    /// - Parameter progress: told the number of queries answered so far, after each.
     /// - Returns: the results in the order of `queries`.
     /// - Throws: the first error any query throws.
-    public static func checkAll(_ queries: [LocalQuery], jobs: Int) async throws -> [LocalResult] {
+    public static func checkAll(_ queries: [LocalQuery], jobs: Int,
+                                progress: (@Sendable (_ done: Int, _ total: Int) -> Void)? = nil) async throws -> [LocalResult] {
         guard (1...GlobalQuery.maximumJobs).contains(jobs) else {
             throw QueryError("jobs must be between 1 and \(GlobalQuery.maximumJobs), found \(jobs)")
         }
@@ -23,8 +25,11 @@ extension LocalRobustness {
                 next += 1
             }
             for _ in 0..<min(jobs, queries.count) { launch() }
+            var done = 0
             while let (index, result) = try await group.next() {
                 results[index] = result
+                done += 1
+                progress?(done, queries.count)
                 launch()
             }
             return results.map { $0! }

@@ -1,13 +1,15 @@
 import ArgumentParser
 import ExactArithmetic
+import Compression
 import Foundation
+import NeuralNetwork
 import Robustness
 
 extension Metric: ExpressibleByArgument {}
 extension Encoding: ExpressibleByArgument {}
 
 /// `qrobust local`: the local property at one input.
-struct LocalCommand: ParsableCommand {
+struct LocalCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "local",
         abstract: "Can compression move the output at this input by more than τ, or flip the class?",
@@ -17,19 +19,41 @@ struct LocalCommand: ParsableCommand {
               qrobust local net.nnet --output sigmoid --input 0.1,0.2 \\
                   --precision float16 --metric flip
               qrobust local net.json --input 1,0 --compressed pruned.json --metric logit
+              qrobust local mnist.onnx --inputs Examples/mnist/mnist-100.csv --label-column label \\
+                  --input-scale 1/255 --bits 8 --metric flip --jobs 2
 
             The input is read exactly (0.1 means 1/10) and passed through the model's input \
             normalisation, if it has one. With --tau the command decides (exit 0 robust, 1 not \
             robust, 2 unknown); without it, it reports the maximal deviation as a certified \
             interval [lower, upper]: lower is reached by a witness replayed in exact arithmetic, \
             upper is proved.
+
+            With --inputs FILE (.csv, or .jsonl with one array or {"input": [...], "label": k} \
+            per line) every row is checked, --jobs at a time, each with its own --timeout. The \
+            output is a table (or JSON Lines with --json: one object per row, then a summary \
+            object) ending with a summary: robust / not robust / unknown counts, the rows whose \
+            class can flip, rows the original network misclassifies (with --label-column), and \
+            the worst rows. Exit 0 if every row is robust (or measured), 1 if any is not, 2 if \
+            any is unknown.
             """)
 
     @OptionGroup var modelOptions: ModelOptions
     @OptionGroup var compression: CompressionOptions
 
     @Option(parsing: .unconditional, help: "The input point, comma separated (exact decimals or fractions; negative values need no '=').")
-    var input: String
+    var input: String?
+
+    @Option(help: "Check every input of this file instead: .csv (one input per line; '#' comments; an optional header) or .jsonl.")
+    var inputs: String?
+
+    @Option(help: "With --inputs: the CSV column holding labels (header name or 1-based position); it is not part of the input.")
+    var labelColumn: String?
+
+    @Option(parsing: .unconditional, help: "With --inputs: multiply every value by this exact number first (e.g. 1/255 for raw pixels).")
+    var inputScale: String = "1"
+
+    @Option(help: "With --inputs: rows checked in parallel, 1 to 256 (the default is the number of cores).")
+    var jobs = ProcessInfo.processInfo.activeProcessorCount
 
     @Option(parsing: .unconditional, help: "The threshold τ > 0 (decimal or fraction). Without it the maximal deviation is measured.")
     var tau: String?
@@ -56,13 +80,28 @@ struct LocalCommand: ParsableCommand {
 
     func validate() throws {
         try validateThresholds(tau: tau, tolerance: tolerance, timeout: timeout)
+        guard (input == nil) != (inputs == nil) else {
+            throw ValidationError("Give either --input (one point) or --inputs FILE (a file of points).")
+        }
+        if inputs == nil && (labelColumn != nil || inputScale != "1") {
+            throw ValidationError("--label-column and --input-scale go with --inputs FILE.")
+        }
+        guard Rational(parsing: inputScale)?.isPositive == true else {
+            throw ValidationError("--input-scale must be a positive number, found '\(inputScale)'.")
+        }
+        try validateJobs(jobs)
     }
 
-    func run() throws {
+    func run() async throws {
         var code = Exit.robust
-        try reportingErrors {
+        try await reportingErrors {
             let network = try modelOptions.load()
             let (model, description) = try compression.resolve(for: network)
+            if let inputs {
+                code = try await runBatch(inputs, network: network, model: model, description: description)
+                return
+            }
+            let input = input ?? ""
             let point = try parseInput(input)
             let query = LocalQuery(
                 network: network, compression: model, input: point,
@@ -91,5 +130,40 @@ struct LocalCommand: ParsableCommand {
             code = answerExitCode(verdict: result.verdict, reason: result.reason)
         }
         if code != Exit.robust { throw ExitCode(code) }
+    }
+
+    /// `--inputs FILE`: every row, `jobs` at a time; returns the exit code.
+    private func runBatch(_ path: String, network: Network, model: CompressionModel, description: String) async throws -> Int32 {
+        let table = try InputTable(contentsOf: path, labelColumn: labelColumn, scale: Rational(parsing: inputScale)!)
+        let queries = table.rows.map { row in
+            LocalQuery(network: network, compression: model, input: row.input,
+                       metric: metric ?? (network.output == .logits ? .logit : .probability),
+                       tau: tau.flatMap { Rational(parsing: $0) },
+                       tolerance: Rational(parsing: tolerance)!, timeLimit: timeout, encoding: encoding)
+        }
+        // Every row is validated before any is checked, so a bad row 90 fails at once.
+        for (query, row) in zip(queries, table.rows) {
+            do { try query.validate() } catch let error as QueryError {
+                throw QueryError("\(path): line \(row.line): \(error.message)", setting: error.setting)
+            }
+        }
+        let started = Date()
+        let results = try await dump.around {
+            try await LocalRobustness.checkAll(queries, jobs: min(jobs, queries.count)) { done, total in
+                printProgress(String(format: "qrobust: %d of %d rows checked (%.1f s)", done, total, Date().timeIntervalSince(started)))
+            }
+        }
+        let rows = zip(table.rows, zip(queries, results)).enumerated().map { n, element in
+            let (row, (query, result)) = element
+            var report = LocalReport(result: result, query: query, model: modelOptions.model,
+                                     compression: description, includeParameters: witnessParameters)
+            report.input = row.written
+            return BatchReport.Row(row: n + 1, line: row.line, label: row.label, report: report)
+        }
+        let report = BatchReport(rows: rows)
+        print(json ? try report.jsonLines() : report.text)
+        let summary = report.summary
+        return summary.notRobust > 0 ? Exit.notRobust
+            : (summary.unknown > 0 || rows.contains { $0.report.verdict == nil && $0.report.reason != nil }) ? Exit.unknown : Exit.robust
     }
 }

@@ -232,6 +232,53 @@ struct GlobalCLITests {
         #expect(run.stdout.split(separator: "\n").first.map { $0.count < 300 } == true)
     }
 
+    @Test("--inputs: one row per input, a summary, JSON Lines, and the exit code of the worst row")
+    func batch() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("qrobust-batch-\(UUID().uuidString).csv")
+        try "# moons points\nx1,x2,label\n0.5,0.25,0\n-1.2,0.7,0\n1.5,-0.3,1\n".write(to: file, atomically: true, encoding: .utf8)
+        let text = try qrobust(["local", relu, "--inputs", file.path, "--label-column", "label", "--bits", "6", "--tau", "0.05", "--jobs", "2"])
+        // Each row agrees with its own single-input run.
+        let single = try (["0.5,0.25", "-1.2,0.7", "1.5,-0.3"]).map { try qrobust(["local", relu, "--input", $0, "--bits", "6", "--tau", "0.05"]).code }
+        #expect(single == [1, 0, 0])
+        #expect(text.code == 1, "\(text.stderr)")
+        #expect(text.stdout.contains("robust at 2 of 3 rows (not robust 1, unknown 0); every original prediction matches its label"))
+        let json = try qrobust(["local", relu, "--inputs", file.path, "--label-column", "label", "--bits", "6", "--tau", "0.05", "--json"])
+        let lines = json.stdout.split(separator: "\n")
+        #expect(lines.count == 4)
+        let first = try #require(try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any])
+        #expect(first["row"] as? Int == 1 && first["line"] as? Int == 3 && first["label"] as? Int == 0)
+        #expect(first["verdict"] as? String == "notRobust" && first["input"] as? [String] == ["0.5", "0.25"])
+        let summary = try #require((try JSONSerialization.jsonObject(with: Data(lines[3].utf8)) as? [String: Any])?["summary"] as? [String: Any])
+        #expect(summary["robust"] as? Int == 2 && summary["notRobust"] as? Int == 1 && summary["rows"] as? Int == 3)
+        let bad = try qrobust(["local", relu, "--inputs", file.path, "--label-column", "nope", "--bits", "6"])
+        #expect(bad.code == 65 && bad.stderr.contains("line 2: no column named 'nope'"), "\(bad.stderr)")
+        let both = try qrobust(["local", relu, "--inputs", file.path, "--input", "0,0", "--bits", "6"])
+        #expect(both.code == 64)
+    }
+
+    @Test("--inputs on the PyTorch MNIST export over 100 real images: summary, JSON Lines and exit code (release binary)",
+          .enabled(if: FileManager.default.fileExists(atPath: packageRoot.path + "/../shared/networks/mnist/mnist-net_256x2.onnx"),
+                   "needs ../shared/networks/mnist"),
+          .enabled(if: FileManager.default.isExecutableFile(atPath: packageRoot.path + "/.build/release/qrobust"),
+                   "needs the release build (scripts/test.sh makes it)"))
+    func batchMNIST() throws {
+        let release = packageRoot.appendingPathComponent(".build/release/qrobust")
+        let arguments = ["local", "../shared/networks/mnist/mnist-net_256x2.onnx", "--inputs", "Examples/mnist/mnist-100.csv",
+                         "--label-column", "label", "--input-scale", "1/255", "--bits", "8", "--model", "concrete",
+                         "--metric", "flip", "--jobs", "2"]
+        let text = try qrobust(arguments, binary: release)
+        #expect(text.code == 0, "\(text.stderr)")
+        let last = try #require(text.stdout.split(separator: "\n").last)
+        #expect(last.hasPrefix("robust at 100 of 100 rows (not robust 0, unknown 0); no class flips; every original prediction matches its label"))
+        let json = try qrobust(arguments + ["--json"], binary: release)
+        let lines = json.stdout.split(separator: "\n")
+        #expect(lines.count == 101)
+        let rows = try lines.dropLast().map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        // The labels are 10 of each digit in order, and the network gets every one right.
+        #expect(rows.map { $0["label"] as? Int } == (0..<100).map { $0 / 10 })
+        #expect(rows.allSatisfy { $0["originalClass"] as? Int == $0["label"] as? Int && $0["verdict"] as? String == "robust" })
+    }
+
     @Test("global with τ exits 0 when proved and 1 with a witness")
     func globalVerdicts() throws {
         let proved = try qrobust(["global", relu, "--box", "0:1,0:0.5", "--bits", "10", "--model", "concrete", "--tau", "0.1"])
