@@ -14,6 +14,22 @@ struct ReluBranchAndBoundTests {
     /// Radii large enough to leave ReLUs unstable, so that the branch and bound runs.
     static let set = PerturbationSet.absolute(radius: 0.125)
 
+    /// Members of Θ_Δ (radius 1/8) as exact dyadic rationals: vertices on even
+    /// trials, interior points on odd ones.
+    static func sampledMembers(of network: Network, seed: UInt64, count: Int) -> [[ExactLayer]] {
+        let theta = TestNetworks.parameters(network)
+        var rng = SeededGenerator(seed: seed)
+        let radius = Rational(1, 8)
+        return (0..<count).map { trial in
+            let flat = theta.map { t -> Rational in
+                let step = trial % 2 == 0 ? (Bool.random(using: &rng) ? radius : -radius)
+                    : radius * Rational(Int.random(in: -64...64, using: &rng), 64)
+                return Rational(exactly: t)! + step
+            }
+            return TestNetworks.exactLayers(network, flat)
+        }
+    }
+
     @Test("agrees with Z3's direct (QF_NRA) encoding on small networks with unstable ReLUs",
           arguments: [UInt64(41), 42, 43, 44])
     func agreesWithZ3(_ seed: UInt64) throws {
@@ -47,17 +63,8 @@ struct ReluBranchAndBoundTests {
         try expectReplays(result, network: network, set: Self.set)
         let x = network.normalizedInput(input)
         let original = network.exactLogits(at: input)
-        let theta = TestNetworks.parameters(network)
-        var rng = SeededGenerator(seed: seed)
-        // Vertices and interior points of Θ_Δ, as exact dyadic rationals.
-        let radius = Rational(1, 8)
-        for trial in 0..<300 {
-            let flat = theta.map { t -> Rational in
-                let step = trial % 2 == 0 ? (Bool.random(using: &rng) ? radius : -radius)
-                    : radius * Rational(Int.random(in: -64...64, using: &rng), 64)
-                return Rational(exactly: t)! + step
-            }
-            let logits = Network.exactLogits(layers: TestNetworks.exactLayers(network, flat), normalizedInput: x)
+        for members in Self.sampledMembers(of: network, seed: seed, count: 300) {
+            let logits = Network.exactLogits(layers: members, normalizedInput: x)
             for (a, b) in zip(logits, original) {
                 #expect(!(result.deviation.upper < (a - b).magnitude))
             }
@@ -136,17 +143,9 @@ struct ReluBranchAndBoundTests {
                 }
             }
         }
-        let theta = TestNetworks.parameters(network)
-        var rng = SeededGenerator(seed: seed)
-        let radius = Rational(1, 8)
-        for trial in 0..<200 {
-            let flat = theta.map { t -> Rational in
-                let step = trial % 2 == 0 ? (Bool.random(using: &rng) ? radius : -radius)
-                    : radius * Rational(Int.random(in: -64...64, using: &rng), 64)
-                return Rational(exactly: t)! + step
-            }
+        for members in Self.sampledMembers(of: network, seed: seed, count: 200) {
             var h = x
-            for (l, layer) in TestNetworks.exactLayers(network, flat).enumerated() {
+            for (l, layer) in members.enumerated() {
                 let u = layer.weights.indices.map { k in zip(layer.weights[k], h).map { $0 * $1 }.sum() + layer.biases[k] }
                 for (k, value) in u.enumerated() {
                     let range = tightened[l][k]
