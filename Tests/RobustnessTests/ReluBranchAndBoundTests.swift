@@ -53,7 +53,7 @@ struct ReluBranchAndBoundTests {
 
     @Test("never below the exact value of sampled members of Θ_Δ (zero slack); the witness replays",
           arguments: [UInt64(51), 52, 53])
-    func sampledMembers(_ seed: UInt64) throws {
+    func neverBelowSampledMembers(_ seed: UInt64) throws {
         let network = TestNetworks.random(sizes: [3, 8, 8, 2], hidden: .relu, output: .logits, seed: seed)
         let input = [Rational(1, 4), Rational(-1, 2), Rational(3, 4)]
         let result = try LocalRobustness.check(LocalQuery(network: network, compression: .perturbation(Self.set),
