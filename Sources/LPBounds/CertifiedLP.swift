@@ -75,7 +75,8 @@ public final class CertifiedLP {
     /// Maximises the objective under the current bounds.
     /// - Parameter timeLimit: seconds for GLPK (each of at most two solves).
     public func maximize(timeLimit: Double? = nil) -> Outcome {
-        let milliseconds = timeLimit.map { Int32(clamping: Int(($0 * 1000).rounded(.up))) }
+        // Clamped before converting: a limit of 1e300 s must not trap.
+        let milliseconds = timeLimit.map { Int32(Swift.min(Swift.max($0 * 1000, 1), Double(Int32.max)).rounded(.up)) }
         switch problem.solve(milliseconds: milliseconds) {
         case .optimal:
             guard let upper = SafeBound.upperBound(program, multipliers: problem.rowDuals) else {
