@@ -1,6 +1,6 @@
 // swift-tools-version: 6.0
 // qrobust: proves how far a small neural network's outputs can move when its
-// parameters are quantised or pruned. Module layout follows design.md §5.
+// parameters are quantised or pruned. Module layout follows docs/semantics.md §5.
 import PackageDescription
 
 let package = Package(
@@ -58,9 +58,9 @@ let package = Package(
             "NeuralNetwork", "Compression", "Bounds", "LPBounds", "Z3Kit", "ExactArithmetic",
             .product(name: "HeapModule", package: "swift-collections"),
         ]),
-        // The quadratic-constraint SDP bound on two networks' output difference (design.md §4).
+        // The quadratic-constraint SDP bound on two networks' output difference (docs/semantics.md §4).
         .target(name: "SDPBounds", dependencies: ["CCSDP", "NeuralNetwork", "Bounds", "ExactArithmetic"]),
-        // SDP against SMT against sampling on one question (design.md §3), and the SDP reports.
+        // SDP against SMT against sampling on one question (docs/semantics.md §3), and the SDP reports.
         .target(name: "CrossCheck", dependencies: ["SDPBounds", "Robustness", "Compression", "NeuralNetwork", "ExactArithmetic"]),
         // The activation study over a zoo of networks: runner, tables, SVG pictures.
         .target(name: "Study", dependencies: ["Robustness", "Compression", "NeuralNetwork", "ExactArithmetic"]),

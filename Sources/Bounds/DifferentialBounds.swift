@@ -37,7 +37,7 @@ public struct PairBounds: Sendable {
 /// ``Interval`` and ``LinearForms``); parameter differences are split exactly
 /// by TwoSum. Results are valid bounds for the real-valued networks.
 ///
-/// For a perturbation set the Lemma of design.md §2 gives, for every neuron,
+/// For a perturbation set the Lemma of docs/semantics.md §2 gives, for every neuron,
 /// `u'_k − u_k = W_k·(h' − h) + e_k` with `|e_k| ≤ Δ_k + Σ_j Δ_kj·|h'_j|`; the
 /// bound on `e_k` uses the box of h'.
 public struct DifferentialAnalysis: Sendable {

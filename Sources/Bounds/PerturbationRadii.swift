@@ -22,7 +22,7 @@ public struct PerturbationRadii: Sendable {
 
 /// Sound bounds on every perturbed pre-activation at a fixed input: for each
 /// neuron, `u' ∈ [c − r, c + r]` with `c = W·h + b` over the previous layer's
-/// box and `r = Δ_k + Σ_j Δ_kj·max|h_j|` (the Lemma of design.md §2, relaxed to boxes).
+/// box and `r = Δ_k + Σ_j Δ_kj·max|h_j|` (the Lemma of docs/semantics.md §2, relaxed to boxes).
 public func perturbedPreActivationBounds(network: Network, radii: PerturbationRadii, input x: [Rational]) -> [[Interval]] {
     var h = x.map(Interval.init(exactly:))
     var result: [[Interval]] = []

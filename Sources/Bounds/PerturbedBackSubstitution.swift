@@ -9,7 +9,7 @@ import NeuralNetwork
 /// a box, so a neuron's range grows with every layer's worth of offsets and
 /// many ReLUs look unstable that are not. Here each neuron's bound is the
 /// maximum of `±u'_k` substituted backwards to the fixed input through the
-/// Lemma's intervals (design.md §2): at a layer with input h, `c·u'` is at
+/// Lemma's intervals (docs/semantics.md §2): at a layer with input h, `c·u'` is at
 /// most `(Wᵀc)·h + (Δᵀ|c|)·|h| + c·b + |c|·Δb`; a ReLU's output is ≥ 0 so
 /// `|h| = h`, and an unstable one is relaxed by its chord (non-negative
 /// coefficient) or by `α·v` (negative); an identity neuron of unknown sign has

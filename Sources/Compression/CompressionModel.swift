@@ -1,6 +1,6 @@
 import NeuralNetwork
 
-/// What the original network is compared against (design.md §1.2).
+/// What the original network is compared against (docs/semantics.md §1.2).
 public enum CompressionModel: Sendable, Equatable {
     /// One specific compressed network: rounded by a scheme, pruned, or any
     /// network of the same input and output sizes read from a file.

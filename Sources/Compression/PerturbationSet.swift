@@ -2,7 +2,7 @@ import ExactArithmetic
 import NeuralNetwork
 
 /// The set `Θ_Δ(θ) = { θ' : |θ'_i − θ_i| ≤ Δ_i }` of parameter vectors a
-/// quantiser may produce (design.md §1.2). A "robust" answer over this set
+/// quantiser may produce (docs/semantics.md §1.2). A "robust" answer over this set
 /// holds for every quantiser whose error stays within Δ.
 public enum PerturbationSet: Sendable, Equatable, CustomStringConvertible {
     /// The same radius for every parameter (fixed point: `2^-(k+1)` or `2^-k`).

@@ -6,7 +6,7 @@ import Robustness
 import SDPBounds
 
 /// The three answers to one SDP question, which must come in the order
-/// design.md §3 demands: `sampled ≤ SMT exact ≤ SDP bound`.
+/// docs/semantics.md §3 demands: `sampled ≤ SMT exact ≤ SDP bound`.
 ///
 /// The quantity compared is the largest squared difference of one output,
 /// `max_i max_x (f₂(x₂) − f₁(x₁))_i²`: the SMT search (``GlobalRobustness``,

@@ -7,7 +7,7 @@ import NeuralNetwork
 /// back-substitution, without a solver: exactly when every hidden neuron's
 /// sign is fixed over Θ_Δ, and soundly (CROWN-style relaxations) otherwise.
 ///
-/// By the Lemma (design.md §2), for a fixed layer input h the perturbed
+/// By the Lemma (docs/semantics.md §2), for a fixed layer input h the perturbed
 /// pre-activations are independent intervals `u'_k = W_k·h + b_k ± ρ_k(h)`
 /// with `ρ_k(h) = Δb_k + Σ_j Δw_kj·|h_j|`. So the maximum of `c·u'` over
 /// them is `(Wᵀc)·h + μ·|h| + c·b + |c|·Δb` with `μ = Δwᵀ|c| ≥ 0`, and

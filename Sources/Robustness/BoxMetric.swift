@@ -47,7 +47,7 @@ struct BoxMetric: Sendable {
         1 / z.indices.reduce(0) { $0 + exp(z[$1] - z[c]) }
     }
 
-    /// `max |σ(z + d) − σ(z)|` over `z ∈ zr`, `d ∈ dr` (design.md §2's segment
+    /// `max |σ(z + d) − σ(z)|` over `z ∈ zr`, `d ∈ dr` (docs/semantics.md §2's segment
     /// method on one segment). For a > 0, `σ(z + a) − σ(z)` increases up to
     /// `z = −a/2` and decreases after, so its maximum over a segment is at the
     /// point of the segment nearest `−a/2`; σ is increasing, so the extreme d

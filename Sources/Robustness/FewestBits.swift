@@ -19,7 +19,7 @@ public enum BitsModel: String, Sendable, CaseIterable {
     case concrete
 }
 
-/// The fewest fractional bits k for which the property holds at τ (design.md §1.3).
+/// The fewest fractional bits k for which the property holds at τ (docs/semantics.md §1.3).
 public struct BitsQuery: Sendable {
     public var network: Network
     public var scope: BitsScope

@@ -3,7 +3,7 @@ import Compression
 import ExactArithmetic
 import NeuralNetwork
 
-/// A global robustness question over an input box (design.md §1.3).
+/// A global robustness question over an input box (docs/semantics.md §1.3).
 public struct GlobalQuery: Sendable {
     public var network: Network
     public var compression: CompressionModel

@@ -5,7 +5,7 @@ import Foundation
 import NeuralNetwork
 import Z3Kit
 
-/// Global robustness over an input box (design.md §1.3): the library call
+/// Global robustness over an input box (docs/semantics.md §1.3): the library call
 /// behind `qrobust global`.
 ///
 /// The search is branch and bound on the *input*: each box gets a sound upper

@@ -3,7 +3,7 @@ import Z3Kit
 
 extension LocalRobustness {
     /// Answers independent local queries (many inputs, many widths) with at most
-    /// `jobs` running at once, one Z3 context each (design.md §5), on threads of
+    /// `jobs` running at once, one Z3 context each (docs/semantics.md §5), on threads of
     /// their own (``SolverThreads``) rather than Swift's cooperative pool.
     /// - Parameter progress: told the number of queries answered so far, after each.
     /// - Returns: the results in the order of `queries`.

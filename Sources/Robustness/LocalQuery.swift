@@ -3,7 +3,7 @@ import Compression
 import ExactArithmetic
 import NeuralNetwork
 
-/// A local robustness question at one input (design.md §1.3).
+/// A local robustness question at one input (docs/semantics.md §1.3).
 public struct LocalQuery: Sendable {
     public var network: Network
     public var compression: CompressionModel

@@ -4,7 +4,7 @@ import ExactArithmetic
 import Foundation
 import NeuralNetwork
 
-/// Local robustness at one input (design.md §1.3): the library call behind
+/// Local robustness at one input (docs/semantics.md §1.3): the library call behind
 /// `qrobust local`.
 public enum LocalRobustness {
     /// Answers a local query.

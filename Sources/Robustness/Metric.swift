@@ -1,5 +1,5 @@
 /// What a query measures between the original and the compressed outputs
-/// (design.md §1.1).
+/// (docs/semantics.md §1.1).
 public enum Metric: String, Sendable, CaseIterable {
     /// `|σ(z') − σ(z)|` (one output) or `|softmax(z')_c − softmax(z)_c|` for the
     /// originally predicted class c. Needs a sigmoid or softmax output.
@@ -12,7 +12,7 @@ public enum Metric: String, Sendable, CaseIterable {
     case flip
 }
 
-/// The answer of a check (design.md §1.4).
+/// The answer of a check (docs/semantics.md §1.4).
 public enum Verdict: String, Sendable {
     /// Proved: no compressed network in the model exceeds τ (or flips the class).
     case robust
@@ -24,7 +24,7 @@ public enum Verdict: String, Sendable {
 
 /// How a perturbation set is encoded for Z3.
 public enum Encoding: String, Sendable, CaseIterable {
-    /// The Lemma of design.md §2: one interval variable per neuron; linear
+    /// The Lemma of docs/semantics.md §2: one interval variable per neuron; linear
     /// real arithmetic with disjunctions (QF_LRA). Fast and exact.
     case linear
     /// Every parameter as a Z3 variable; products of variables (QF_NRA).

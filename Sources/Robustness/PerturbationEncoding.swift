@@ -6,7 +6,7 @@ import Z3Kit
 
 /// An SMT encoding of "some network in Θ_Δ evaluated at a fixed input".
 ///
-/// Both encodings give the same set of reachable outputs (design.md §3 asks
+/// Both encodings give the same set of reachable outputs (docs/semantics.md §3 asks
 /// tests to check that they agree); they differ in how a model turns back into
 /// a parameter vector.
 protocol PerturbationEncoding {
@@ -98,7 +98,7 @@ func boundedNeuron(_ u: Term, box: Interval, activation: Activation, name: Strin
     return try activate(.term(u), bounds: box, activation: activation, name: name, z3: z3, constraints: &constraints)
 }
 
-/// The Lemma of design.md §2 (QF_LRA): for a fixed layer input h', neuron k's
+/// The Lemma of docs/semantics.md §2 (QF_LRA): for a fixed layer input h', neuron k's
 /// perturbed pre-activation ranges exactly over
 /// `W_k·h' + b_k ± (Δ_k + Σ_j Δ_kj·|h'_j|)`, and neurons use disjoint
 /// parameters, so one fresh variable per neuron replaces all its parameters.

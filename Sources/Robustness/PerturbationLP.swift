@@ -6,7 +6,7 @@ import NeuralNetwork
 /// The local perturbation problem at one input as a linear program over the
 /// neurons of a ReLU network, for ``ReluBranchAndBound``.
 ///
-/// By the Lemma (design.md §2), once a layer's input h ≥ 0 is fixed, its
+/// By the Lemma (docs/semantics.md §2), once a layer's input h ≥ 0 is fixed, its
 /// perturbed pre-activations are independent intervals
 /// `W_k·h + b_k − ρ_k(h) ≤ u'_k ≤ W_k·h + b_k + ρ_k(h)` with
 /// `ρ_k(h) = Δb_k + Σ_j Δw_kj·h_j`: two linear rows per neuron,

@@ -21,7 +21,7 @@ struct IntervalMatrix: Sendable {
 }
 
 /// Proves positive semidefiniteness outside the SDP solver, in binary64 with
-/// directed rounding (design.md §4: "rebuild M(y) and prove −M(y) ⪰ 0 yourself").
+/// directed rounding (docs/semantics.md §4: the bound counts only after qrobust proves the matrix semidefinite itself).
 ///
 /// For a shift σ, a floating-point Cholesky factor L of `mid(A) + σI` is
 /// computed, then the residual `R = A + σI − LLᵀ` is bounded entrywise with

@@ -10,7 +10,7 @@ public enum NeuronPairs: String, Sendable, CaseIterable {
     case diagonal
 }
 
-/// Both networks' ReLU graphs on one lifted vector (design.md §4)
+/// Both networks' ReLU graphs on one lifted vector (docs/semantics.md §4)
 ///
 ///     ζ = [1; x̂; t̂; φ̂],
 ///

@@ -2,7 +2,7 @@ import Bounds
 import Foundation
 import NeuralNetwork
 
-/// The SDP bound of design.md §4 (after Li, Drummond and Duncan 2021), the
+/// The SDP bound of docs/semantics.md §4 (after Li, Drummond and Duncan 2021), the
 /// library call behind `qrobust sdp`.
 ///
 /// S-procedure: if multipliers λ ≥ 0 (for the `≥ 0` facts) and μ (for the

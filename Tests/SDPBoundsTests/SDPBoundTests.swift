@@ -8,7 +8,7 @@ import TestSupport
 @testable import SDPBounds
 
 /// The SDP bound against answers known independently: the exact SMT maximum
-/// and sampling (design.md §3: sampled ≤ SMT exact ≤ SDP), Li et al.'s
+/// and sampling (docs/semantics.md §3: sampled ≤ SMT exact ≤ SDP), Li et al.'s
 /// networks and their reference numbers, and validation.
 @Suite(.serialized) struct SDPBoundTests {
     /// A random 2-input ReLU pair: a network and its 3-bit rounding.
