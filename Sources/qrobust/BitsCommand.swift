@@ -17,11 +17,11 @@ struct BitsCommand: AsyncParsableCommand {
             Examples:
               qrobust bits Examples/moons-relu.json --input 0.5,0.25 --tau 0.05
               qrobust bits Examples/moons-relu.json --box -1:2,-1:1.5 --tau 0.05 \\
-                  --model concrete --range 2:10
+                  --compression-model concrete --range 2:10
 
-            With --model perturbation (the default) the property is monotone in k, so the search \
+            With --compression-model perturbation (the default) the property is monotone in k, so the search \
             bisects the range and the answer holds for every quantiser with k fractional bits or \
-            more. With --model concrete every k in the range is checked, because robustness of \
+            more. With --compression-model concrete every k in the range is checked, because robustness of \
             the one rounded network is not monotone in k; the whole table is printed.
 
             Exit 0 when some k is proved robust, 1 when none is, 2 when the answer is uncertain \
@@ -42,9 +42,16 @@ struct BitsCommand: AsyncParsableCommand {
     @Option(help: "The bit widths to consider, lo:hi (between 0 and 52).")
     var range: String = "1:16"
 
-    @Option(name: [.customLong("model")],
+    @Option(name: .customLong("compression-model"),
             help: "perturbation (every quantiser within the rounding error; bisection) or concrete (the one rounded network; every k).")
-    var kind: BitsModel = .perturbation
+    var kindOption: BitsModel?
+
+    /// The old spelling of --compression-model, still accepted.
+    @Option(name: .customLong("model"), help: .hidden)
+    var legacyKind: BitsModel?
+
+    /// The model of compression asked for, under either spelling.
+    var kind: BitsModel { kindOption ?? legacyKind ?? .perturbation }
 
     @Option(help: "Rounding: nearest (error ≤ 2^-(k+1)) or truncate (toward zero, error < 2^-k).")
     var rounding: Rounding = .nearest

@@ -120,7 +120,7 @@ private func translated(_ error: any Error) -> any Error {
         return error
     case let error as QueryError:
         let hint = switch error.setting {
-        case .outputKind: " [--output sigmoid|softmax|logits]"
+        case .outputKind: " [--output-kind sigmoid|softmax|logits]"
         case .metric: " [--metric]"
         case nil: ""
         }

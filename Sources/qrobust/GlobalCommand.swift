@@ -12,7 +12,7 @@ struct GlobalCommand: AsyncParsableCommand {
         discussion: """
             Examples:
               qrobust global Examples/moons-relu.json --box -1:2,-1:1.5 --bits 6 \\
-                  --model concrete
+                  --compression-model concrete
               qrobust global f.nnet --compressed g.nnet --box 0:1,1:2 --metric logit
               qrobust global net.nnet --box 0:1,0:1 --precision float16 --tau 0.05
 

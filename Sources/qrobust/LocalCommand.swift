@@ -16,7 +16,7 @@ struct LocalCommand: AsyncParsableCommand {
         discussion: """
             Examples:
               qrobust local Examples/moons-relu.json --input 0.5,0.25 --bits 4 --tau 0.05
-              qrobust local net.nnet --output sigmoid --input 0.1,0.2 \\
+              qrobust local net.nnet --output-kind sigmoid --input 0.1,0.2 \\
                   --precision float16 --metric flip
               qrobust local net.json --input 1,0 --compressed pruned.json --metric logit
               qrobust local mnist.onnx --inputs Examples/mnist/mnist-100.csv --label-column label \\

@@ -17,9 +17,9 @@ struct QRobust: AsyncParsableCommand {
 
             Compression: --bits K (fixed point with K fractional bits), --precision \
             float16|bfloat16, or --compressed OTHER_MODEL (any network with the same inputs and \
-            outputs: pruned, retrained, …). With --model perturbation (the default for --bits and \
+            outputs: pruned, retrained, …). With --compression-model perturbation (the default for --bits and \
             --precision) the answer covers every quantiser whose error per parameter stays within \
-            the rounding error; with --model concrete it is about the one rounded network.
+            the rounding error; with --compression-model concrete it is about the one rounded network.
 
             Exit codes: 0 robust (or measured, without --tau), 1 not robust (a replayed witness \
             exceeds τ), 2 unknown (limit reached; bounds reported), 64 usage error, 65 bad input \

@@ -10,8 +10,21 @@ struct ModelOptions: ParsableArguments {
     @Argument(help: "The network: an .onnx, .nnet or .json file.")
     var model: String
 
-    @Option(help: "Override the output kind: sigmoid (1 output), softmax (≥ 2) or logits. .nnet files say logits unless they carry a qrobust-output line.")
-    var output: OutputKind?
+    @Option(help: "How to read the outputs: sigmoid (1 output), softmax (≥ 2) or logits. .nnet files say logits unless they carry a qrobust-output line.")
+    var outputKind: OutputKind?
+
+    /// The old spelling of --output-kind, still accepted.
+    @Option(name: .customLong("output"), help: .hidden)
+    var legacyOutputKind: OutputKind?
+
+    /// The output reading asked for, under either spelling.
+    var output: OutputKind? { outputKind ?? legacyOutputKind }
+
+    func validate() throws {
+        if outputKind != nil && legacyOutputKind != nil {
+            throw ValidationError("--output is the old name of --output-kind; give it once.")
+        }
+    }
 
     /// Loads the model and applies the output override.
     func load() throws -> Network {
@@ -63,14 +76,24 @@ struct CompressionOptions: ParsableArguments {
 
     @OptionGroup var scheme: RoundingOptions
 
-    @Option(name: [.customLong("model")],
+    @Option(name: .customLong("compression-model"),
             help: "For --bits/--precision: perturbation (every parameter anywhere within its rounding error; the default) or concrete (the one rounded network).")
-    var kind: Kind = .perturbation
+    var kindOption: Kind?
+
+    /// The old spelling of --compression-model, still accepted.
+    @Option(name: .customLong("model"), help: .hidden)
+    var legacyKind: Kind?
+
+    /// The model of compression asked for, under either spelling.
+    var kind: Kind { kindOption ?? legacyKind ?? .perturbation }
 
     @Option(help: "A second model file to compare with (same inputs and outputs; hidden sizes may differ).")
     var compressed: String?
 
     func validate() throws {
+        if kindOption != nil && legacyKind != nil {
+            throw ValidationError("--model is the old name of --compression-model; give it once.")
+        }
         let chosen = [scheme.bits != nil, scheme.precision != nil, compressed != nil].filter { $0 }.count
         guard chosen == 1 else {
             throw ValidationError("Choose exactly one compression: --bits K, --precision float16|bfloat16, or --compressed FILE.")

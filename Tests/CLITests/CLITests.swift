@@ -279,6 +279,24 @@ struct GlobalCLITests {
         #expect(rows.allSatisfy { $0["originalClass"] as? Int == $0["label"] as? Int && $0["verdict"] as? String == "robust" })
     }
 
+    @Test("--compression-model and --output-kind; the old --model and --output still work, hidden from --help; both at once is a usage error")
+    func renamedOptions() throws {
+        let help = try qrobust(["local", "--help"])
+        #expect(help.stdout.contains("--compression-model") && help.stdout.contains("--output-kind"))
+        #expect(!help.stdout.contains("--model <") && !help.stdout.contains("--output <"))
+        let new = try qrobust(["local", relu, "--input", "0.5,0.25", "--bits", "8", "--compression-model", "concrete",
+                               "--output-kind", "sigmoid", "--json"])
+        let old = try qrobust(["local", relu, "--input", "0.5,0.25", "--bits", "8", "--model", "concrete", "--output", "sigmoid", "--json"])
+        #expect(new.code == 0 && old.code == 0)
+        let deviation = { (run: (code: Int32, stdout: String, stderr: String)) in
+            ((try? JSONSerialization.jsonObject(with: Data(run.stdout.utf8))) as? [String: Any])?["deviation"] as? [String: Any]
+        }
+        #expect(deviation(new)?["upperExact"] as? String == deviation(old)?["upperExact"] as? String)
+        let both = try qrobust(["local", relu, "--input", "0.5,0.25", "--bits", "8", "--model", "concrete", "--compression-model", "concrete"])
+        #expect(both.code == 64 && both.stderr.contains("old name of --compression-model"))
+        #expect(try qrobust(["--version"]).stdout.hasPrefix("qrobust "))
+    }
+
     @Test("global with τ exits 0 when proved and 1 with a witness")
     func globalVerdicts() throws {
         let proved = try qrobust(["global", relu, "--box", "0:1,0:0.5", "--bits", "10", "--model", "concrete", "--tau", "0.1"])
