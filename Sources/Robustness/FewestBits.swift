@@ -65,15 +65,18 @@ public struct BitsResult: Sendable {
     /// The smallest k proved robust (perturbation: every larger k is robust
     /// too; concrete: the smallest robust row). Nil when none was proved.
     public var fewest: Int?
-    /// Set when an `unknown` row leaves k* uncertain.
+    /// Set when a row leaves k* uncertain or robustness is not monotone in k.
     public var note: String?
+    /// Whether an `unknown` row (or a stop at the time limit) leaves k* uncertain:
+    /// the true k* may be smaller than ``fewest``, or undecided.
+    public var isUncertain = false
     public var seconds: Double
 
     /// The answer that stands when the search is stopped after `rows`: no k*
     /// is claimed, and the note says why.
     public static func provisional(_ rows: [BitsRow], seconds: Double) -> BitsResult {
         BitsResult(rows: rows.sorted { $0.bits < $1.bits }, fewest: nil,
-                   note: "unknown: the time limit was reached before k* was decided", seconds: seconds)
+                   note: "unknown: the time limit was reached before k* was decided", isUncertain: true, seconds: seconds)
     }
 }
 
@@ -97,7 +100,7 @@ public enum FewestBits {
             return row
         }
 
-        var fewest: Int?, note: String?
+        var fewest: Int?, note: String?, uncertain = false
         switch query.model {
         case .concrete:
             for k in query.range {
@@ -121,12 +124,13 @@ public enum FewestBits {
                 if row.verdict == .robust { high = mid } else { low = mid + 1 }
                 if row.verdict == .unknown {
                     note = "unknown at \(mid) bits (\(row.reason ?? "limit")); the true k* may be smaller"
+                    uncertain = true
                 }
             }
             fewest = high
         }
         return BitsResult(rows: rows.values.sorted { $0.bits < $1.bits }, fewest: fewest, note: note,
-                          seconds: Date().timeIntervalSince(start))
+                          isUncertain: uncertain, seconds: Date().timeIntervalSince(start))
     }
 
     /// One local or global check at k bits.

@@ -1,11 +1,12 @@
 import Foundation
+import Synchronization
 
 /// Calls the progress callback at most four times a second.
-final class ProgressThrottle: @unchecked Sendable {
+final class ProgressThrottle: Sendable {
     private let progress: (@Sendable (GlobalProgress) -> Void)?
     private let start: Date
-    private let lock = NSLock()
-    private var last = Date.distantPast
+    /// When the callback was last called.
+    private let last = Mutex(Date.distantPast)
 
     init(progress: (@Sendable (GlobalProgress) -> Void)?, start: Date) {
         self.progress = progress
@@ -15,10 +16,11 @@ final class ProgressThrottle: @unchecked Sendable {
     func report(_ frontier: SearchFrontier) {
         guard let progress else { return }
         let now = Date()
-        lock.lock()
-        let due = now.timeIntervalSince(last) >= 0.25
-        if due { last = now }
-        lock.unlock()
+        let due = last.withLock { last -> Bool in
+            guard now.timeIntervalSince(last) >= 0.25 else { return false }
+            last = now
+            return true
+        }
         if due && !frontier.isSealed { progress(frontier.snapshot(seconds: now.timeIntervalSince(start))) }
     }
 }

@@ -121,7 +121,7 @@ struct BitsCommand: AsyncParsableCommand {
             stop.finish()
             print(text)
             code = result.fewest == nil ? (result.rows.contains { $0.verdict == .unknown } ? Exit.unknown : Exit.notRobust)
-                : (result.note?.hasPrefix("unknown") == true ? Exit.unknown : Exit.robust)
+                : (result.isUncertain ? Exit.unknown : Exit.robust)
         }
         if code != Exit.robust { throw ExitCode(code) }
     }

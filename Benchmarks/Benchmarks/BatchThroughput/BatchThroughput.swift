@@ -29,4 +29,25 @@ let benchmarks: @Sendable () -> Void = {
             }
         }
     }
+    // `local --inputs` on real sizes: the first 10 images of Examples/mnist/mnist-100.csv against the
+    // PyTorch MNIST export rounded to 8 bits, flip metric (needs ../shared/networks/mnist).
+    let mnist = URL(fileURLWithPath: examples).appendingPathComponent("../../shared/networks/mnist/mnist-net_256x2.onnx").standardized.path
+    guard FileManager.default.fileExists(atPath: mnist) else {
+        print("SKIPPED: \(mnist) not found; the MNIST batch needs ../shared/networks")
+        return
+    }
+    let classifier = try! NetworkFile.load(mnist)
+    let rounded = try! FixedPoint(fractionalBits: 8).apply(to: classifier)
+    let table = try! InputTable(contentsOf: "\(examples)/mnist/mnist-100.csv", labelColumn: "label", scale: Rational(1, 255))
+    let images = table.rows.prefix(10).map { row in
+        LocalQuery(network: classifier, compression: .concrete(rounded), input: row.input, metric: .flip)
+    }
+    for jobs in [1, 2] {
+        Benchmark("MNIST batch of 10 images, 8-bit network, flip, \(jobs) job\(jobs == 1 ? "" : "s")",
+                  configuration: .init(metrics: [.wallClock, .cpuTotal], maxDuration: .seconds(30), maxIterations: 5)) { benchmark in
+            for _ in benchmark.scaledIterations {
+                blackHole(try await LocalRobustness.checkAll(images, jobs: jobs))
+            }
+        }
+    }
 }
