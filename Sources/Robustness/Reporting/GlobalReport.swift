@@ -58,9 +58,10 @@ public struct GlobalReport: JSONReport {
         if let witness {
             lines.append("witness (replayed exactly): input (\(witness.input.map { Rational(parsing: $0)?.approximateDouble.description ?? $0 }.joined(separator: ", "))), original logits \(witness.originalLogits), compressed logits \(witness.compressedLogits), \(name) \(witness.deviation.lower)")
         }
-        lines.append(String(format: "time: %.3f s (%d boxes, %d split, %d closed exactly, %d solver calls, depth %d)", seconds,
-                            statistics["boxes"] ?? 0, statistics["splits"] ?? 0, statistics["exactBoxes"] ?? 0,
-                            statistics["solverCalls"] ?? 0, statistics["depth"] ?? 0))
+        let counts = [counted(statistics["boxes"] ?? 0, "box", "boxes"), "\(statistics["splits"] ?? 0) split",
+                      "\(statistics["exactBoxes"] ?? 0) closed exactly", counted(statistics["solverCalls"] ?? 0, "solver call"),
+                      "depth \(statistics["depth"] ?? 0)"]
+        lines.append(String(format: "time: %.3f s", seconds) + " (\(counts.joined(separator: ", ")))")
         return lines.joined(separator: "\n")
     }
 }

@@ -102,11 +102,11 @@ public struct LocalReport: JSONReport {
             lines.append("witness (replayed exactly): original logits \(witness.originalLogits), compressed logits \(witness.compressedLogits), \(name) \(witness.deviation.lower)")
         }
         let exact = statistics["backSubstitutions"] ?? 0, nodes = statistics["lpNodes"] ?? 0
-        let splits = statistics["reluSplits"] ?? 0
-        lines.append(String(format: "time: %.3f s (%d optimisations, %d checks, %d replays%@%@)", seconds,
-                            statistics["optimizations"] ?? 0, statistics["checks"] ?? 0, statistics["replays"] ?? 0,
-                            exact > 0 ? ", \(exact) exact by back-substitution" : "",
-                            nodes > 0 ? ", \(nodes) LP \(nodes == 1 ? "node" : "nodes"), \(splits) ReLU \(splits == 1 ? "split" : "splits")" : ""))
+        var counts = [counted(statistics["optimizations"] ?? 0, "optimisation"), counted(statistics["checks"] ?? 0, "check"),
+                      counted(statistics["replays"] ?? 0, "replay")]
+        if exact > 0 { counts.append("\(exact) exact by back-substitution") }
+        if nodes > 0 { counts += [counted(nodes, "LP node"), counted(statistics["reluSplits"] ?? 0, "ReLU split")] }
+        lines.append(String(format: "time: %.3f s", seconds) + " (\(counts.joined(separator: ", ")))")
         return lines.joined(separator: "\n")
     }
 }
