@@ -38,6 +38,7 @@ public enum DetachedOptimize {
         }
         let run = try Run(objective: objective, constraints: constraints, limits: limits, target: try Context())
         let thread = Thread { run.execute() }
+        thread.stackSize = 8 << 20  // as SolverThreads: Z3 recurses over terms
         thread.start()
         let waitUntil = DispatchTime.now() + .milliseconds(Int(milliseconds)) + grace
         if run.done.wait(timeout: waitUntil) == .timedOut, run.abandon() {
