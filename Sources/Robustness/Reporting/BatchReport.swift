@@ -75,7 +75,7 @@ public struct BatchReport: Sendable {
             parts.append("measured \(plural(s.rows, "row"))")
         }
         if rows.first?.report.metric == "flip" {
-            parts.append(s.flips.isEmpty ? "no class flips" : "the class can flip at rows \(Self.list(s.flips))")
+            parts.append(s.flips.isEmpty ? "no class flips" : "the class can flip at \(s.flips.count == 1 ? "row" : "rows") \(Self.list(s.flips))")
         }
         if rows.contains(where: { $0.label != nil }) {
             parts.append(s.misclassified.isEmpty ? "every original prediction matches its label"
