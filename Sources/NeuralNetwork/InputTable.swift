@@ -11,13 +11,15 @@ import Foundation
 ///   by its header name or by its 1-based position.
 /// - `.jsonl` / `.ndjson` (JSON Lines): one input per line, either an array of
 ///   numbers or an object `{"input": [...], "label": k}`.
+/// - `.npy` (NumPy's format): a 1-D array (one input) or a 2-D array (one input
+///   per row) of floats or integers, each value taken exactly as stored.
 ///
 /// Numbers are read as exact decimals or fractions (`0.1` is 1/10). Every
 /// problem is one ``ModelError`` naming the file, the line and what is wrong.
 public struct InputTable: Sendable {
     /// One input, with its label when the file has one.
     public struct Row: Sendable {
-        /// The 1-based line of the file it came from.
+        /// The 1-based line of the file it came from (for `.npy`, the row).
         public var line: Int
         public var input: [Rational]
         public var label: Int?
@@ -44,12 +46,23 @@ public struct InputTable: Sendable {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ModelError(file: path, place: "", problem: "cannot read the file")
         }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw ModelError(file: path, place: "", problem: "the file is not UTF-8 text")
-        }
         let lowercased = path.lowercased()
+        let text: String
+        if lowercased.hasSuffix(".npy") {
+            text = ""  // binary; NumpyArray reads the bytes
+        } else {
+            guard let decoded = String(data: data, encoding: .utf8) else {
+                throw ModelError(file: path, place: "", problem: "the file is not UTF-8 text")
+            }
+            text = decoded
+        }
         do {
-            if lowercased.hasSuffix(".csv") {
+            if lowercased.hasSuffix(".npy") {
+                guard labelColumn == nil else {
+                    throw ModelError(place: "", problem: "a label column is for CSV files; a .npy file holds inputs only")
+                }
+                rows = try NumpyArray(data).rows
+            } else if lowercased.hasSuffix(".csv") {
                 rows = try Self.csv(text, labelColumn: labelColumn)
             } else if lowercased.hasSuffix(".jsonl") || lowercased.hasSuffix(".ndjson") {
                 guard labelColumn == nil else {
@@ -57,7 +70,7 @@ public struct InputTable: Sendable {
                 }
                 rows = try Self.jsonLines(text)
             } else {
-                throw ModelError(place: "", problem: "unknown input format (use .csv or .jsonl)")
+                throw ModelError(place: "", problem: "unknown input format (use .csv, .jsonl or .npy)")
             }
         } catch let error as ModelError {
             throw error.inFile(path)

@@ -28,8 +28,8 @@ struct LocalCommand: AsyncParsableCommand {
             interval [lower, upper]: lower is reached by a witness replayed in exact arithmetic, \
             upper is proved.
 
-            With --inputs FILE (.csv, or .jsonl with one array or {"input": [...], "label": k} \
-            per line) every row is checked, --jobs at a time, each with its own --timeout. The \
+            With --inputs FILE (.csv; .jsonl with one array or {"input": [...], "label": k} per \
+            line; or a NumPy .npy array, one row per input) every row is checked, --jobs at a time, each with its own --timeout. The \
             output is a table (or JSON Lines with --json: one object per row, then a summary \
             object) ending with a summary: robust / not robust / unknown counts, the rows whose \
             class can flip, rows the original network misclassifies (with --label-column), and \
@@ -43,7 +43,7 @@ struct LocalCommand: AsyncParsableCommand {
     @Option(parsing: .unconditional, help: "The input point, comma separated (exact decimals or fractions; negative values need no '=').")
     var input: String?
 
-    @Option(help: "Check every input of this file instead: .csv (one input per line; '#' comments; an optional header) or .jsonl.")
+    @Option(help: "Check every input of this file instead: .csv (one input per line; '#' comments; an optional header), .jsonl or .npy.")
     var inputs: String?
 
     @Option(help: "With --inputs: the CSV column holding labels (header name or 1-based position); it is not part of the input.")

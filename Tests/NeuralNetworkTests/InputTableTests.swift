@@ -60,4 +60,51 @@ struct InputTableTests {
             #expect(!error.description.contains("\n"))
         }
     }
+
+    /// A .npy file (format 1.0) with a header for `descr` and `shape`, padded as NumPy pads it.
+    static func npy(descr: String, shape: String, fortran: Bool = false, payload: [UInt8]) throws -> String {
+        var header = "{'descr': '\(descr)', 'fortran_order': \(fortran ? "True" : "False"), 'shape': \(shape), }"
+        while (10 + header.utf8.count + 1) % 64 != 0 { header += " " }
+        header += "\n"
+        let length = header.utf8.count
+        let bytes: [UInt8] = [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(length & 0xFF), UInt8(length >> 8)] + Array(header.utf8) + payload
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("qrobust-inputs-\(UUID().uuidString).npy")
+        try Data(bytes).write(to: url)
+        return url.path
+    }
+
+    @Test(".npy: float32 rows and a float64 vector, each value exactly as stored")
+    func numpy() throws {
+        let floats: [Float] = [0.1, -2, 0.5, 3, 1e-3, 7]
+        let payload32 = floats.flatMap { value in withUnsafeBytes(of: value.bitPattern.littleEndian) { Array($0) } }
+        let table = try InputTable(contentsOf: try Self.npy(descr: "<f4", shape: "(2, 3)", payload: payload32))
+        #expect(table.rows.count == 2)
+        #expect(table.rows[0].input == [Rational(exactly: Double(Float(0.1)))!, Rational(-2), Rational(1, 2)])
+        #expect(table.rows[1].input[1] == Rational(exactly: Double(Float(1e-3)))!)
+        let doubles: [Double] = [0.25, -1.5]
+        let payload64 = doubles.flatMap { value in withUnsafeBytes(of: value.bitPattern.littleEndian) { Array($0) } }
+        let vector = try InputTable(contentsOf: try Self.npy(descr: "<f8", shape: "(2,)", payload: payload64))
+        #expect(vector.rows.count == 1 && vector.rows[0].input == [Rational(1, 4), Rational(-3, 2)])
+        let pixels = try InputTable(contentsOf: try Self.npy(descr: "|u1", shape: "(1, 3)", payload: [0, 51, 255]),
+                                    scale: Rational(1, 255))
+        #expect(pixels.rows[0].input == [.zero, Rational(1, 5), .one])
+    }
+
+    @Test(".npy errors: Fortran order, an unsupported type, data cut short, not a .npy file")
+    func numpyErrors() throws {
+        let cases: [(String, String)] = [
+            (try Self.npy(descr: "<f8", shape: "(1, 1)", fortran: true, payload: Array(repeating: 0, count: 8)), "Fortran-ordered"),
+            (try Self.npy(descr: "<c16", shape: "(1,)", payload: Array(repeating: 0, count: 16)), "'<c16' is not supported"),
+            (try Self.npy(descr: "<f4", shape: "(2, 2)", payload: Array(repeating: 0, count: 12)), "does not hold 2 × 2 values"),
+            (try Self.write("not numpy", "x.npy"), "not a .npy file"),
+        ]
+        for (path, expected) in cases {
+            do {
+                _ = try InputTable(contentsOf: path)
+                Issue.record("accepted \(path)")
+            } catch let error as ModelError {
+                #expect(error.description.hasPrefix(path) && error.description.contains(expected), "\(error)")
+            }
+        }
+    }
 }
