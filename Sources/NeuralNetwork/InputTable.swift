@@ -31,6 +31,8 @@ public struct InputTable: Sendable {
 
     /// The largest file read: a test set of 10,000 MNIST images as CSV is about 20 MB.
     public static let maximumBytes = 512 << 20
+    /// The most values read (each becomes an exact rational): 10,000 MNIST images are 7.84 million.
+    public static let maximumValues = 50_000_000
 
     /// Reads `path`.
     /// - Parameters:
@@ -88,7 +90,7 @@ public struct InputTable: Sendable {
     }
 
     private static func csv(_ text: String, labelColumn: String?) throws -> [Row] {
-        var rows: [Row] = []
+        var rows: [Row] = [], total = 0
         var labelIndex: Int?
         var width: Int?
         var sawHeader = false
@@ -140,6 +142,8 @@ public struct InputTable: Sendable {
                 written.append(field)
             }
             rows.append(Row(line: number, input: input, label: label, written: written))
+            total += input.count
+            if total > maximumValues { throw ModelError(place: place, problem: "more than \(maximumValues) values; split the file") }
         }
         return rows
     }
@@ -162,7 +166,7 @@ public struct InputTable: Sendable {
     }
 
     private static func jsonLines(_ text: String) throws -> [Row] {
-        var rows: [Row] = []
+        var rows: [Row] = [], total = 0
         let decoder = JSONDecoder()
         for (number, line) in lines(text) {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
@@ -197,6 +201,8 @@ public struct InputTable: Sendable {
                 written.append(field)
             }
             rows.append(Row(line: number, input: input, label: label, written: written))
+            total += input.count
+            if total > maximumValues { throw ModelError(place: place, problem: "more than \(maximumValues) values; split the file") }
         }
         return rows
     }

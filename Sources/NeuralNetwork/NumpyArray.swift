@@ -43,7 +43,7 @@ struct NumpyArray {
             throw ModelError(place: "header", problem: "Fortran-ordered arrays are not supported (save with np.ascontiguousarray)")
         }
         guard let shapeField = field("shape"), let open = shapeField.firstIndex(of: "("),
-              let close = shapeField.firstIndex(of: ")") else {
+              let close = shapeField.firstIndex(of: ")"), open < close else {
             throw ModelError(place: "header", problem: "no 'shape' field")
         }
         let dimensions = shapeField[shapeField.index(after: open)..<close].split(separator: ",")
@@ -69,6 +69,9 @@ struct NumpyArray {
         }
         let (count, overflow) = rowCount.multipliedReportingOverflow(by: width)
         let start = headerStart + headerLength
+        guard count <= InputTable.maximumValues else {
+            throw ModelError(place: "header", problem: "\(rowCount) × \(width) values; at most \(InputTable.maximumValues) are read")
+        }
         guard !overflow, count <= (bytes.count - start) / size, count * size == bytes.count - start else {
             throw ModelError(place: "byte \(start)", problem: "the data does not hold \(rowCount) × \(width) values of \(size) bytes")
         }
