@@ -27,7 +27,6 @@ public final class CertifiedLP {
     private var program: LinearProgram
     private let problem: GLPKProblem
     private let slack: Int
-    private var objective: [Double]
     /// The largest relaxation the infeasibility check considers.
     private static let slackLimit = 1e9
 
@@ -38,12 +37,12 @@ public final class CertifiedLP {
         let rows = augmented.rows
         augmented = LinearProgram(copying: augmented, rows: rows.map { row in
             var row = row
-            row.terms.append((slack, Interval(row.sense == .atMost ? -1 : 1, row.sense == .atMost ? -1 : 1)))
+            let sign: Double = row.sense == .atMost ? -1 : 1
+            row.terms.append((slack, Interval(sign, sign)))
             return row
         })
         self.program = augmented
         self.slack = slack
-        self.objective = augmented.objective
         self.problem = GLPKProblem(augmented)
     }
 
@@ -62,9 +61,8 @@ public final class CertifiedLP {
         guard coefficients.count == variableCount, coefficients.allSatisfy(\.isFinite) else {
             throw LPError("the objective needs \(variableCount) finite coefficients")
         }
-        objective = coefficients + [0]
-        program.objective = objective
-        problem.setObjective(objective)
+        program.objective = coefficients + [0]
+        problem.setObjective(program.objective)
     }
 
     /// The bounds of a variable as set now.
@@ -108,7 +106,7 @@ public final class CertifiedLP {
         problem.setObjective(slackObjective)
         defer {
             problem.setBounds(slack, lower: 0, upper: 0)
-            problem.setObjective(objective)
+            problem.setObjective(program.objective)
         }
         guard case .optimal = problem.solve(milliseconds: milliseconds) else {
             return .unknown("GLPK reported the LP infeasible, and the proof of it did not finish")
@@ -122,9 +120,9 @@ public final class CertifiedLP {
         }
         let allowance = Swift.max(2 * minimal, 1e-9)
         try? relaxed.setBounds(slack, lower: 0, upper: allowance)
-        relaxed.objective = objective
+        relaxed.objective = program.objective
         problem.setBounds(slack, lower: 0, upper: allowance)
-        problem.setObjective(objective)
+        problem.setObjective(program.objective)
         guard case .optimal = problem.solve(milliseconds: milliseconds),
               let upper = SafeBound.upperBound(relaxed, multipliers: problem.rowDuals) else {
             return .unknown("GLPK reported the LP infeasible, but that could not be proved")

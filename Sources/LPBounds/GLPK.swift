@@ -81,10 +81,10 @@ final class GLPKProblem {
     }
 
     /// The primal values of the variables. Calls `glp_get_col_prim`.
-    var point: [Double] { (1...max(1, columnCount)).prefix(Int(columnCount)).map { glp_get_col_prim(raw, $0) } }
+    var point: [Double] { (0..<columnCount).map { glp_get_col_prim(raw, $0 + 1) } }
 
     /// The row duals of the last solve. Calls `glp_get_row_dual`.
-    var rowDuals: [Double] { (1...max(1, rowCount)).prefix(Int(rowCount)).map { glp_get_row_dual(raw, $0) } }
+    var rowDuals: [Double] { (0..<rowCount).map { glp_get_row_dual(raw, $0 + 1) } }
 
     private static func describe(_ code: Int32) -> String {
         switch code {

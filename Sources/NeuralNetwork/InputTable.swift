@@ -89,8 +89,23 @@ public struct InputTable: Sendable {
             .enumerated().map { ($0.offset + 1, $0.element) }
     }
 
+    /// The rows a text reader has read, refusing more than ``maximumValues``
+    /// values as they come (each becomes an exact rational).
+    private struct Collector {
+        private(set) var rows: [Row] = []
+        private var values = 0
+
+        mutating func add(_ row: Row, place: String) throws {
+            values += row.input.count
+            guard values <= InputTable.maximumValues else {
+                throw ModelError(place: place, problem: "more than \(InputTable.maximumValues) values; split the file")
+            }
+            rows.append(row)
+        }
+    }
+
     private static func csv(_ text: String, labelColumn: String?) throws -> [Row] {
-        var rows: [Row] = [], total = 0
+        var collected = Collector()
         var labelIndex: Int?
         var width: Int?
         var sawHeader = false
@@ -100,7 +115,7 @@ public struct InputTable: Sendable {
             let fields = trimmed.split(separator: ",", omittingEmptySubsequences: false)
                 .map { $0.trimmingCharacters(in: .whitespaces) }
             let place = "line \(number)"
-            if rows.isEmpty && !sawHeader && fields.contains(where: { Rational(parsing: $0) == nil }) {
+            if collected.rows.isEmpty && !sawHeader && fields.contains(where: { Rational(parsing: $0) == nil }) {
                 // A header: names the label column, if asked for by name.
                 sawHeader = true
                 width = fields.count
@@ -141,11 +156,9 @@ public struct InputTable: Sendable {
                 input.append(value)
                 written.append(field)
             }
-            rows.append(Row(line: number, input: input, label: label, written: written))
-            total += input.count
-            if total > maximumValues { throw ModelError(place: place, problem: "more than \(maximumValues) values; split the file") }
+            try collected.add(Row(line: number, input: input, label: label, written: written), place: place)
         }
-        return rows
+        return collected.rows
     }
 
     /// One value of a JSON Lines input: a number, or a string holding one ("1/3").
@@ -166,7 +179,7 @@ public struct InputTable: Sendable {
     }
 
     private static func jsonLines(_ text: String) throws -> [Row] {
-        var rows: [Row] = [], total = 0
+        var collected = Collector()
         let decoder = JSONDecoder()
         for (number, line) in lines(text) {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
@@ -200,10 +213,8 @@ public struct InputTable: Sendable {
                 input.append(exact)
                 written.append(field)
             }
-            rows.append(Row(line: number, input: input, label: label, written: written))
-            total += input.count
-            if total > maximumValues { throw ModelError(place: place, problem: "more than \(maximumValues) values; split the file") }
+            try collected.add(Row(line: number, input: input, label: label, written: written), place: place)
         }
-        return rows
+        return collected.rows
     }
 }

@@ -47,6 +47,16 @@ public struct QueryStatistics: Sendable, Equatable {
     public var reluSplits = 0
 
     public init() {}
+
+    /// Adds another engine's counters to these.
+    mutating func add(_ other: QueryStatistics) {
+        checks += other.checks
+        optimizations += other.optimizations
+        replays += other.replays
+        backSubstitutions += other.backSubstitutions
+        lpNodes += other.lpNodes
+        reluSplits += other.reluSplits
+    }
 }
 
 /// The answer to a ``LocalQuery``.

@@ -88,6 +88,10 @@ public enum LocalRobustness {
             }
             if let provisional, let interim = try result(reasons: ["timeout"], statistics: statistics) { provisional(interim) }
             var maximizer: Maximizer?
+            /// A fair share of the remaining time: objective n and those after it.
+            func share(_ n: Int) -> Date? {
+                deadline.map { Date().addingTimeInterval($0.timeIntervalSinceNow / Double(objectives.count - n)) }
+            }
             // The ReLU branch and bound with certified LPs, built once for all objectives
             // (after an LP tightening of the ReLU bounds, with at most a quarter of the time).
             var relaxation: PerturbationLP?
@@ -101,26 +105,23 @@ public enum LocalRobustness {
                     relaxation = try? PerturbationLP(layers: layers, radii: radii, input: x, bounds: tightened)
                 }
                 guard let relaxation, (try? relaxation.setObjective(objectives[n])) == true else { return nil }
-                // A fair share of the remaining time: this objective and those after it.
-                let share = deadline.map { Date().addingTimeInterval($0.timeIntervalSinceNow / Double(objectives.count - n)) }
                 let search = ReluBranchAndBound(encoding: relaxation, objective: objectives[n], network: network, set: set,
                                                 input: x, tolerance: query.tolerance)
-                return try search.run(from: substituted, deadline: share, statistics: &statistics)
+                return try search.run(from: substituted, deadline: share(n), statistics: &statistics)
             }
             for (n, objective) in objectives.enumerated() {
+                var outOfShare = false
                 if let substituted = found[n], !substitution!.isExact, query.tolerance < substituted.upper - substituted.lower,
                    deadline.map({ Date() < $0 }) ?? true, let searched = try branchAndBound(n, from: substituted) {
                     found[n] = searched
                     if let provisional, let interim = try result(reasons: ["timeout"], statistics: statistics) { provisional(interim) }
-                    // Out of its share: Z3 would take the other objectives' time, and on networks
-                    // this large it does no better than the LPs.
-                    if searched.reason == "timeout" {
-                        progress?(n + 1, objectives.count, Date().timeIntervalSince(start))
-                        continue
-                    }
+                    outOfShare = searched.reason == "timeout"
                 }
                 let substituted = found[n]
-                if let substituted, substitution!.isExact || substituted.upper - substituted.lower <= query.tolerance {
+                if outOfShare {
+                    // Out of its share: Z3 would take the other objectives' time, and on networks
+                    // this large it does no better than the LPs.
+                } else if let substituted, substitution!.isExact || substituted.upper - substituted.lower <= query.tolerance {
                     // Decided without a solver.
                 } else if var substituted, let deadline, Date() >= deadline {
                     // Out of time: the proved bounds stand, without building or running Z3.
@@ -132,21 +133,12 @@ public enum LocalRobustness {
                             network: network, set: set, radii: radii, bounds: preActivations, originalLayers: layers,
                             normalizedInput: x, encodingKind: query.encoding, tolerance: query.tolerance, deadline: deadline)
                     }
-                    // A fair share of the remaining time, as for the branch and bound.
-                    let share = deadline.map { Date().addingTimeInterval($0.timeIntervalSinceNow / Double(objectives.count - n)) }
-                    found[n] = try maximizer!.maximize(objective, start: substituted, deadline: share)
+                    found[n] = try maximizer!.maximize(objective, start: substituted, deadline: share(n))
                     if let provisional, let interim = try result(reasons: ["timeout"], statistics: statistics) { provisional(interim) }
                 }
                 progress?(n + 1, objectives.count, Date().timeIntervalSince(start))
             }
-            if let maximizer {
-                let own = statistics
-                statistics = maximizer.statistics
-                statistics.replays += own.replays
-                statistics.backSubstitutions = own.backSubstitutions
-                statistics.lpNodes = own.lpNodes
-                statistics.reluSplits = own.reluSplits
-            }
+            if let maximizer { statistics.add(maximizer.statistics) }
             return try result(reasons: [], statistics: statistics)!
         }
     }

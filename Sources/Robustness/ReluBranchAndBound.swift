@@ -44,7 +44,10 @@ struct ReluBranchAndBound {
         /// set aside, but counted in the upper end.
         var stuck: [Double] = []
         var reason: String?
-        let tolerance = self.tolerance.approximateDouble
+        /// Whether a bound is within the tolerance of the best witness.
+        func closes(_ upper: Double) -> Bool {
+            Rational(exactly: upper).map { $0 - best.lower <= tolerance } ?? false
+        }
 
         /// Solves the LP under `phases`; nil when the node is proved empty or cannot beat the best witness.
         func evaluate(_ phases: [Int: PerturbationLP.Phase], parentUpper: Double) throws -> Node? {
@@ -61,11 +64,9 @@ struct ReluBranchAndBound {
                 return nil
             case .bounded(let upper, let point):
                 try consider(point)
+                // A node whose bound the best witness already reaches holds nothing better.
                 let bound = Swift.min(upper, parentUpper)
-                guard bound > best.lower.approximateDouble + tolerance else {
-                    return bound > best.lower.approximateDouble ? Node(phases: phases, upper: bound, point: point) : nil
-                }
-                return Node(phases: phases, upper: bound, point: point)
+                return bound > best.lower.approximateDouble ? Node(phases: phases, upper: bound, point: point) : nil
             }
         }
 
@@ -87,8 +88,7 @@ struct ReluBranchAndBound {
         let startUpper = start.upper.roundedUp
         if let root = try evaluate([:], parentUpper: startUpper) { open.insert(root) }
         while let node = open.max {
-            let gapClosed = Rational(exactly: node.upper).map { $0 - best.lower <= self.tolerance } ?? false
-            if gapClosed { break }
+            if closes(node.upper) { break }
             if let deadline, Date() >= deadline { reason = "timeout"; break }
             open.removeMax()
             let violations = encoding.violations(at: node.point)
@@ -98,7 +98,7 @@ struct ReluBranchAndBound {
                 // network of Θ_Δ up to rounding, and evaluate() has replayed that witness.
                 // Splitting cannot move the bound any more, so it stands.
                 stuck.append(node.upper)
-                if !(Rational(exactly: node.upper).map { $0 - best.lower <= self.tolerance } ?? false) {
+                if !closes(node.upper) {
                     reason = reason ?? "the LP optimum of a node without violated ReLUs was not reached within the tolerance"
                 }
                 continue
@@ -113,7 +113,7 @@ struct ReluBranchAndBound {
         let largestOpen = ([open.max?.upper].compactMap { $0 } + stuck).max()
         let openUpper = largestOpen.map { Rational(exactly: $0) ?? start.upper } ?? best.lower
         best.upper = Rational.min(start.upper, Rational.max(openUpper, best.lower))
-        best.reason = best.upper - best.lower <= self.tolerance ? nil : (reason ?? "the branch and bound stopped")
+        best.reason = best.upper - best.lower <= tolerance ? nil : (reason ?? "the branch and bound stopped")
         return best
     }
 }

@@ -100,7 +100,7 @@ struct BitsCommand: AsyncParsableCommand {
                                   metric: metric ?? (network.output == .logits ? .logit : .probability),
                                   tau: Rational(parsing: tau)!, range: parsedRange!, timeLimit: timeout, jobs: jobs)
             // The input or box as the user wrote it (the query holds the exact values).
-            let written = input.map { "input (" + $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", ") + ")" }
+            let written = input.map { "input (" + writtenValues($0).joined(separator: ", ") + ")" }
                 ?? "box " + (box ?? "")
             let start = Date()
             let stop = HardStop(limit: timeout)

@@ -63,6 +63,12 @@ func answerExitCode(verdict: Verdict?, reason: String?) -> Int32 {
     }
 }
 
+/// The values of a comma-separated option as the user wrote them (for echoing
+/// in reports; the query holds the exact values).
+func writtenValues(_ text: String, separator: Character = ",") -> [String] {
+    text.split(separator: separator).map { $0.trimmingCharacters(in: .whitespaces) }
+}
+
 /// Reads an `--input` vector exactly (decimals or fractions, comma separated).
 func parseInput(_ text: String) throws -> [Rational] {
     let parsed = Rational.parseList(text)

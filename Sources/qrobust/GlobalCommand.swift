@@ -69,7 +69,7 @@ struct GlobalCommand: AsyncParsableCommand {
                 tau: tau.flatMap { Rational(parsing: $0) }, tolerance: Rational(parsing: tolerance)!,
                 timeLimit: timeout, jobs: jobs)
             let stop = HardStop(limit: timeout)
-            let written = box.split(separator: ",").map { $0.split(separator: ":").map { $0.trimmingCharacters(in: .whitespaces) } }
+            let written = writtenValues(box).map { writtenValues($0, separator: ":") }
             let render = { @Sendable (result: GlobalResult) throws -> String in
                 var report = GlobalReport(result: result, query: query, model: modelOptions.model,
                                           compression: description, includeParameters: witnessParameters)

@@ -102,14 +102,9 @@ struct LocalCommand: AsyncParsableCommand {
                 return
             }
             let input = input ?? ""
-            let point = try parseInput(input)
-            let query = LocalQuery(
-                network: network, compression: model, input: point,
-                metric: metric ?? (network.output == .logits ? .logit : .probability),
-                tau: tau.flatMap { Rational(parsing: $0) },
-                tolerance: Rational(parsing: tolerance)!, timeLimit: timeout, encoding: encoding)
+            let query = self.query(at: try parseInput(input), network: network, model: model)
             let stop = HardStop(limit: timeout)
-            let written = input.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            let written = writtenValues(input)
             let render = { @Sendable (result: LocalResult) throws -> String in
                 var report = LocalReport(result: result, query: query, model: modelOptions.model,
                                          compression: description, includeParameters: witnessParameters)
@@ -132,15 +127,18 @@ struct LocalCommand: AsyncParsableCommand {
         if code != Exit.robust { throw ExitCode(code) }
     }
 
+    /// The query at one point, with the settings every point shares.
+    private func query(at point: [Rational], network: Network, model: CompressionModel) -> LocalQuery {
+        LocalQuery(network: network, compression: model, input: point,
+                   metric: metric ?? (network.output == .logits ? .logit : .probability),
+                   tau: tau.flatMap { Rational(parsing: $0) },
+                   tolerance: Rational(parsing: tolerance)!, timeLimit: timeout, encoding: encoding)
+    }
+
     /// `--inputs FILE`: every row, `jobs` at a time; returns the exit code.
     private func runBatch(_ path: String, network: Network, model: CompressionModel, description: String) async throws -> Int32 {
         let table = try InputTable(contentsOf: path, labelColumn: labelColumn, scale: Rational(parsing: inputScale)!)
-        let queries = table.rows.map { row in
-            LocalQuery(network: network, compression: model, input: row.input,
-                       metric: metric ?? (network.output == .logits ? .logit : .probability),
-                       tau: tau.flatMap { Rational(parsing: $0) },
-                       tolerance: Rational(parsing: tolerance)!, timeLimit: timeout, encoding: encoding)
-        }
+        let queries = table.rows.map { query(at: $0.input, network: network, model: model) }
         // Every row is validated before any is checked, so a bad row 90 fails at once.
         for (query, row) in zip(queries, table.rows) {
             do { try query.validate() } catch let error as QueryError {
@@ -162,8 +160,8 @@ struct LocalCommand: AsyncParsableCommand {
         }
         let report = BatchReport(rows: rows)
         print(json ? try report.jsonLines() : report.text)
-        let summary = report.summary
-        return summary.notRobust > 0 ? Exit.notRobust
-            : (summary.unknown > 0 || rows.contains { $0.report.verdict == nil && $0.report.reason != nil }) ? Exit.unknown : Exit.robust
+        // The worst row's code, as each row alone would exit: not robust, then unknown.
+        let codes = results.map { answerExitCode(verdict: $0.verdict, reason: $0.reason) }
+        return codes.contains(Exit.notRobust) ? Exit.notRobust : codes.contains(Exit.unknown) ? Exit.unknown : Exit.robust
     }
 }
