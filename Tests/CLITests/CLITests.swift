@@ -234,8 +234,8 @@ struct GlobalCLITests {
 
     @Test("--inputs: one row per input, a summary, JSON Lines, and the exit code of the worst row")
     func batch() throws {
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("qrobust-batch-\(UUID().uuidString).csv")
-        try "# moons points\nx1,x2,label\n0.5,0.25,0\n-1.2,0.7,0\n1.5,-0.3,1\n".write(to: file, atomically: true, encoding: .utf8)
+        let file = URL(fileURLWithPath: try temporaryFile("batch-\(UUID().uuidString).csv",
+                                                          "# moons points\nx1,x2,label\n0.5,0.25,0\n-1.2,0.7,0\n1.5,-0.3,1\n"))
         let text = try qrobust(["local", relu, "--inputs", file.path, "--label-column", "label", "--bits", "6", "--tau", "0.05", "--jobs", "2"])
         // Each row agrees with its own single-input run.
         let single = try (["0.5,0.25", "-1.2,0.7", "1.5,-0.3"]).map { try qrobust(["local", relu, "--input", $0, "--bits", "6", "--tau", "0.05"]).code }

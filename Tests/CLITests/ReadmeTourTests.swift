@@ -50,22 +50,11 @@ struct ReadmeTourTests {
           arguments: try ReadmeTourTests.tourCommands())
     func runs(_ command: Command) throws {
         let binaryDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["-C", packageRoot.path, "/bin/sh", "-c", command.line]
-        var environment = ProcessInfo.processInfo.environment
-        environment["PATH"] = binaryDirectory + ":" + (environment["PATH"] ?? "/usr/bin:/bin")
-        process.environment = environment
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect([0, 1, 2].contains(process.terminationStatus), "exit \(process.terminationStatus): \(stderr)")
+        let path = binaryDirectory + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
+        let run = try qrobust(["-c", command.line], environment: ["PATH": path], binary: URL(fileURLWithPath: "/bin/sh"))
+        #expect([0, 1, 2].contains(run.code), "exit \(run.code): \(run.stderr)")
         if let shown = command.shownFirstLine {
-            #expect(stdout.split(separator: "\n").first.map(String.init) == shown)
+            #expect(run.stdout.split(separator: "\n").first.map(String.init) == shown)
         }
     }
 }

@@ -84,9 +84,8 @@ struct ReluBranchAndBoundTests {
         // Fix every unstable ReLU as the original network has it at x: a non-empty region.
         var original: [[Rational]] = [], h = x
         for layer in layers {
-            let u = layer.weights.indices.map { k in zip(layer.weights[k], h).map { $0 * $1 }.sum() + layer.biases[k] }
-            original.append(u)
-            h = u.map { Rational.max($0, .zero) }
+            original.append(layer.preActivations(h))
+            h = layer.apply(h)
         }
         var phases: [Int: PerturbationLP.Phase] = [:]
         for (i, neuron) in encoding.unstable.enumerated() {
@@ -146,13 +145,12 @@ struct ReluBranchAndBoundTests {
         for members in Self.sampledMembers(of: network, seed: seed, count: 200) {
             var h = x
             for (l, layer) in members.enumerated() {
-                let u = layer.weights.indices.map { k in zip(layer.weights[k], h).map { $0 * $1 }.sum() + layer.biases[k] }
-                for (k, value) in u.enumerated() {
+                for (k, value) in layer.preActivations(h).enumerated() {
                     let range = tightened[l][k]
                     #expect(!(value < Rational(exactly: range.lower)!) && !(Rational(exactly: range.upper)! < value),
                             "layer \(l) neuron \(k): \(value.approximateDouble) outside [\(range.lower), \(range.upper)]")
                 }
-                h = layer.activation == .relu ? u.map { Rational.max($0, .zero) } : u
+                h = layer.apply(h)
             }
         }
     }
