@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "ExactArithmetic", targets: ["ExactArithmetic"]),
         .library(name: "Z3Kit", targets: ["Z3Kit"]),
         .library(name: "NeuralNetwork", targets: ["NeuralNetwork"]),
+        .library(name: "Queries", targets: ["Queries"]),
         .library(name: "Compression", targets: ["Compression"]),
         .library(name: "Bounds", targets: ["Bounds"]),
         .library(name: "LPBounds", targets: ["LPBounds"]),
@@ -49,25 +50,28 @@ let package = Package(
         .target(name: "NeuralNetwork", dependencies: [
             "ExactArithmetic", "BigInt", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         ]),
+        // What a user asks about: input boxes (from options or VNN-LIB), files of input
+        // points, and the error for a question that cannot be answered as asked.
+        .target(name: "Queries", dependencies: ["NeuralNetwork", "ExactArithmetic"]),
         .target(name: "Compression", dependencies: ["NeuralNetwork"]),
         // Sound interval, symbolic and differential bounds (binary64, outward rounding).
-        .target(name: "Bounds", dependencies: ["NeuralNetwork", "Compression", "ExactArithmetic"]),
+        .target(name: "Bounds", dependencies: ["NeuralNetwork", "Queries", "Compression", "ExactArithmetic"]),
         // Linear programs solved by GLPK, with bounds proved from their duals (Neumaier–Shcherbina).
         .target(name: "LPBounds", dependencies: ["CGLPK", "Bounds"]),
         .target(name: "Robustness", dependencies: [
-            "NeuralNetwork", "Compression", "Bounds", "LPBounds", "Z3Kit", "ExactArithmetic",
+            "NeuralNetwork", "Queries", "Compression", "Bounds", "LPBounds", "Z3Kit", "ExactArithmetic",
             .product(name: "HeapModule", package: "swift-collections"),
         ]),
         // The quadratic-constraint SDP bound on two networks' output difference (docs/semantics.md §4).
-        .target(name: "SDPBounds", dependencies: ["CCSDP", "NeuralNetwork", "Bounds", "ExactArithmetic"]),
+        .target(name: "SDPBounds", dependencies: ["CCSDP", "NeuralNetwork", "Queries", "Bounds", "ExactArithmetic"]),
         // SDP against SMT against sampling on one question (docs/semantics.md §3), and the SDP reports.
-        .target(name: "CrossCheck", dependencies: ["SDPBounds", "Robustness", "Compression", "NeuralNetwork", "ExactArithmetic"]),
+        .target(name: "CrossCheck", dependencies: ["SDPBounds", "Robustness", "Queries", "Compression", "NeuralNetwork", "ExactArithmetic"]),
         // The activation study over a zoo of networks: runner, tables, SVG pictures.
-        .target(name: "Study", dependencies: ["Robustness", "Compression", "NeuralNetwork", "ExactArithmetic"]),
+        .target(name: "Study", dependencies: ["Robustness", "Queries", "Compression", "NeuralNetwork", "ExactArithmetic"]),
         .executableTarget(
             name: "qrobust",
             dependencies: [
-                "Robustness", "Compression", "NeuralNetwork", "SDPBounds", "CrossCheck", "Study",
+                "Robustness", "Queries", "Compression", "NeuralNetwork", "SDPBounds", "CrossCheck", "Study",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -75,15 +79,16 @@ let package = Package(
         .testTarget(name: "Z3KitTests", dependencies: ["Z3Kit", "ExactArithmetic"]),
         // Fixtures/onnx: ONNX files from scripts/make-onnx-fixtures.py with onnxruntime's outputs.
         .testTarget(name: "NeuralNetworkTests", dependencies: ["NeuralNetwork", "ExactArithmetic", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "QueriesTests", dependencies: ["Queries", "NeuralNetwork", "ExactArithmetic"]),
         .testTarget(name: "CompressionTests", dependencies: ["Compression", "NeuralNetwork"]),
         // Seeded randomness and small networks shared by the test targets.
         .target(name: "TestSupport", dependencies: ["NeuralNetwork", "ExactArithmetic"], path: "Tests/TestSupport"),
-        .testTarget(name: "BoundsTests", dependencies: ["Bounds", "Compression", "NeuralNetwork", "TestSupport"]),
+        .testTarget(name: "BoundsTests", dependencies: ["Queries", "Bounds", "Compression", "NeuralNetwork", "TestSupport"]),
         .testTarget(name: "LPBoundsTests", dependencies: ["LPBounds", "Bounds"]),
         .testTarget(name: "RobustnessTests",
-                    dependencies: ["Robustness", "Compression", "NeuralNetwork", "Z3Kit", "Bounds", "TestSupport"]),
+                    dependencies: ["Queries", "Robustness", "Compression", "NeuralNetwork", "Z3Kit", "Bounds", "TestSupport"]),
         .testTarget(name: "SDPBoundsTests",
-                    dependencies: ["SDPBounds", "CrossCheck", "Robustness", "Compression", "NeuralNetwork", "Bounds", "TestSupport"]),
+                    dependencies: ["Queries", "SDPBounds", "CrossCheck", "Robustness", "Compression", "NeuralNetwork", "Bounds", "TestSupport"]),
         .testTarget(name: "StudyTests", dependencies: ["Study", "Compression", "NeuralNetwork", "ExactArithmetic", "TestSupport"]),
         // Fixtures/fuzz-findings: the fuzzing reproducers of ../shared/fuzz-findings, copied.
         .testTarget(name: "CLITests", dependencies: ["qrobust", "TestSupport"], exclude: ["Fixtures"]),

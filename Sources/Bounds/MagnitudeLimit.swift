@@ -2,6 +2,7 @@ import Compression
 import ExactArithmetic
 import Foundation
 import NeuralNetwork
+import Queries
 
 /// The largest magnitude a query's values may reach, checked before any bound
 /// is computed.

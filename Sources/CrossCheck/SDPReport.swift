@@ -48,6 +48,8 @@ public struct SDPReport: JSONReport {
     public var model: String
     public var compressed: String
     public var box: [[String]]
+    /// Where the box came from when not from `--box` (a VNN-LIB file and what of it was ignored); absent otherwise.
+    public var boxSource: String?
     public var inputQuantization: String
     public var pairs: String
     public var squaredNorm: Bound
@@ -77,6 +79,7 @@ public struct SDPReport: JSONReport {
         let boxText = box.map { "\($0[0]):\($0[1])" }.joined(separator: ",")
         var lines = ["qrobust sdp: \(model) against \(compressed) over \(boxText)"
                      + (inputQuantization == "0" ? "" : ", input quantisation |x₂ − x₁| ≤ \(inputQuantization)")]
+        if let boxSource { lines.append("box: \(boxSource)") }
         func describe(_ b: Bound, _ name: String) {
             lines.append("\(name) ≤ \(Self.number(b.certified))  certified (\(b.boxes) box\(b.boxes == 1 ? "" : "es"), \(pairs) pairs, \(String(format: "%.2f", b.seconds)) s)")
             if b.boxes > 1 {

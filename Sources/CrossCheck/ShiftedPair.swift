@@ -1,5 +1,6 @@
 import ExactArithmetic
 import NeuralNetwork
+import Queries
 import SDPBounds
 
 /// An SDP question as one pair of networks on one input, which the SMT search

@@ -2,6 +2,7 @@ import Compression
 import ExactArithmetic
 import Foundation
 import NeuralNetwork
+import Queries
 
 /// Where a fewest-bits question is asked: at one input or over a box.
 public enum BitsScope: Sendable {

@@ -2,6 +2,7 @@ import Foundation
 import Compression
 import ExactArithmetic
 import NeuralNetwork
+import Queries
 
 /// A global robustness question over an input box (docs/semantics.md §1.3).
 public struct GlobalQuery: Sendable {

@@ -3,6 +3,7 @@ import Compression
 import ExactArithmetic
 import Foundation
 import NeuralNetwork
+import Queries
 import Z3Kit
 
 /// Global robustness over an input box (docs/semantics.md §1.3): the library call

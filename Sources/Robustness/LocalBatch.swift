@@ -1,4 +1,5 @@
 import NeuralNetwork
+import Queries
 import Z3Kit
 
 extension LocalRobustness {

@@ -2,6 +2,7 @@ import Bounds
 import Compression
 import ExactArithmetic
 import NeuralNetwork
+import Queries
 
 /// A local robustness question at one input (docs/semantics.md §1.3).
 public struct LocalQuery: Sendable {

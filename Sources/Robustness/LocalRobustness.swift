@@ -3,6 +3,7 @@ import Compression
 import ExactArithmetic
 import Foundation
 import NeuralNetwork
+import Queries
 
 /// Local robustness at one input (docs/semantics.md §1.3): the library call behind
 /// `qrobust local`.

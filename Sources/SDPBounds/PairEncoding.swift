@@ -1,5 +1,6 @@
 import Bounds
 import NeuralNetwork
+import Queries
 
 /// Which pairs of ReLUs get a slope constraint
 /// `(φᵢ − φⱼ)·((ξᵢ − ξⱼ) − (φᵢ − φⱼ)) ≥ 0` (ReLU's slopes lie in [0, 1]).

@@ -1,6 +1,7 @@
 import Bounds
 import Foundation
 import NeuralNetwork
+import Queries
 
 /// The SDP bound of docs/semantics.md §4 (after Li, Drummond and Duncan 2021), the
 /// library call behind `qrobust sdp`.

@@ -1,6 +1,7 @@
 import Bounds
 import ExactArithmetic
 import NeuralNetwork
+import Queries
 
 /// A question for the SDP bound: how large can `‖f₁(x₁) − f₂(x₂)‖²` be (and
 /// each output's squared difference) for x₁ in a box of raw inputs and

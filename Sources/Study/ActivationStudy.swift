@@ -2,6 +2,7 @@ import Compression
 import ExactArithmetic
 import Foundation
 import NeuralNetwork
+import Queries
 import Robustness
 
 /// Runs the activation study: for every zoo network, global deviations for

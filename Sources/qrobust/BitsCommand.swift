@@ -3,6 +3,7 @@ import Compression
 import ExactArithmetic
 import Foundation
 import NeuralNetwork
+import Queries
 import Robustness
 import Synchronization
 
@@ -30,17 +31,19 @@ struct BitsCommand: AsyncParsableCommand {
 
     @OptionGroup var modelOptions: ModelOptions
 
-    @Option(parsing: .unconditional, help: "Ask at this input (comma separated, exact decimals or fractions).")
-    var input: String?
+    @Option(parsing: .unconditional, help: "Ask at this input (comma separated, exact decimals or fractions).",
+            transform: PointOption.parse)
+    var input: PointOption?
 
-    @Option(parsing: .unconditional, help: "Ask over this box of raw inputs: lo:hi for each input (e.g. \"-1:2,-1:1.5\").")
-    var box: String?
+    @Option(parsing: .unconditional, help: "Ask over this box of raw inputs: lo:hi for each input (e.g. \"-1:2,-1:1.5\").",
+            transform: BoxOption.parse)
+    var box: BoxOption?
 
-    @Option(parsing: .unconditional, help: "The threshold τ > 0.")
-    var tau: String
+    @Option(parsing: .unconditional, help: "The threshold τ > 0.", transform: ExactNumber.positive)
+    var tau: ExactNumber
 
-    @Option(help: "The bit widths to consider, lo:hi (between 0 and 52).")
-    var range: String = "1:16"
+    @Option(help: "The bit widths to consider, lo:hi (between 0 and 52). (default: 1:16)", transform: Self.bitRange)
+    var range: ClosedRange<Int> = 1...16
 
     @Option(name: .customLong("compression-model"),
             help: "perturbation (every quantiser within the rounding error; bisection) or concrete (the one rounded network; every k).")
@@ -62,7 +65,7 @@ struct BitsCommand: AsyncParsableCommand {
     @Option(help: "Boxes searched in parallel (with --box), 1 to 256 (the default is the number of cores).")
     var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
-    @Option(help: "Time limit in seconds for the whole search.")
+    @Option(help: "Time limit in seconds for the whole search.", transform: Seconds.positive)
     var timeout: Double?
 
     @OptionGroup var dump: DumpOptions
@@ -71,18 +74,17 @@ struct BitsCommand: AsyncParsableCommand {
     var json = false
 
     func validate() throws {
-        try validateThresholds(tau: tau, tolerance: "1", timeout: timeout)
         guard (input == nil) != (box == nil) else { throw ValidationError("Give exactly one of --input or --box.") }
-        guard parsedRange != nil else {
-            throw ValidationError("--range must be lo:hi with 0 ≤ lo ≤ hi ≤ 52, found '\(range)'.")
-        }
         try validateJobs(jobs)
     }
 
-    private var parsedRange: ClosedRange<Int>? {
-        let ends = range.split(separator: ":", omittingEmptySubsequences: false).map { Int($0) }
+    /// `--range lo:hi` with 0 ≤ lo ≤ hi ≤ 52.
+    private static func bitRange(_ argument: String) throws -> ClosedRange<Int> {
+        let ends = argument.split(separator: ":", omittingEmptySubsequences: false).map { Int($0) }
         guard ends.count == 2, let lo = ends[0], let hi = ends[1], 0 <= lo, lo <= hi,
-              FixedPoint.supportedBits.contains(hi) else { return nil }
+              FixedPoint.supportedBits.contains(hi) else {
+            throw ValidationError("expected lo:hi with 0 ≤ lo ≤ hi ≤ 52")
+        }
         return lo...hi
     }
 
@@ -90,18 +92,17 @@ struct BitsCommand: AsyncParsableCommand {
         var code = Exit.robust
         try await reportingErrors {
             let network = try modelOptions.load()
-            let scope: BitsScope
+            let scope: BitsScope, written: String  // the input or box as the user wrote it
             if let input {
-                scope = .local(input: try parseInput(input))
+                (scope, written) = (.local(input: input.values), "input (" + input.written.joined(separator: ", ") + ")")
+            } else if let box {
+                (scope, written) = (.global(box.region), "box " + box.written.map { $0.joined(separator: ":") }.joined(separator: ","))
             } else {
-                scope = .global(try InputRegion(parsing: box!))
+                throw ValidationError("Give exactly one of --input or --box.")
             }
             let query = BitsQuery(network: network, scope: scope, model: kind, rounding: rounding,
                                   metric: metric ?? (network.output == .logits ? .logit : .probability),
-                                  tau: Rational(parsing: tau)!, range: parsedRange!, timeLimit: timeout, jobs: jobs)
-            // The input or box as the user wrote it (the query holds the exact values).
-            let written = input.map { "input (" + writtenValues($0).joined(separator: ", ") + ")" }
-                ?? "box " + (box ?? "")
+                                  tau: tau.value, range: range, timeLimit: timeout, jobs: jobs)
             let start = Date()
             let stop = HardStop(limit: timeout)
             let rows = Mutex<[BitsRow]>([])

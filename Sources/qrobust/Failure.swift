@@ -3,6 +3,7 @@ import ExactArithmetic
 import Compression
 import Foundation
 import NeuralNetwork
+import Queries
 import Robustness
 import SDPBounds
 import Study
@@ -60,36 +61,6 @@ func answerExitCode(verdict: Verdict?, reason: String?) -> Int32 {
     case .notRobust: Exit.notRobust
     case .unknown: Exit.unknown
     case nil: reason == nil ? Exit.robust : Exit.unknown
-    }
-}
-
-/// The values of a comma-separated option as the user wrote them (for echoing
-/// in reports; the query holds the exact values).
-func writtenValues(_ text: String, separator: Character = ",") -> [String] {
-    text.split(separator: separator).map { $0.trimmingCharacters(in: .whitespaces) }
-}
-
-/// Reads an `--input` vector exactly (decimals or fractions, comma separated).
-func parseInput(_ text: String) throws -> [Rational] {
-    let parsed = Rational.parseList(text)
-    guard let point = parsed.values else {
-        throw QueryError("--input: '\(parsed.bad ?? "")' is not a number (write e.g. --input 0.5,-0.2)")
-    }
-    return point
-}
-
-/// Checks the options `local`, `global` and `bits` share.
-func validateThresholds(tau: String?, tolerance: String, timeout: Double?) throws {
-    if let tau {
-        guard let value = Rational(parsing: tau), value.isPositive else {
-            throw ValidationError("--tau must be a positive number, found '\(tau)'.")
-        }
-    }
-    guard let value = Rational(parsing: tolerance), value.isPositive else {
-        throw ValidationError("--tolerance must be a positive number, found '\(tolerance)'.")
-    }
-    if let timeout, !(timeout > 0 && timeout.isFinite) {
-        throw ValidationError("--timeout must be a positive number of seconds, found \(timeout).")
     }
 }
 

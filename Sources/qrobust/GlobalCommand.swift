@@ -2,6 +2,7 @@ import ArgumentParser
 import ExactArithmetic
 import Foundation
 import NeuralNetwork
+import Queries
 import Robustness
 
 /// `qrobust global`: the maximal deviation over an input box.
@@ -15,9 +16,13 @@ struct GlobalCommand: AsyncParsableCommand {
                   --compression-model concrete
               qrobust global f.nnet --compressed g.nnet --box 0:1,1:2 --metric logit
               qrobust global net.nnet --box 0:1,0:1 --precision float16 --tau 0.05
+              qrobust global net.onnx --vnnlib prop_1.vnnlib --precision float16 --metric logit
 
             The box is in raw input units (exact decimals or fractions, lo:hi per input) and goes \
-            through the model's input normalisation, if it has one. The search splits the box, \
+            through the model's input normalisation, if it has one. With --vnnlib it is read from \
+            the (assert (<= X_i c)) / (assert (>= X_i c)) bounds of a VNN-LIB file, X_i being the \
+            model's input i as qrobust reads it; assertions on the outputs Y_j state another \
+            property and are ignored (the report counts them). The search splits the box, \
             bounds each part soundly (differential bound propagation) and looks for witnesses, \
             until the maximal deviation is pinned to an interval no wider than --tolerance: lower \
             is reached by a witness replayed in exact arithmetic, upper is proved. With --tau it \
@@ -27,22 +32,23 @@ struct GlobalCommand: AsyncParsableCommand {
     @OptionGroup var modelOptions: ModelOptions
     @OptionGroup var compression: CompressionOptions
 
-    @Option(parsing: .unconditional, help: "The input box in raw units: lo:hi for each input, comma separated (e.g. \"0:1,1:2\" or \"-1:2,-1:1.5\").")
-    var box: String
+    @OptionGroup var box: BoxSourceOptions
 
-    @Option(parsing: .unconditional, help: "The threshold τ > 0 (decimal or fraction). Without it the maximal deviation is measured.")
-    var tau: String?
+    @Option(parsing: .unconditional, help: "The threshold τ > 0 (decimal or fraction). Without it the maximal deviation is measured.",
+            transform: ExactNumber.positive)
+    var tau: ExactNumber?
 
     @Option(help: "probability (|σ(z') − σ(z)|, or softmax of the class predicted at each input; needs a classifier) or logit (max |z'_i − z_i|).")
     var metric: Metric?
 
-    @Option(help: "Largest acceptable width of the deviation interval.")
-    var tolerance: String = "1e-4"
+    @Option(help: "Largest acceptable width of the deviation interval. (default: 1e-4)", transform: ExactNumber.positive)
+    var tolerance = ExactNumber(Rational(1, 10_000), written: "1e-4")
 
     @Option(help: "Boxes searched in parallel, 1 to 256 (the default is the number of cores).")
     var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
-    @Option(help: "Time limit in seconds; when it runs out the answer is unknown, with the bounds reached.")
+    @Option(help: "Time limit in seconds; when it runs out the answer is unknown, with the bounds reached.",
+            transform: Seconds.positive)
     var timeout: Double?
 
     @Flag(help: "Include the witness's full parameter vector (perturbation sets) in the report.")
@@ -54,7 +60,6 @@ struct GlobalCommand: AsyncParsableCommand {
     var json = false
 
     func validate() throws {
-        try validateThresholds(tau: tau, tolerance: tolerance, timeout: timeout)
         try validateJobs(jobs)
     }
 
@@ -63,17 +68,17 @@ struct GlobalCommand: AsyncParsableCommand {
         try await reportingErrors {
             let network = try modelOptions.load()
             let (model, description) = try compression.resolve(for: network)
+            let (region, written, source) = try box.resolve()
             let query = GlobalQuery(
-                network: network, compression: model, region: try InputRegion(parsing: box),
+                network: network, compression: model, region: region,
                 metric: metric ?? (network.output == .logits ? .logit : .probability),
-                tau: tau.flatMap { Rational(parsing: $0) }, tolerance: Rational(parsing: tolerance)!,
-                timeLimit: timeout, jobs: jobs)
+                tau: tau?.value, tolerance: tolerance.value, timeLimit: timeout, jobs: jobs)
             let stop = HardStop(limit: timeout)
-            let written = writtenValues(box).map { writtenValues($0, separator: ":") }
             let render = { @Sendable (result: GlobalResult) throws -> String in
                 var report = GlobalReport(result: result, query: query, model: modelOptions.model,
                                           compression: description, includeParameters: witnessParameters)
                 report.box = written  // as the user wrote it (the query holds the exact values)
+                report.boxSource = source
                 return json ? try report.json() : report.text
             }
             let result = try await dump.around { try await GlobalRobustness.check(query) { p in

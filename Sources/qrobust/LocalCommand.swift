@@ -3,6 +3,7 @@ import ExactArithmetic
 import Compression
 import Foundation
 import NeuralNetwork
+import Queries
 import Robustness
 
 extension Metric: ExpressibleByArgument {}
@@ -40,8 +41,9 @@ struct LocalCommand: AsyncParsableCommand {
     @OptionGroup var modelOptions: ModelOptions
     @OptionGroup var compression: CompressionOptions
 
-    @Option(parsing: .unconditional, help: "The input point, comma separated (exact decimals or fractions; negative values need no '=').")
-    var input: String?
+    @Option(parsing: .unconditional, help: "The input point, comma separated (exact decimals or fractions; negative values need no '=').",
+            transform: PointOption.parse)
+    var input: PointOption?
 
     @Option(help: "Check every input of this file instead: .csv (one input per line; '#' comments; an optional header), .jsonl or .npy.")
     var inputs: String?
@@ -49,22 +51,25 @@ struct LocalCommand: AsyncParsableCommand {
     @Option(help: "With --inputs: the CSV column holding labels (header name or 1-based position); it is not part of the input.")
     var labelColumn: String?
 
-    @Option(parsing: .unconditional, help: "With --inputs: multiply every value by this exact number first (e.g. 1/255 for raw pixels).")
-    var inputScale: String = "1"
+    @Option(parsing: .unconditional, help: "With --inputs: multiply every value by this exact number first (e.g. 1/255 for raw pixels).",
+            transform: ExactNumber.positive)
+    var inputScale: ExactNumber?
 
     @Option(help: "With --inputs: rows checked in parallel, 1 to 256 (the default is the number of cores).")
     var jobs = ProcessInfo.processInfo.activeProcessorCount
 
-    @Option(parsing: .unconditional, help: "The threshold τ > 0 (decimal or fraction). Without it the maximal deviation is measured.")
-    var tau: String?
+    @Option(parsing: .unconditional, help: "The threshold τ > 0 (decimal or fraction). Without it the maximal deviation is measured.",
+            transform: ExactNumber.positive)
+    var tau: ExactNumber?
 
     @Option(help: "probability (|σ(z') − σ(z)| or softmax of the original class; needs a classifier), logit (max |z'_i − z_i|) or flip (can the class change?).")
     var metric: Metric?
 
-    @Option(help: "Largest acceptable width of the deviation interval.")
-    var tolerance: String = "1e-6"
+    @Option(help: "Largest acceptable width of the deviation interval. (default: 1e-6)", transform: ExactNumber.positive)
+    var tolerance = ExactNumber(Rational(1, 1_000_000), written: "1e-6")
 
-    @Option(help: "Time limit in seconds; when it runs out the answer is unknown, with the bounds reached.")
+    @Option(help: "Time limit in seconds; when it runs out the answer is unknown, with the bounds reached.",
+            transform: Seconds.positive)
     var timeout: Double?
 
     @Option(help: "How perturbation sets are encoded: linear (exact QF_LRA reduction; fast) or nonlinear (direct QF_NRA; for cross-checks on tiny networks).")
@@ -79,15 +84,11 @@ struct LocalCommand: AsyncParsableCommand {
     var json = false
 
     func validate() throws {
-        try validateThresholds(tau: tau, tolerance: tolerance, timeout: timeout)
         guard (input == nil) != (inputs == nil) else {
             throw ValidationError("Give either --input (one point) or --inputs FILE (a file of points).")
         }
-        if inputs == nil && (labelColumn != nil || inputScale != "1") {
+        if inputs == nil && (labelColumn != nil || inputScale != nil) {
             throw ValidationError("--label-column and --input-scale go with --inputs FILE.")
-        }
-        guard Rational(parsing: inputScale)?.isPositive == true else {
-            throw ValidationError("--input-scale must be a positive number, found '\(inputScale)'.")
         }
         try validateJobs(jobs)
     }
@@ -101,10 +102,10 @@ struct LocalCommand: AsyncParsableCommand {
                 code = try await runBatch(inputs, network: network, model: model, description: description)
                 return
             }
-            let input = input ?? ""
-            let query = self.query(at: try parseInput(input), network: network, model: model)
+            guard let input else { throw ValidationError("Give either --input (one point) or --inputs FILE (a file of points).") }
+            let query = self.query(at: input.values, network: network, model: model)
             let stop = HardStop(limit: timeout)
-            let written = writtenValues(input)
+            let written = input.written
             let render = { @Sendable (result: LocalResult) throws -> String in
                 var report = LocalReport(result: result, query: query, model: modelOptions.model,
                                          compression: description, includeParameters: witnessParameters)
@@ -131,13 +132,12 @@ struct LocalCommand: AsyncParsableCommand {
     private func query(at point: [Rational], network: Network, model: CompressionModel) -> LocalQuery {
         LocalQuery(network: network, compression: model, input: point,
                    metric: metric ?? (network.output == .logits ? .logit : .probability),
-                   tau: tau.flatMap { Rational(parsing: $0) },
-                   tolerance: Rational(parsing: tolerance)!, timeLimit: timeout, encoding: encoding)
+                   tau: tau?.value, tolerance: tolerance.value, timeLimit: timeout, encoding: encoding)
     }
 
     /// `--inputs FILE`: every row, `jobs` at a time; returns the exit code.
     private func runBatch(_ path: String, network: Network, model: CompressionModel, description: String) async throws -> Int32 {
-        let table = try InputTable(contentsOf: path, labelColumn: labelColumn, scale: Rational(parsing: inputScale)!)
+        let table = try InputTable(contentsOf: path, labelColumn: labelColumn, scale: inputScale?.value ?? .one)
         let queries = table.rows.map { query(at: $0.input, network: network, model: model) }
         // Every row is validated before any is checked, so a bad row 90 fails at once.
         for (query, row) in zip(queries, table.rows) {

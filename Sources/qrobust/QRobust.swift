@@ -22,8 +22,9 @@ struct QRobust: AsyncParsableCommand {
             the rounding error; with --compression-model concrete it is about the one rounded network.
 
             Exit codes: 0 robust (or measured, without --tau), 1 not robust (a replayed witness \
-            exceeds τ), 2 unknown (limit reached; bounds reported), 64 usage error, 65 bad input \
-            data (model file, input vector), 70 internal or solver error. Errors are one line on \
+            exceeds τ), 2 unknown (limit reached; bounds reported), 64 usage error (including \
+            a number or box that does not parse), 65 bad input data (a model, input or VNN-LIB \
+            file; an input or box that does not fit the network), 70 internal or solver error. Errors are one line on \
             stderr; progress lines go there too when stderr is a terminal (or with QROBUST_PROGRESS=1).
             """,
         version: "qrobust \(version)",

@@ -3,6 +3,7 @@ import CrossCheck
 import ExactArithmetic
 import Foundation
 import NeuralNetwork
+import Queries
 import SDPBounds
 
 extension NeuronPairs: ExpressibleByArgument {}
@@ -52,14 +53,14 @@ struct SDPCommand: AsyncParsableCommand {
     @Option(help: "A second model file to compare with (same inputs, outputs and input normalisation; hidden sizes may differ).")
     var compressed: String?
 
-    @Option(parsing: .unconditional, help: "The box of raw inputs: lo:hi for each input, comma separated (e.g. \"-1:1,0:2\").")
-    var box: String
+    @OptionGroup var box: BoxSourceOptions
 
     @Option(help: "full (every pair of unstable ReLUs) or diagonal (neuron k of one network with neuron k of the other).")
     var pairs: NeuronPairs = .full
 
-    @Option(parsing: .unconditional, help: "C ≥ 0: the compressed network's input may differ by up to C per raw input (decimal or fraction).")
-    var inputQuantization: String = "0"
+    @Option(parsing: .unconditional, help: "C ≥ 0: the compressed network's input may differ by up to C per raw input (decimal or fraction). (default: 0)",
+            transform: ExactNumber.nonNegative)
+    var inputQuantization = ExactNumber(.zero, written: "0")
 
     @Option(help: "Split the box into at most this many boxes, always halving the one with the largest bound (1: a single SDP).")
     var boxes: Int = 16
@@ -70,7 +71,8 @@ struct SDPCommand: AsyncParsableCommand {
     @Flag(help: "Also measure the largest squared output difference by sampling and by the exact SMT search, and check sampled ≤ SMT ≤ SDP.")
     var crossCheck = false
 
-    @Option(help: "Time limit in seconds for the splitting, each CSDP solve (its process is stopped) and the SMT search of --cross-check.")
+    @Option(help: "Time limit in seconds for the splitting, each CSDP solve (its process is stopped) and the SMT search of --cross-check.",
+            transform: Seconds.positive)
     var timeout: Double?
 
     @Flag(help: "Print the report as JSON.")
@@ -81,13 +83,7 @@ struct SDPCommand: AsyncParsableCommand {
         guard chosen == 1 else {
             throw ValidationError("Choose exactly one compression: --compressed FILE, --bits K or --precision float16|bfloat16.")
         }
-        guard let c = Rational(parsing: inputQuantization), !c.isNegative else {
-            throw ValidationError("--input-quantization must be a number ≥ 0, found '\(inputQuantization)'.")
-        }
         guard boxes >= 1 else { throw ValidationError("--boxes must be at least 1, found \(boxes).") }
-        if let timeout, !(timeout > 0 && timeout.isFinite) {
-            throw ValidationError("--timeout must be a positive number of seconds, found \(timeout).")
-        }
     }
 
     func run() async throws {
@@ -112,8 +108,9 @@ struct SDPCommand: AsyncParsableCommand {
                 other = rounded
                 description = "the rounded network (\(scheme))"
             }
-            let query = SDPQuery(original: network, compressed: other, region: try InputRegion(parsing: box),
-                                 inputQuantization: Rational(parsing: inputQuantization)!, pairs: pairs, boxes: boxes,
+            let (region, written, source) = try box.resolve()
+            let query = SDPQuery(original: network, compressed: other, region: region,
+                                 inputQuantization: inputQuantization.value, pairs: pairs, boxes: boxes,
                                  timeLimit: timeout)
             let start = Date()
             // Progress on stderr, only once the run has taken more than a second.
@@ -126,8 +123,10 @@ struct SDPCommand: AsyncParsableCommand {
                 (result, check) = (try SDPErrorBound.compute(query, progress: progress), nil)
             }
             let exported = try export.map { try result.exportSDPA(to: $0) } ?? []
-            let report = SDPReport(result: result, query: query, model: modelOptions.model, compressed: description,
+            var report = SDPReport(result: result, query: query, model: modelOptions.model, compressed: description,
                                    crossCheck: check, exported: exported)
+            report.box = written  // as the user wrote it (the query holds the exact values)
+            report.boxSource = source
             print(json ? try report.json() : report.text)
             inconsistent = check.map { !$0.isConsistent } ?? false
             stopped = result.stoppedByLimit

@@ -47,11 +47,11 @@ struct ActivationsCommand: AsyncParsableCommand {
     @Argument(help: "A zoo folder with zoo.json.")
     var zoo: String
 
-    @Option(help: "Fixed-point widths: a range lo:hi or a list (e.g. 2:12 or 2,4,8).")
-    var bits = "2:12"
+    @Option(help: "Fixed-point widths: a range lo:hi or a list (e.g. 2:12 or 2,4,8). (default: 2:12)", transform: Self.widths)
+    var bits = Array(2...12)
 
-    @Option(help: "Thresholds τ for the fewest-bits columns, comma separated.")
-    var tau = "0.01,0.05,0.1"
+    @Option(help: "Thresholds τ for the fewest-bits columns, comma separated. (default: 0.01,0.05,0.1)", transform: Self.thresholds)
+    var tau = [Rational(1, 100), Rational(1, 20), Rational(1, 10)]
 
     @Option(help: "Width of the perturbation set for the local deviations and the heat map.")
     var localBits = 6
@@ -59,8 +59,8 @@ struct ActivationsCommand: AsyncParsableCommand {
     @Option(help: "Time limit of each query in seconds.")
     var timeoutPerQuery = 2.0
 
-    @Option(help: "Each global query stops once its interval is this narrow.")
-    var tolerance = "0.001"
+    @Option(help: "Each global query stops once its interval is this narrow. (default: 0.001)", transform: ExactNumber.positive)
+    var tolerance = ExactNumber(Rational(1, 1000), written: "0.001")
 
     @Option(help: "Parallel branches of each global query (1 to 256).")
     var jobs = ProcessInfo.processInfo.activeProcessorCount
@@ -84,29 +84,31 @@ struct ActivationsCommand: AsyncParsableCommand {
     var csv: String?
 
     func validate() throws {
-        guard parsedBits != nil else { throw ValidationError("--bits must be lo:hi or a comma-separated list of widths between 0 and 52, found '\(bits)'.") }
         try validateJobs(jobs)
-        guard parsedTaus != nil else { throw ValidationError("--tau must be a comma-separated list of positive numbers, found '\(tau)'.") }
-        guard Rational(parsing: tolerance)?.isPositive == true else { throw ValidationError("--tolerance must be positive, found '\(tolerance)'.") }
         guard timeoutPerQuery > 0, timeoutPerQuery.isFinite else { throw ValidationError("--timeout-per-query must be positive.") }
         guard (2...200).contains(heatmapResolution) else { throw ValidationError("--heatmap-resolution must be between 2 and 200.") }
         guard json == nil || csv == nil || json != csv else { throw ValidationError("--json and --csv need different files.") }
     }
 
-    private var parsedBits: [Int]? {
-        let parts = bits.split(separator: ":", omittingEmptySubsequences: false)
+    /// `--bits`: lo:hi or a list, each width in 0…52; sorted, without repeats.
+    private static func widths(_ argument: String) throws -> [Int] {
+        let parts = argument.split(separator: ":", omittingEmptySubsequences: false)
         let widths = FixedPoint.supportedBits
         if parts.count == 2, let lo = Int(parts[0]), let hi = Int(parts[1]), lo <= hi, widths.contains(lo), widths.contains(hi) {
             return Array(lo...hi)
         }
-        let list = bits.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard !list.isEmpty, list.allSatisfy({ $0.map(widths.contains) ?? false }) else { return nil }
-        return Array(Set(list.map { $0! })).sorted()
+        let list = argument.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !list.isEmpty, list.count == argument.split(separator: ",").count, list.allSatisfy(widths.contains) else {
+            throw ValidationError("expected lo:hi or a comma-separated list of widths between 0 and 52")
+        }
+        return Array(Set(list)).sorted()
     }
 
-    private var parsedTaus: [Rational]? {
-        let values = Rational.parseList(tau).values
-        guard let values, !values.isEmpty, values.allSatisfy(\.isPositive) else { return nil }
+    /// `--tau`: a comma-separated list of positive numbers, read exactly.
+    private static func thresholds(_ argument: String) throws -> [Rational] {
+        guard let values = Rational.parseList(argument).values, !values.isEmpty, values.allSatisfy(\.isPositive) else {
+            throw ValidationError("expected a comma-separated list of positive numbers")
+        }
         return values
     }
 
@@ -117,8 +119,8 @@ struct ActivationsCommand: AsyncParsableCommand {
                 zoo.entries = zoo.entries.filter { $0.file.contains(only) }
                 guard !zoo.entries.isEmpty else { throw StudyError("no network of \(self.zoo) has '\(only)' in its file name") }
             }
-            let configuration = StudyConfiguration(bits: parsedBits!, taus: parsedTaus!, localBits: localBits,
-                                                   timeLimitPerQuery: timeoutPerQuery, tolerance: Rational(parsing: tolerance)!, jobs: jobs)
+            let configuration = StudyConfiguration(bits: bits, taus: tau, localBits: localBits,
+                                                   timeLimitPerQuery: timeoutPerQuery, tolerance: tolerance.value, jobs: jobs)
             do { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) } catch {
                 throw StudyError("\(out): cannot create the folder (\(error.localizedDescription))")
             }

@@ -2,6 +2,7 @@ import Bounds
 import Compression
 import ExactArithmetic
 import NeuralNetwork
+import Queries
 import TestSupport
 import Testing
 

@@ -121,12 +121,13 @@ struct CLITests {
         (["--input", "0.5,0.5", "--bits=-1"], 64),
         (["--input", "0.5,0.5"], 64),
         (["--input", "0.5,0.5", "--bits", "4", "--precision", "float16"], 64),
+        (["--input", "0.5,abc", "--bits", "4"], 64),
+        (["--input", "", "--bits", "4"], 64),
         (["--input", "0.5", "--bits", "4"], 65),
-        (["--input", "0.5,abc", "--bits", "4"], 65),
-        (["--input", "", "--bits", "4"], 65),
     ]
 
-    @Test("bad arguments give exit 64 (τ ≤ 0, k < 0, no compression) or 65 (bad input vector)", arguments: badArgumentCases)
+    @Test("bad arguments give exit 64 (τ ≤ 0, k < 0, no compression, an input that does not parse) or 65 (an input of the wrong length)",
+          arguments: badArgumentCases)
     func badArguments(_ arguments: [String], _ code: Int32) throws {
         let run = try qrobust(["local", relu] + arguments)
         #expect(run.code == code, "\(run.stderr)")
@@ -213,6 +214,36 @@ struct GlobalCLITests {
         #expect(box["box"] as? [[String]] == [["-1", "2"], ["-1", "1.5"]])
         let text = try qrobust(["global", relu, "--box", "-1:2,-1:1.5", "--bits", "6", "--model", "concrete", "--tau", "0.5"])
         #expect(text.stdout.contains("over [-1, 2] × [-1, 1.5]"), "\(text.stdout)")
+    }
+
+    @Test("--vnnlib takes the box from a VNN-LIB file: the same answer as --box, the bounds echoed as written and the ignored output assertion counted")
+    func vnnlibBox() throws {
+        let property = try temporaryFile("moons-\(UUID().uuidString).vnnlib", """
+            ; the box -1:2, -1:1.5
+            (declare-const X_0 Real)
+            (declare-const X_1 Real)
+            (declare-const Y_0 Real)
+            (assert (>= X_0 -1))
+            (assert (<= X_0 2))
+            (assert (and (>= X_1 (- 1)) (<= X_1 1.5)))
+            (assert (<= Y_0 0))
+            """)
+        let common = [relu, "--bits", "6", "--compression-model", "concrete", "--tau", "0.5", "--json"]
+        let fromFile = try qrobust(["global", "--vnnlib", property] + common)
+        let fromOption = try qrobust(["global", "--box=-1:2,-1:1.5"] + common)
+        #expect(fromFile.code == 0 && fromOption.code == 0, "\(fromFile.stderr)")
+        let a = try #require(try JSONSerialization.jsonObject(with: Data(fromFile.stdout.utf8)) as? [String: Any])
+        let b = try #require(try JSONSerialization.jsonObject(with: Data(fromOption.stdout.utf8)) as? [String: Any])
+        #expect(a["box"] as? [[String]] == [["-1", "2"], ["-1", "1.5"]])
+        #expect(a["deviation"] as? [String: AnyHashable] == b["deviation"] as? [String: AnyHashable])
+        #expect((a["boxSource"] as? String)?.hasSuffix("1 output assertion ignored)") == true, "\(a)")
+        #expect(b["boxSource"] == nil)
+        let sdp = try qrobust(["sdp", relu, "--vnnlib", property, "--bits", "4", "--boxes", "1"])
+        #expect(sdp.code == 0 && sdp.stdout.contains("over -1:2,-1:1.5"), "\(sdp.stdout)\(sdp.stderr)")
+        let both = try qrobust(["global", relu, "--vnnlib", property, "--box", "0:1,0:1", "--bits", "4"])
+        #expect(both.code == 64 && both.stderr.contains("either --box"), "\(both.stderr)")
+        let bad = try qrobust(["global", relu, "--vnnlib", property + ".missing", "--bits", "4"])
+        #expect(bad.code == 65 && bad.stderr == "qrobust: error: \(property).missing: cannot read the file\n", "\(bad.stderr)")
     }
 
     @Test("flip on the PyTorch MNIST export (raw logits) works without --output, at a real image; long inputs are abbreviated",
@@ -309,9 +340,11 @@ struct GlobalCLITests {
 
     @Test("bad boxes and options give one line and the documented exit code")
     func globalErrors() throws {
-        for (box, fragment) in [("0:1", "2 inputs"), ("1:0,0:1", "empty"), ("0:1,a:2", "not a finite number"), ("0:1,2", "lo:hi")] {
+        // A box that does not parse is a usage error (64); one that does not fit the network is bad data (65).
+        for (box, code, fragment) in [("0:1", 65, "2 inputs"), ("1:0,0:1", 65, "empty"), ("0:1,a:2", 64, "not a finite number"),
+                                      ("0:1,2", 64, "lo:hi")] as [(String, Int32, String)] {
             let run = try qrobust(["global", relu, "--box", box, "--bits", "4"])
-            #expect(run.code == 65, "\(box): \(run.stderr)")
+            #expect(run.code == code, "\(box): \(run.stderr)")
             #expect(run.stderr.contains(fragment), "\(box): \(run.stderr)")
             #expect(run.stderr.split(separator: "\n").count == 1)
         }

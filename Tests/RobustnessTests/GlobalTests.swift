@@ -2,6 +2,7 @@ import Compression
 import ExactArithmetic
 import Foundation
 import NeuralNetwork
+import Queries
 import TestSupport
 import Testing
 import Z3Kit

@@ -1,6 +1,7 @@
 import Compression
 import ExactArithmetic
 import NeuralNetwork
+import Queries
 import TestSupport
 import Testing
 @testable import Robustness

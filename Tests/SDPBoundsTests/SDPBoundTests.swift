@@ -2,6 +2,7 @@ import CrossCheck
 import ExactArithmetic
 import Foundation
 import NeuralNetwork
+import Queries
 import Compression
 import Testing
 import TestSupport

@@ -12,6 +12,8 @@ public struct GlobalReport: JSONReport {
     public var metric: String
     /// The raw input box, one `[lower, upper]` pair of exact strings per input.
     public var box: [[String]]
+    /// Where the box came from when not from `--box` (a VNN-LIB file and what of it was ignored); absent otherwise.
+    public var boxSource: String?
     @ExplicitNull public var tau: Double?
     public var tolerance: Double
     @ExplicitNull public var verdict: String?
@@ -45,6 +47,7 @@ public struct GlobalReport: JSONReport {
         let name = metric == "probability" ? "confidence deviation" : "logit deviation"
         let region = box.map { "[\($0[0]), \($0[1])]" }.joined(separator: " × ")
         var lines = ["\(model) over \(region), \(compression)"]
+        if let boxSource { lines.append("box: \(boxSource)") }
         lines.append("maximal \(name): [\(deviation.lower), \(deviation.upper)]")
         if let verdict {
             let what = switch verdict {

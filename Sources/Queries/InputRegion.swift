@@ -1,5 +1,6 @@
 import ExactArithmetic
 import Foundation
+import NeuralNetwork
 
 /// An axis-aligned box of raw inputs, `lower[i] ≤ x_i ≤ upper[i]`.
 public struct InputRegion: Sendable, Equatable, CustomStringConvertible {

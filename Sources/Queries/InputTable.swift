@@ -1,5 +1,6 @@
 import ExactArithmetic
 import Foundation
+import NeuralNetwork
 
 /// Rows of inputs read from a file, for checking a whole test set at once
 /// (`qrobust local --inputs FILE`), each read exactly.

@@ -1,5 +1,6 @@
 import ExactArithmetic
 import Foundation
+import NeuralNetwork
 
 /// A NumPy `.npy` array of inputs (format versions 1 to 3): C order, one or
 /// two dimensions, little-endian floats (`<f4`, `<f8`) or integers (`|u1`,

@@ -1,7 +1,8 @@
 import ExactArithmetic
 import Foundation
 import Testing
-@testable import NeuralNetwork
+import NeuralNetwork
+@testable import Queries
 
 /// Files of inputs for batch mode, read exactly, and their errors.
 @Suite("Input tables")
