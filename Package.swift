@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "SDPBounds", targets: ["SDPBounds"]),
         .library(name: "CrossCheck", targets: ["CrossCheck"]),
         .library(name: "Study", targets: ["Study"]),
+        .library(name: "Reports", targets: ["Reports"]),
         .executable(name: "qrobust", targets: ["qrobust"]),
     ],
     dependencies: [
@@ -64,14 +65,16 @@ let package = Package(
         ]),
         // The quadratic-constraint SDP bound on two networks' output difference (docs/semantics.md §4).
         .target(name: "SDPBounds", dependencies: ["CCSDP", "NeuralNetwork", "Queries", "Bounds", "ExactArithmetic"]),
-        // SDP against SMT against sampling on one question (docs/semantics.md §3), and the SDP reports.
+        // SDP against SMT against sampling on one question (docs/semantics.md §3).
         .target(name: "CrossCheck", dependencies: ["SDPBounds", "Robustness", "Queries", "Compression", "NeuralNetwork", "ExactArithmetic"]),
         // The activation study over a zoo of networks: runner, tables, SVG pictures.
         .target(name: "Study", dependencies: ["Robustness", "Queries", "Compression", "NeuralNetwork", "ExactArithmetic"]),
+        // The reports of local, global, bits and sdp: JSON shapes and text, rendered from typed results.
+        .target(name: "Reports", dependencies: ["Robustness", "CrossCheck", "SDPBounds", "Queries", "NeuralNetwork", "ExactArithmetic"]),
         .executableTarget(
             name: "qrobust",
             dependencies: [
-                "Robustness", "Queries", "Compression", "NeuralNetwork", "SDPBounds", "CrossCheck", "Study",
+                "Reports", "Robustness", "Queries", "Compression", "NeuralNetwork", "SDPBounds", "CrossCheck", "Study",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

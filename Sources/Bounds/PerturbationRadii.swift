@@ -5,6 +5,8 @@ import NeuralNetwork
 /// Every parameter's radius `Δ_i` in a perturbation set, exactly and as an
 /// upward-rounded Double for bound propagation.
 public struct PerturbationRadii: Sendable {
+    /// The set the radii come from.
+    public let set: PerturbationSet
     /// `weights[l][k][j]`, `biases[l][k]`, exact.
     public let weights: [[[Rational]]]
     public let biases: [[Rational]]
@@ -13,10 +15,29 @@ public struct PerturbationRadii: Sendable {
     public let biasesUp: [[Double]]
 
     public init(network: Network, set: PerturbationSet) {
+        self.set = set
         weights = network.layers.map { $0.weights.map { $0.map(set.radius(of:)) } }
         biases = network.layers.map { $0.biases.map(set.radius(of:)) }
         weightsUp = weights.map { $0.map { $0.map(\.roundedUp) } }
         biasesUp = biases.map { $0.map(\.roundedUp) }
+    }
+
+    /// Moves neuron `k` of layer `l` within Θ_Δ: its bias by `θ·Δb` and each
+    /// weight by `θ·Δw_j·s_j` from `original`'s values, where `s_j ∈ {−1, 0, 1}`
+    /// is the sign of the neuron's input `h_j` in the member being built.
+    ///
+    /// This is the one construction of a witness member of Θ_Δ (the
+    /// gradient-sign candidate, the LP's vertex, back-substitution's optimum).
+    /// Any `θ ∈ [−1, 1]` and any signs keep every parameter within its radius;
+    /// with the true signs the pre-activation moves by
+    /// `θ·(Δb + Σ_j Δw_j·|h_j|)`, the Lemma's full radius at `θ = ±1`.
+    public func move(_ layer: inout ExactLayer, neuron k: Int, ofLayer l: Int, from original: ExactLayer,
+                     by theta: Rational, inputSigns: [Int]) {
+        layer.biases[k] = original.biases[k] + theta * biases[l][k]
+        for j in inputSigns.indices where inputSigns[j] != 0 {
+            let step = theta * weights[l][k][j]
+            layer.weights[k][j] = original.weights[k][j] + (inputSigns[j] < 0 ? -step : step)
+        }
     }
 }
 

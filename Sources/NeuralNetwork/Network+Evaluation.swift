@@ -120,14 +120,23 @@ extension Network {
 
     /// The logits at an already normalised input, in floating point (fast; not for proofs).
     public func logits(normalizedInput x: [Double]) -> [Double] {
-        var h = x
-        for layer in layers {
-            h = layer.weights.indices.map { k in
-                var sum = layer.biases[k]
-                for j in h.indices { sum += layer.weights[k][j] * h[j] }
-                return layer.activation.apply(sum)
-            }
+        layers.reduce(x) { h, layer in layer.apply(h) }
+    }
+}
+
+extension DenseLayer {
+    /// `W·h + b` in floating point (fast; not for proofs). The one binary64
+    /// forward pass of the package: ranking candidates and choosing directions use it.
+    public func preActivations(_ h: [Double]) -> [Double] {
+        weights.indices.map { k in
+            var sum = biases[k]
+            for j in h.indices { sum += weights[k][j] * h[j] }
+            return sum
         }
-        return h
+    }
+
+    /// The layer's outputs in floating point.
+    public func apply(_ h: [Double]) -> [Double] {
+        preActivations(h).map(activation.apply)
     }
 }

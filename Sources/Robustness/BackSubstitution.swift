@@ -79,13 +79,10 @@ struct BackSubstitution {
                 let direction = c[k].isNegative ? Rational(-1) : Rational.one
                 let magnitude = c[k].magnitude
                 constant += c[k] * layer.biases[k] + magnitude * radii.biases[l][k]
-                parameters[l].biases[k] = layer.biases[k] + direction * radii.biases[l][k]
+                radii.move(&parameters[l], neuron: k, ofLayer: l, from: layer, by: direction, inputSigns: signs)
                 for j in 0..<width {
                     next[j] += c[k] * layer.weights[k][j]
                     mu[j] += magnitude * radii.weights[l][k][j]
-                    if signs[j] != 0 {
-                        parameters[l].weights[k][j] = layer.weights[k][j] + direction * Rational(signs[j]) * radii.weights[l][k][j]
-                    }
                 }
             }
             if l == 0 {

@@ -13,26 +13,27 @@ import Z3Kit
 struct BoxSolver: Sendable {
     let original: Network
     let originalLayers: [ExactLayer]
-    let compression: CompressionModel
-    let compressedLayers: [ExactLayer]?
-    let radii: PerturbationRadii?
+    let compared: ComparedParameters
+    /// The compressed network's exact layers; for a perturbation set, its centre (the original's).
+    let compressedLayers: [ExactLayer]
     let metric: BoxMetric
     let region: [(lower: Rational, upper: Rational)]
 
-    init(original: Network, compression: CompressionModel, radii: PerturbationRadii?, metric: BoxMetric,
-         region: [(lower: Rational, upper: Rational)]) {
+    init(original: Network, compared: ComparedParameters, metric: BoxMetric, region: [(lower: Rational, upper: Rational)]) {
         self.original = original
         self.originalLayers = original.exactLayers
-        self.compression = compression
-        if case .concrete(let g) = compression { compressedLayers = g.exactLayers } else { compressedLayers = nil }
-        self.radii = radii
+        self.compared = compared
+        switch compared {
+        case .concrete(let g): compressedLayers = g.exactLayers
+        case .perturbation: compressedLayers = originalLayers
+        }
         self.metric = metric
         self.region = region
     }
 
     /// The exact answer on a box: a sound upper bound of the metric (exact for
     /// the logit metric) and the best witness; nil when a limit stopped Z3.
-    func solve(_ box: [Interval], bounds: PairBounds, z3: Context, deadline: Date?,
+    func solve(_ box: [Interval], bounds: PairBounds, z3: Context, deadline: Date?, tolerance: Rational,
                statistics: inout GlobalStatistics) throws -> (upper: Double, candidate: Candidate?)? {
         // Bounds that overflowed binary64 give no starting point; leave such a box to splitting.
         guard bounds.differenceRange.allSatisfy({ $0.lower.isFinite && $0.upper.isFinite }) else { return nil }
@@ -58,22 +59,23 @@ struct BoxSolver: Sendable {
         let z = try Self.encode(originalLayers, inputs: inputs, ranges: bounds.original, prefix: "f",
                                 z3: z3, constraints: &constraints)
         let zPrime: [Node]
-        var perturbation: LinearPerturbationEncoding?
-        if let compressedLayers {
+        var perturbation: (encoding: LinearPerturbationEncoding, set: PerturbationSet)?
+        switch compared {
+        case .concrete:
             zPrime = try Self.encode(compressedLayers, inputs: inputs, ranges: bounds.compressed, prefix: "g",
                                      z3: z3, constraints: &constraints)
-        } else {
-            let encoding = try LinearPerturbationEncoding(z3: z3, layers: originalLayers, radii: radii!, input: inputs,
+        case .perturbation(let radii):
+            let encoding = try LinearPerturbationEncoding(z3: z3, layers: originalLayers, radii: radii, input: inputs,
                                                           inputMagnitudes: magnitudes, bounds: bounds.compressed,
                                                           constraints: constraints, prefix: "g")
-            perturbation = encoding
+            perturbation = (encoding, radii.set)
             constraints = encoding.constraints
             zPrime = encoding.outputs.map(Node.term)
         }
         let solver = try Solver(context: z3)
         for constraint in constraints { try solver.assert(constraint) }
         var search = ObjectiveSearch(z3: z3, solver: solver, constraints: constraints, useOptimize: true,
-                                     tolerance: Rational(1, 1 << 40), deadline: deadline)
+                                     tolerance: tolerance, deadline: deadline)
         defer { statistics.solverCalls += search.statistics.checks + search.statistics.optimizations }
 
         // The first witness of every objective: the box's centre (for a set, with the original parameters).
@@ -91,9 +93,10 @@ struct BoxSolver: Sendable {
                                                 upper: upper, best: start) { model in
                     let x = try inputs.map { try $0.value(in: model) }
                     var parameters: [ExactLayer]?
-                    if let perturbation, case .perturbation(let set) = compression {
-                        parameters = try perturbation.witness(from: model).parameters
-                        try set.requireMember(parameters!, around: original)
+                    if let perturbation {
+                        let member = try perturbation.encoding.witness(from: model).parameters
+                        try perturbation.set.requireMember(member, around: original)
+                        parameters = member
                     }
                     let witness = replay(x, parameters: parameters)
                     return (sign * (witness.compressed[i] - witness.original[i]), witness)
@@ -115,8 +118,10 @@ struct BoxSolver: Sendable {
     /// Both networks' exact logits at x (the compressed one with `parameters` for a set).
     private func replay(_ x: [Rational], parameters: [ExactLayer]?) -> BoxWitness {
         let z = Network.exactLogits(layers: originalLayers, normalizedInput: x)
-        let layers = parameters ?? compressedLayers ?? originalLayers
-        return BoxWitness(point: x, parameters: parameters ?? (radii == nil ? nil : originalLayers),
+        let layers = parameters ?? compressedLayers
+        var members = parameters
+        if case .perturbation = compared { members = layers }  // a set's witness always names its parameters
+        return BoxWitness(point: x, parameters: members,
                           original: z, compressed: Network.exactLogits(layers: layers, normalizedInput: x))
     }
 

@@ -1,7 +1,8 @@
 import ExactArithmetic
 
 /// Counters of a global search.
-public struct GlobalStatistics: Sendable, Equatable {
+/// Encoded in JSON reports under these names.
+public struct GlobalStatistics: Sendable, Equatable, Encodable {
     /// Boxes whose bounds were computed.
     public var boxes = 0
     /// Boxes split in two.

@@ -33,20 +33,14 @@ public enum GlobalRobustness {
         let exactBox = query.region.normalized(by: network.normalization)
         let box = exactBox.map { Interval($0.lower.roundedDown, $0.upper.roundedUp) }
 
-        let radii: PerturbationRadii?
-        let compared: ComparedParameters
-        switch query.compression {
-        case .concrete(let g): radii = nil; compared = .concrete(g)
-        case .perturbation(let set):
-            let r = PerturbationRadii(network: network, set: set)
-            radii = r; compared = .perturbation(r)
+        let compared: ComparedParameters = switch query.compression {
+        case .concrete(let g): .concrete(g)
+        case .perturbation(let set): .perturbation(PerturbationRadii(network: network, set: set))
         }
         let metric = BoxMetric(metric: query.metric, output: network.output)
         let bounder = BoxBounder(analysis: DifferentialAnalysis(original: network, compared: compared), metric: metric,
-                                 evaluator: PairEvaluator(original: network, compression: query.compression,
-                                                          metric: metric, radii: radii))
-        let solver = BoxSolver(original: network, compression: query.compression, radii: radii, metric: metric,
-                               region: exactBox)
+                                 evaluator: PairEvaluator(original: network, compared: compared, metric: metric))
+        let solver = BoxSolver(original: network, compared: compared, metric: metric, region: exactBox)
         var rootStatistics = GlobalStatistics()
         let (root, rootCandidate, _) = bounder.bound(box, depth: 0, statistics: &rootStatistics)
         let tolerance = query.tolerance.approximateDouble * (1 - 1e-6)
@@ -54,13 +48,13 @@ public enum GlobalRobustness {
         let frontier = SearchFrontier(root: root, best: rootCandidate, statistics: rootStatistics,
                                       tau: query.tau?.roundedDown, tolerance: tolerance, deadline: deadline)
         let reporter = ProgressThrottle(progress: progress, start: start)
-        let policy = ExactSolvePolicy(query)
+        let settings = SearchSettings(query)
 
         let threads = SolverThreads(count: query.jobs)
         defer { threads.shutdown() }
         let allReturned = await withTaskCancellationHandler {
-            await WorkerGate.run(workers: query.jobs, on: threads, giveUpAt: deadline?.addingTimeInterval(workerGrace)) {
-                await work(frontier: frontier, bounder: bounder, solver: solver, policy: policy,
+            await WorkerGate.run(workers: query.jobs, on: threads, giveUpAt: deadline?.addingTimeInterval(settings.workerGrace)) {
+                await work(frontier: frontier, bounder: bounder, solver: solver, settings: settings,
                            deadline: deadline, reporter: reporter)
             }
         } onCancel: {
@@ -72,44 +66,10 @@ public enum GlobalRobustness {
                       exactBox: exactBox, start: start)
     }
 
-    /// How long past the time limit the search waits for a worker stuck in a
-    /// Z3 step that ignores interrupts, before answering without it.
-    static let workerGrace = 0.3
-
-    /// When a box is closed exactly by Z3 instead of being split further.
-    ///
-    /// Perturbation sets need it: their bounds stay loose even on tiny boxes,
-    /// because the Lemma's per-neuron offsets combine across layers, and a
-    /// neuron whose pre-activation is within its radius of 0 stays unstable
-    /// however small the box. So a box is solved once few ReLUs are unstable
-    /// or once it has been halved 6 times per input. Concrete pairs need it
-    /// only beyond two inputs, where splitting alone gets expensive; in 2-D,
-    /// boxes whose ReLUs are all stable already have exact bounds.
-    struct ExactSolvePolicy: Sendable {
-        var unstableLimit: Int
-        var depthLimit: Int
-
-        init(_ query: GlobalQuery) {
-            let n = query.network.inputSize
-            switch query.compression {
-            case .perturbation: (unstableLimit, depthLimit) = (6, 6 * n)
-            case .concrete: (unstableLimit, depthLimit) = n >= 3 ? (6, 6 * n) : (-1, Int.max)
-            }
-        }
-
-        /// Z3's budget for one box; a box it cannot close in that time is split
-        /// and its descendants try again only after each input was halved twice more.
-        var budget = 2.0
-
-        func solvesExactly(_ box: OpenBox, _ bounds: PairBounds) -> Bool {
-            box.depth >= box.exactFromDepth && (bounds.unstableCount <= unstableLimit || box.depth >= depthLimit)
-        }
-    }
-
     /// One worker: takes the most promising box, splits it, bounds both
     /// halves, and closes a half exactly with Z3 (its own context) when few
     /// of its ReLUs are unstable.
-    private static func work(frontier: SearchFrontier, bounder: BoxBounder, solver: BoxSolver, policy: ExactSolvePolicy,
+    private static func work(frontier: SearchFrontier, bounder: BoxBounder, solver: BoxSolver, settings: SearchSettings,
                              deadline: Date?, reporter: ProgressThrottle) async {
         var z3: Context?
         while true {
@@ -118,7 +78,7 @@ public enum GlobalRobustness {
             case .done:
                 return
             case .wait:
-                try? await Task.sleep(nanoseconds: 200_000)
+                try? await Task.sleep(nanoseconds: settings.idlePollNanoseconds)
             case .box(let parent, let ticket):
                 var statistics = GlobalStatistics()
                 guard let halves = split(parent) else {
@@ -137,13 +97,13 @@ public enum GlobalRobustness {
                     // The half lies inside the parent: the parent's bound holds for it too.
                     child.upper = min(child.upper, parent.upper)
                     consider(candidate)
-                    if policy.solvesExactly(child, bounds) && frontier.needsWork(child.upper) {
+                    if settings.solvesExactly(child, bounds) && frontier.needsWork(child.upper) {
                         do {
                             if z3 == nil { z3 = try Context() }
-                            let budget = Date().addingTimeInterval(policy.budget)
+                            let budget = Date().addingTimeInterval(settings.exactBudget)
                             if let exact = try solver.solve(half, bounds: bounds, z3: z3!,
                                                             deadline: deadline.map { min($0, budget) } ?? budget,
-                                                            statistics: &statistics) {
+                                                            tolerance: settings.boxObjectiveTolerance, statistics: &statistics) {
                                 consider(exact.candidate)
                                 // The logit metric is now exact; a probability bound from the exact
                                 // logit range may still be loose, and then the box is split further.
@@ -153,7 +113,7 @@ public enum GlobalRobustness {
                                 }
                                 child.upper = min(child.upper, exact.upper)
                             }
-                            child.exactFromDepth = child.depth + 2 * half.count
+                            child.exactFromDepth = child.depth + settings.retryHalvingsPerInput * half.count
                         } catch let error as InternalError {
                             frontier.fail(error)
                         } catch {

@@ -30,8 +30,19 @@ public struct Witness: Sendable {
     public var parameters: [ExactLayer]?
 }
 
+extension Witness {
+    /// Whether the compressed network predicts another class than the original
+    /// here; nil when the outputs are not a classifier's.
+    public func flipsClass(output: OutputKind) -> Bool? {
+        MetricEvaluator.predictedClass(originalLogits, output: output).map {
+            MetricEvaluator.predictedClass(compressedLogits, output: output) != $0
+        }
+    }
+}
+
 /// Counters of a check.
-public struct QueryStatistics: Sendable, Equatable {
+/// Encoded in JSON reports under these names.
+public struct QueryStatistics: Sendable, Equatable, Encodable {
     /// Satisfiability checks (plain solver).
     public var checks = 0
     /// Optimisation calls.

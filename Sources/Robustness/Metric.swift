@@ -1,6 +1,6 @@
 /// What a query measures between the original and the compressed outputs
 /// (docs/semantics.md §1.1).
-public enum Metric: String, Sendable, CaseIterable {
+public enum Metric: String, Sendable, CaseIterable, Codable {
     /// `|σ(z') − σ(z)|` (one output) or `|softmax(z')_c − softmax(z)_c|` for the
     /// originally predicted class c. Needs a sigmoid or softmax output.
     case probability
@@ -13,7 +13,7 @@ public enum Metric: String, Sendable, CaseIterable {
 }
 
 /// The answer of a check (docs/semantics.md §1.4).
-public enum Verdict: String, Sendable {
+public enum Verdict: String, Sendable, Codable {
     /// Proved: no compressed network in the model exceeds τ (or flips the class).
     case robust
     /// A witness, replayed in exact arithmetic outside Z3, exceeds τ.

@@ -25,31 +25,23 @@ struct Candidate: Sendable {
 /// replay (``replay(_:)``) later confirms it.
 struct PairEvaluator: Sendable {
     let original: Network
-    let compression: CompressionModel
+    let compared: ComparedParameters
     let metric: BoxMetric
-    private let radii: PerturbationRadii?
-
-    init(original: Network, compression: CompressionModel, metric: BoxMetric, radii: PerturbationRadii?) {
-        self.original = original
-        self.compression = compression
-        self.metric = metric
-        self.radii = radii
-    }
 
     /// The best candidate at a normalised input.
     func evaluate(_ x: [Double]) -> Candidate {
-        let z = Self.forward(original.layers, x)
-        switch compression {
+        let z = original.logits(normalizedInput: x)
+        switch compared {
         case .concrete(let g):
-            return Candidate(value: metric.value(original: z, compressed: Self.forward(g.layers, x)), point: x)
-        case .perturbation:
+            return Candidate(value: metric.value(original: z, compressed: g.logits(normalizedInput: x)), point: x)
+        case .perturbation(let radii):
             var best = Candidate(value: -1, point: x)
             for i in z.indices {
                 for sign in [1.0, -1.0] {
                     var objective = Array(repeating: 0.0, count: z.count)
                     objective[i] = sign
                     let directions = steepestDirections(x, objective: objective)
-                    let value = metric.value(original: z, compressed: perturbedForward(x, directions))
+                    let value = metric.value(original: z, compressed: perturbedForward(x, directions, radii: radii))
                     if value > best.value { best = Candidate(value: value, point: x, directions: directions) }
                 }
             }
@@ -57,20 +49,11 @@ struct PairEvaluator: Sendable {
         }
     }
 
-    /// Logits in binary64 (for ranking candidates only).
-    static func forward(_ layers: [DenseLayer], _ x: [Double]) -> [Double] {
-        layers.reduce(x) { h, layer in
-            layer.weights.indices.map { k in
-                layer.activation.apply(zip(layer.weights[k], h).reduce(layer.biases[k]) { $0 + $1.0 * $1.1 })
-            }
-        }
-    }
-
     /// Signs of `∂ objective / ∂ u_k` for every neuron, through the original network's activation pattern.
     private func steepestDirections(_ x: [Double], objective: [Double]) -> [[Double]] {
         var pre: [[Double]] = [], h = x
         for layer in original.layers {
-            let u = layer.weights.indices.map { k in zip(layer.weights[k], h).reduce(layer.biases[k]) { $0 + $1.0 * $1.1 } }
+            let u = layer.preActivations(h)
             pre.append(u)
             h = u.map(layer.activation.apply)
         }
@@ -90,17 +73,15 @@ struct PairEvaluator: Sendable {
     }
 
     /// The compressed logits for the chosen directions, in binary64.
-    private func perturbedForward(_ x: [Double], _ directions: [[Double]]) -> [Double] {
+    private func perturbedForward(_ x: [Double], _ directions: [[Double]], radii: PerturbationRadii) -> [Double] {
         var h = x
         for (l, layer) in original.layers.enumerated() {
+            let u = layer.preActivations(h)
             h = layer.weights.indices.map { k in
-                let s = directions[l][k]
-                var sum = layer.biases[k] + s * radii!.biasesUp[l][k]
-                for j in h.indices {
-                    let step = h[j] > 0 ? radii!.weightsUp[l][k][j] : (h[j] < 0 ? -radii!.weightsUp[l][k][j] : 0)
-                    sum += (layer.weights[k][j] + s * step) * h[j]
-                }
-                return layer.activation.apply(sum)
+                // The Lemma's shift of the pre-activation: s·(Δb + Σ Δw_j·|h_j|).
+                var radius = radii.biasesUp[l][k]
+                for j in h.indices { radius += radii.weightsUp[l][k][j] * abs(h[j]) }
+                return layer.activation.apply(u[k] + directions[l][k] * radius)
             }
         }
         return h
@@ -115,22 +96,20 @@ struct PairEvaluator: Sendable {
         if let parameters = candidate.parameters {
             return (parameters, z, Network.exactLogits(layers: parameters, normalizedInput: x))
         }
-        switch compression {
+        switch compared {
         case .concrete(let g):
             return (nil, z, Network.exactLogits(layers: g.exactLayers, normalizedInput: x))
-        case .perturbation:
-            let radii = radii!, directions = candidate.directions!
+        case .perturbation(let radii):
+            // Candidates from the sampler carry directions; one without (the centre) keeps the original parameters.
+            let directions = candidate.directions
             var h = x
             var parameters: [ExactLayer] = []
             for (l, layer) in originalLayers.enumerated() {
                 var realised = layer
+                let signs = h.map { $0.isZero ? 0 : $0.isNegative ? -1 : 1 }
                 for k in layer.weights.indices {
-                    let s = directions[l][k] < 0 ? -Rational.one : .one
-                    for j in h.indices where !h[j].isZero {
-                        let step = s * radii.weights[l][k][j]
-                        realised.weights[k][j] += h[j].isNegative ? -step : step
-                    }
-                    realised.biases[k] += s * radii.biases[l][k]
+                    guard let direction = directions?[l][k] else { continue }
+                    radii.move(&realised, neuron: k, ofLayer: l, from: layer, by: direction < 0 ? -.one : .one, inputSigns: signs)
                 }
                 parameters.append(realised)
                 h = realised.apply(h)

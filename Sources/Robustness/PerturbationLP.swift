@@ -178,6 +178,7 @@ final class PerturbationLP {
         var parameters = layers
         for (l, layer) in layers.enumerated() {
             var next: [Double] = []
+            let signs = h.map { $0 > 0 ? 1 : $0 < 0 ? -1 : 0 }
             for k in layer.weights.indices {
                 var centre = approximate.biases[l][k]
                 var radius = approximate.biasRadii[l][k]
@@ -189,13 +190,9 @@ final class PerturbationLP {
                 if let variable = pre[l][k], radius > 0 {
                     theta = Swift.min(1, Swift.max(-1, (point[variable] - centre) / radius))
                 }
-                let exactTheta = Rational(exactly: theta) ?? .zero
-                if !exactTheta.isZero {
-                    parameters[l].biases[k] = layer.biases[k] + exactTheta * radii.biases[l][k]
-                    for j in h.indices where h[j] != 0 {
-                        let step = exactTheta * radii.weights[l][k][j]
-                        parameters[l].weights[k][j] = layer.weights[k][j] + (h[j] > 0 ? step : -step)
-                    }
+                if theta != 0, let exactTheta = Rational(exactly: theta) {
+                    radii.move(&parameters[l], neuron: k, ofLayer: l, from: layer, by: exactTheta,
+                               inputSigns: signs)
                 }
                 let value = centre + theta * radius
                 next.append(layer.activation == .relu ? Swift.max(0, value) : value)

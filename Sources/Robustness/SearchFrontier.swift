@@ -2,6 +2,7 @@ import Bounds
 import Foundation
 import NeuralNetwork
 import HeapModule
+import Synchronization
 
 /// An input box waiting to be split, with its proved bound on the metric.
 struct OpenBox: Comparable, Sendable {
@@ -20,87 +21,87 @@ struct OpenBox: Comparable, Sendable {
 
 /// The state a global search shares between its parallel workers: the open
 /// boxes (largest bound first), the best candidate, and the bound of every
-/// box closed so far. One lock guards it; workers hold it only to take or
+/// box closed so far. One `Mutex` guards it; workers hold it only to take or
 /// return boxes, never while bounding or solving.
-final class SearchFrontier: @unchecked Sendable {
+final class SearchFrontier: Sendable {
     enum Next {
         case box(OpenBox, ticket: Int)
         case wait
         case done
     }
 
-    private let lock = NSLock()
-    private var open = Heap<OpenBox>()
-    private var inFlight: [Int: Double] = [:]
-    private var nextTicket = 0
-    private(set) var best: Candidate
-    /// The largest bound of any closed box (0 before any).
-    private var closedUpper = 0.0
-    private(set) var statistics = GlobalStatistics()
-    private(set) var stopReason: String?
-    /// Whether some box was closed only because it could not be halved.
-    private(set) var hadUnsplittableBoxes = false
+    /// Everything that changes during the search.
+    private struct State {
+        var open = Heap<OpenBox>()
+        var inFlight: [Int: Double] = [:]
+        var nextTicket = 0
+        var best: Candidate
+        /// The largest bound of any closed box (0 before any).
+        var closedUpper = 0.0
+        var statistics: GlobalStatistics
+        var stopReason: String?
+        /// Whether some box was closed only because it could not be halved.
+        var hadUnsplittableBoxes = false
+        /// A bug found by a worker; ``GlobalRobustness`` throws it instead of answering.
+        var internalError: InternalError?
+        /// Set when the search answers without waiting for a worker stuck in Z3:
+        /// from then on nothing changes, so the answer reads a fixed state, and
+        /// the stuck worker's box stays in flight with its parent's bound.
+        var sealed = false
+    }
+
+    private let state: Mutex<State>
     private let tau: Double?
     private let tolerance: Double
     private let deadline: Date?
-    /// Set when the search answers without waiting for a worker stuck in Z3:
-    /// from then on nothing changes, so the answer reads a fixed state, and
-    /// the stuck worker's box stays in flight with its parent's bound.
-    private var sealed = false
 
     /// - Parameters:
     ///   - tau: τ rounded down, so that "bound ≤ τ" is never claimed wrongly.
     ///   - tolerance: slightly below the asked tolerance, so that the exact
     ///     replay of the best candidate still meets it.
     init(root: OpenBox, best: Candidate, statistics: GlobalStatistics, tau: Double?, tolerance: Double, deadline: Date?) {
-        self.best = best
-        self.statistics = statistics
         self.tau = tau
         self.tolerance = tolerance
         self.deadline = deadline
-        insert(root)
+        var initial = State(best: best, statistics: statistics)
+        Self.insert(root, into: &initial, closingBound: tau ?? (best.value + tolerance))
+        state = Mutex(initial)
     }
 
     /// Boxes whose bound is at most this need no further work: τ when the
     /// search decides a threshold, else the best value plus the tolerance.
-    private var closingBound: Double {
-        tau ?? (best.value + tolerance)
+    private func closingBound(_ state: State) -> Double {
+        tau ?? (state.best.value + tolerance)
     }
 
-    private func insert(_ box: OpenBox) {
+    private static func insert(_ box: OpenBox, into state: inout State, closingBound: Double) {
         if box.upper <= closingBound {
-            closedUpper = max(closedUpper, box.upper)
+            state.closedUpper = max(state.closedUpper, box.upper)
         } else {
-            open.insert(box)
+            state.open.insert(box)
         }
-    }
-
-    private func locked<T>(_ body: () -> T) -> T {
-        lock.lock()
-        defer { lock.unlock() }
-        return body()
     }
 
     /// The box to work on next.
     func next() -> Next {
-        locked {
-            if sealed || stopReason != nil { return .done }
+        state.withLock { state in
+            if state.sealed || state.stopReason != nil { return .done }
             if let deadline, deadline.timeIntervalSinceNow <= 0 {
-                stopReason = "the time limit was reached"
+                state.stopReason = "the time limit was reached"
                 return .done
             }
-            if let tau, best.value > tau { return .done }
-            while let box = open.popMax() {
-                if box.upper <= closingBound {
-                    closedUpper = max(closedUpper, box.upper)
+            if let tau, state.best.value > tau { return .done }
+            while let box = state.open.popMax() {
+                if box.upper <= closingBound(state) {
+                    state.closedUpper = max(state.closedUpper, box.upper)
                     continue
                 }
-                let ticket = nextTicket
-                nextTicket += 1
-                inFlight[ticket] = box.upper
+                let ticket = state.nextTicket
+                state.nextTicket += 1
+                state.inFlight[ticket] = box.upper
                 return .box(box, ticket: ticket)
             }
-            return inFlight.isEmpty ? .done : .wait
+            return state.inFlight.isEmpty ? .done : .wait
         }
     }
 
@@ -108,62 +109,78 @@ final class SearchFrontier: @unchecked Sendable {
     /// best candidate found in them, and the counters.
     func finish(ticket: Int, children: [OpenBox], closed: Double?, candidate: Candidate?, statistics delta: GlobalStatistics,
                 unsplittable: Bool = false) {
-        locked {
-            guard !sealed else { return }
-            inFlight[ticket] = nil
-            if unsplittable { hadUnsplittableBoxes = true }
-            statistics.add(delta)
-            if let candidate, candidate.value > best.value { best = candidate }
-            if let closed { closedUpper = max(closedUpper, closed) }
-            for child in children { insert(child) }
+        state.withLock { state in
+            guard !state.sealed else { return }
+            state.inFlight[ticket] = nil
+            if unsplittable { state.hadUnsplittableBoxes = true }
+            state.statistics.add(delta)
+            if let candidate, candidate.value > state.best.value { state.best = candidate }
+            if let closed { state.closedUpper = max(state.closedUpper, closed) }
+            let bound = closingBound(state)
+            for child in children { Self.insert(child, into: &state, closingBound: bound) }
         }
     }
 
     /// Whether a box with this bound still needs work (it would not be closed at once).
     func needsWork(_ upper: Double) -> Bool {
-        locked { upper > closingBound }
+        state.withLock { upper > closingBound($0) }
     }
-
-    /// Stops the search (cancellation); the bounds so far stay valid.
-    /// A bug found by a worker; ``GlobalRobustness`` throws it instead of answering.
-    private(set) var internalError: InternalError?
 
     /// Stops the search because of a bug: nothing is reported from it.
     func fail(_ error: InternalError) {
-        locked {
-            guard !sealed else { return }
-            if internalError == nil { internalError = error }
-            if stopReason == nil { stopReason = error.description }
+        state.withLock { state in
+            guard !state.sealed else { return }
+            if state.internalError == nil { state.internalError = error }
+            if state.stopReason == nil { state.stopReason = error.description }
         }
     }
 
+    /// Stops the search (cancellation); the bounds so far stay valid.
     func stop(_ reason: String) {
-        locked { if !sealed && stopReason == nil { stopReason = reason } }
+        state.withLock { state in
+            if !state.sealed && state.stopReason == nil { state.stopReason = reason }
+        }
     }
 
-    /// Stops the search for good and freezes its state (see `sealed`).
+    /// Stops the search for good and freezes its state (see `State.sealed`).
     func seal(_ reason: String) {
-        locked {
-            if stopReason == nil { stopReason = reason }
-            sealed = true
+        state.withLock { state in
+            if state.stopReason == nil { state.stopReason = reason }
+            state.sealed = true
         }
     }
 
     /// Whether ``seal(_:)`` was called: progress reports stop then.
-    var isSealed: Bool { locked { sealed } }
+    var isSealed: Bool { state.withLock { $0.sealed } }
+
+    /// The best candidate so far.
+    var best: Candidate { state.withLock { $0.best } }
+
+    /// The counters so far.
+    var statistics: GlobalStatistics { state.withLock { $0.statistics } }
+
+    /// Why the search stopped early, if it did.
+    var stopReason: String? { state.withLock { $0.stopReason } }
+
+    /// Whether some box was closed only because it could not be halved.
+    var hadUnsplittableBoxes: Bool { state.withLock { $0.hadUnsplittableBoxes } }
+
+    /// A bug found by a worker, if any.
+    var internalError: InternalError? { state.withLock { $0.internalError } }
 
     /// The proved upper bound: every box is closed, open or in flight.
     var upper: Double {
-        locked {
-            max(closedUpper, open.max?.upper ?? 0, inFlight.values.max() ?? 0, best.value)
-        }
+        state.withLock { Self.upper($0) }
+    }
+
+    private static func upper(_ state: State) -> Double {
+        max(state.closedUpper, state.open.max?.upper ?? 0, state.inFlight.values.max() ?? 0, state.best.value)
     }
 
     func snapshot(seconds: Double) -> GlobalProgress {
-        let upper = self.upper
-        return locked {
-            GlobalProgress(lower: max(0, best.value), upper: upper, openBoxes: open.count + inFlight.count,
-                           statistics: statistics, seconds: seconds)
+        state.withLock { state in
+            GlobalProgress(lower: max(0, state.best.value), upper: Self.upper(state), openBoxes: state.open.count + state.inFlight.count,
+                           statistics: state.statistics, seconds: seconds)
         }
     }
 }

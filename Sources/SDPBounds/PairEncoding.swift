@@ -4,7 +4,7 @@ import Queries
 
 /// Which pairs of ReLUs get a slope constraint
 /// `(φᵢ − φⱼ)·((ξᵢ − ξⱼ) − (φᵢ − φⱼ)) ≥ 0` (ReLU's slopes lie in [0, 1]).
-public enum NeuronPairs: String, Sendable, CaseIterable {
+public enum NeuronPairs: String, Sendable, CaseIterable, Codable {
     /// Every pair of unstable ReLUs in either network, plus the diagonal pairs: O(N²) multipliers.
     case full
     /// Only neuron k of layer l in one network with neuron k of layer l in the other: O(N).

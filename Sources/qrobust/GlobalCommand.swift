@@ -3,6 +3,7 @@ import ExactArithmetic
 import Foundation
 import NeuralNetwork
 import Queries
+import Reports
 import Robustness
 
 /// `qrobust global`: the maximal deviation over an input box.

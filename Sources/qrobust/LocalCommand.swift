@@ -4,6 +4,7 @@ import Compression
 import Foundation
 import NeuralNetwork
 import Queries
+import Reports
 import Robustness
 
 extension Metric: ExpressibleByArgument {}

@@ -4,6 +4,7 @@ import ExactArithmetic
 import Foundation
 import NeuralNetwork
 import Queries
+import Reports
 import SDPBounds
 
 extension NeuronPairs: ExpressibleByArgument {}

@@ -1,5 +1,7 @@
 import ExactArithmetic
 import Foundation
+import NeuralNetwork
+import Robustness
 
 /// The answers for a whole file of inputs (`qrobust local --inputs FILE`):
 /// one ``LocalReport`` per row and a summary, as a compact table or as JSON
@@ -48,12 +50,12 @@ public struct BatchReport: Sendable {
                               misclassified: [], worst: [], largestUpper: 0)
         for row in rows {
             switch row.report.verdict {
-            case "robust": summary.robust += 1
-            case "notRobust": summary.notRobust += 1
-            case "unknown": summary.unknown += 1
-            default: summary.measured += 1
+            case .robust: summary.robust += 1
+            case .notRobust: summary.notRobust += 1
+            case .unknown: summary.unknown += 1
+            case nil: summary.measured += 1
             }
-            if row.report.metric == "flip" && row.report.verdict == "notRobust" { summary.flips.append(row.row) }
+            if row.report.metric == .flip && row.report.verdict == .notRobust { summary.flips.append(row.row) }
             if let label = row.label, let predicted = row.report.originalClass, label != predicted {
                 summary.misclassified.append(row.row)
             }
@@ -67,19 +69,18 @@ public struct BatchReport: Sendable {
     /// The summary line: "robust at 97 of 100 rows (not robust 2, unknown 1)" and the rest.
     public var summaryLine: String {
         let s = summary
-        let plural = { (n: Int, word: String) in "\(n) \(word)\(n == 1 ? "" : "s")" }
         var parts: [String] = []
         if s.measured < s.rows {
-            parts.append("robust at \(s.robust) of \(plural(s.rows, "row")) (not robust \(s.notRobust), unknown \(s.unknown))")
+            parts.append("robust at \(s.robust) of \(counted(s.rows, "row")) (not robust \(s.notRobust), unknown \(s.unknown))")
         } else {
-            parts.append("measured \(plural(s.rows, "row"))")
+            parts.append("measured \(counted(s.rows, "row"))")
         }
-        if rows.first?.report.metric == "flip" {
+        if rows.first?.report.metric == .flip {
             parts.append(s.flips.isEmpty ? "no class flips" : "the class can flip at \(s.flips.count == 1 ? "row" : "rows") \(Self.list(s.flips))")
         }
         if rows.contains(where: { $0.label != nil }) {
             parts.append(s.misclassified.isEmpty ? "every original prediction matches its label"
-                : "\(plural(s.misclassified.count, "row")) misclassified by the original network (\(Self.list(s.misclassified)))")
+                : "\(counted(s.misclassified.count, "row")) misclassified by the original network (\(Self.list(s.misclassified)))")
         }
         parts.append("largest upper end \(s.largestUpper) (rows \(Self.list(s.worst)))")
         return parts.joined(separator: "; ")
@@ -103,7 +104,7 @@ public struct BatchReport: Sendable {
             let interval = r.deviation.lowerExact == r.deviation.upperExact
                 ? "\(r.deviation.lower) (exact)" : "[\(r.deviation.lower), \(r.deviation.upper)]"
             lines.append(line("\(row.row)", "\(row.line)", row.label.map(String.init) ?? "-",
-                              r.originalClass.map(String.init) ?? "-", r.verdict ?? "measured", interval))
+                              r.originalClass.map(String.init) ?? "-", r.verdict?.rawValue ?? "measured", interval))
         }
         lines.append(summaryLine)
         return lines.joined(separator: "\n")

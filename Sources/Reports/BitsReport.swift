@@ -1,11 +1,13 @@
 import ExactArithmetic
 import Foundation
+import NeuralNetwork
+import Robustness
 
 /// The machine-readable form of a ``BitsResult`` (`qrobust bits --json`).
 public struct BitsReport: JSONReport {
     public struct Row: Encodable, Sendable {
         public var bits: Int
-        public var verdict: String
+        public var verdict: Verdict
         public var deviation: LocalReport.Bounds
         @ExplicitNull public var reason: String?
         public var seconds: Double
@@ -16,7 +18,7 @@ public struct BitsReport: JSONReport {
     public var scope: String
     public var compressionModel: String
     public var rounding: String
-    public var metric: String
+    public var metric: Metric
     public var tau: Double
     @ExplicitNull public var fewestBits: Int?
     @ExplicitNull public var note: String?
@@ -31,12 +33,12 @@ public struct BitsReport: JSONReport {
         }
         compressionModel = query.model.rawValue
         rounding = query.rounding.rawValue
-        metric = query.metric.rawValue
+        metric = query.metric
         tau = query.tau.approximateDouble
         fewestBits = result.fewest
         note = result.note
         rows = result.rows.map {
-            Row(bits: $0.bits, verdict: $0.verdict.rawValue,
+            Row(bits: $0.bits, verdict: $0.verdict,
                 deviation: LocalReport.Bounds(lower: $0.deviation.lower, upper: $0.deviation.upper),
                 reason: $0.reason, seconds: $0.seconds)
         }
@@ -49,7 +51,7 @@ public struct BitsReport: JSONReport {
                      "   k  verdict      deviation"]
         for row in rows {
             lines.append(String(format: "%4d  %@  [%.6g, %.6g]", row.bits,
-                                row.verdict.padding(toLength: 11, withPad: " ", startingAt: 0),
+                                row.verdict.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0),
                                 row.deviation.lower, row.deviation.upper))
         }
         lines.append(fewestBits.map { "fewest fractional bits: \($0)" } ?? "fewest fractional bits: none in the range")

@@ -1,6 +1,7 @@
 import ExactArithmetic
 import Foundation
 import NeuralNetwork
+import Robustness
 
 /// The machine-readable form of a ``GlobalResult`` (`qrobust global --json`).
 /// Same conventions as ``LocalReport``: outward-rounded binary64 bounds with
@@ -9,51 +10,50 @@ public struct GlobalReport: JSONReport {
     public var command = "global"
     public var model: String
     public var compression: String
-    public var metric: String
+    public var metric: Metric
     /// The raw input box, one `[lower, upper]` pair of exact strings per input.
     public var box: [[String]]
     /// Where the box came from when not from `--box` (a VNN-LIB file and what of it was ignored); absent otherwise.
     public var boxSource: String?
     @ExplicitNull public var tau: Double?
     public var tolerance: Double
-    @ExplicitNull public var verdict: String?
+    @ExplicitNull public var verdict: Verdict?
     public var deviation: LocalReport.Bounds
     @ExplicitNull public var witness: LocalReport.WitnessReport?
     @ExplicitNull public var reason: String?
     public var seconds: Double
-    public var statistics: [String: Int]
+    public var statistics: GlobalStatistics
 
     public init(result: GlobalResult, query: GlobalQuery, model: String, compression: String, includeParameters: Bool) {
         self.model = model
         self.compression = compression
-        self.metric = query.metric.rawValue
+        self.metric = query.metric
         self.box = zip(query.region.lower, query.region.upper).map { [$0.description, $1.description] }
         self.tau = query.tau?.approximateDouble
         self.tolerance = query.tolerance.approximateDouble
-        self.verdict = result.verdict?.rawValue
+        self.verdict = result.verdict
         self.deviation = LocalReport.Bounds(lower: result.deviation.lower, upper: result.deviation.upper)
         self.witness = result.witness.map {
             LocalReport.WitnessReport($0, output: query.network.output, includeParameters: includeParameters)
         }
         self.reason = result.reason
         self.seconds = result.seconds
-        let s = result.statistics
-        self.statistics = ["boxes": s.boxes, "splits": s.splits, "exactBoxes": s.exactBoxes,
-                           "solverCalls": s.solverCalls, "candidates": s.candidates, "depth": s.depth]
+        self.statistics = result.statistics
     }
 
     /// A short human-readable report.
     public var text: String {
-        let name = metric == "probability" ? "confidence deviation" : "logit deviation"
+        let name = metric == .probability ? "confidence deviation" : "logit deviation"
         let region = box.map { "[\($0[0]), \($0[1])]" }.joined(separator: " × ")
         var lines = ["\(model) over \(region), \(compression)"]
         if let boxSource { lines.append("box: \(boxSource)") }
         lines.append("maximal \(name): [\(deviation.lower), \(deviation.upper)]")
         if let verdict {
+            let threshold = tau.map { " = \($0)" } ?? ""
             let what = switch verdict {
-            case "robust": "robust (deviation ≤ τ = \(tau!) everywhere in the box)"
-            case "notRobust": "NOT robust (deviation > τ = \(tau!) at the witness below)"
-            default: "unknown"
+            case .robust: "robust (deviation ≤ τ\(threshold) everywhere in the box)"
+            case .notRobust: "NOT robust (deviation > τ\(threshold) at the witness below)"
+            case .unknown: "unknown"
             }
             lines.append("verdict: \(what)")
         }
@@ -61,9 +61,9 @@ public struct GlobalReport: JSONReport {
         if let witness {
             lines.append("witness (replayed exactly): input (\(witness.input.map { Rational(parsing: $0)?.approximateDouble.description ?? $0 }.joined(separator: ", "))), original logits \(witness.originalLogits), compressed logits \(witness.compressedLogits), \(name) \(witness.deviation.lower)")
         }
-        let counts = [counted(statistics["boxes"] ?? 0, "box", "boxes"), "\(statistics["splits"] ?? 0) split",
-                      "\(statistics["exactBoxes"] ?? 0) closed exactly", counted(statistics["solverCalls"] ?? 0, "solver call"),
-                      "depth \(statistics["depth"] ?? 0)"]
+        let s = statistics
+        let counts = [counted(s.boxes, "box", "boxes"), "\(s.splits) split", "\(s.exactBoxes) closed exactly",
+                      counted(s.solverCalls, "solver call"), "depth \(s.depth)"]
         lines.append(String(format: "time: %.3f s", seconds) + " (\(counts.joined(separator: ", ")))")
         return lines.joined(separator: "\n")
     }

@@ -1,3 +1,4 @@
+import CrossCheck
 import ExactArithmetic
 import Foundation
 import NeuralNetwork
@@ -51,10 +52,10 @@ public struct SDPReport: JSONReport {
     /// Where the box came from when not from `--box` (a VNN-LIB file and what of it was ignored); absent otherwise.
     public var boxSource: String?
     public var inputQuantization: String
-    public var pairs: String
+    public var pairs: NeuronPairs
     public var squaredNorm: Bound
     public var perOutput: [Bound]
-    @ExplicitNull public var crossCheck: CrossCheckResult?
+    @ExplicitNull public var crossCheck: CrossCheckReport?
     public var exported: [String]
     public var notes: [String]
     public var seconds: Double
@@ -65,10 +66,10 @@ public struct SDPReport: JSONReport {
         self.compressed = compressed
         box = zip(query.region.lower, query.region.upper).map { [$0.description, $1.description] }
         inputQuantization = query.inputQuantization.description
-        pairs = query.pairs.rawValue
+        pairs = query.pairs
         squaredNorm = Bound(result.squaredNorm)
         perOutput = result.perOutput.map(Bound.init)
-        self.crossCheck = crossCheck
+        self.crossCheck = crossCheck.map(CrossCheckReport.init)
         self.exported = exported
         notes = result.notes
         seconds = crossCheck?.seconds ?? result.seconds
@@ -81,7 +82,7 @@ public struct SDPReport: JSONReport {
                      + (inputQuantization == "0" ? "" : ", input quantisation |x₂ − x₁| ≤ \(inputQuantization)")]
         if let boxSource { lines.append("box: \(boxSource)") }
         func describe(_ b: Bound, _ name: String) {
-            lines.append("\(name) ≤ \(Self.number(b.certified))  certified (\(b.boxes) box\(b.boxes == 1 ? "" : "es"), \(pairs) pairs, \(String(format: "%.2f", b.seconds)) s)")
+            lines.append("\(name) ≤ \(Self.number(b.certified))  certified (\(counted(b.boxes, "box", "boxes")), \(pairs.rawValue) pairs, \(String(format: "%.2f", b.seconds)) s)")
             if b.boxes > 1 {
                 lines.append("  one SDP over the whole box: ≤ \(Self.number(b.wholeBoxCertified))")
             }
@@ -97,7 +98,7 @@ public struct SDPReport: JSONReport {
             lines.append("  SMT exact                   [\(Self.number(c.smtLower)), \(Self.number(c.smtUpper))]"
                          + (c.smtReason.map { " (\($0))" } ?? ""))
             lines.append("  SDP certified               \(Self.number(c.sdp))")
-            lines.append(c.isConsistent ? "  consistent: sampled ≤ SMT ≤ SDP"
+            lines.append(c.consistent ? "  consistent: sampled ≤ SMT ≤ SDP"
                                       : "  INCONSISTENT: the three answers are out of order; please report this as a bug")
         }
         for file in exported { lines.append("wrote \(file)") }
@@ -110,21 +111,25 @@ public struct SDPReport: JSONReport {
 
 /// The cross-check as the JSON report gives it (without the SDP result, which
 /// the report carries itself), with an absent SMT reason as explicit `null`.
-extension CrossCheckResult: Encodable {
-    enum CodingKeys: String, CodingKey {
-        case quantity, sampled, sampledPoint, smtLower, smtUpper, smtReason, sdp, consistent, seconds
-    }
+public struct CrossCheckReport: Encodable, Sendable {
+    public var quantity = "max_i (f2 - f1)_i^2"
+    public var sampled: Double
+    public var sampledPoint: [Double]
+    public var smtLower: Double
+    public var smtUpper: Double
+    @ExplicitNull public var smtReason: String?
+    public var sdp: Double
+    public var consistent: Bool
+    public var seconds: Double
 
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode("max_i (f2 - f1)_i^2", forKey: .quantity)
-        try c.encode(sampled, forKey: .sampled)
-        try c.encode(sampledPoint, forKey: .sampledPoint)
-        try c.encode(smtLower, forKey: .smtLower)
-        try c.encode(smtUpper, forKey: .smtUpper)
-        try c.encode(smtReason, forKey: .smtReason)
-        try c.encode(sdp, forKey: .sdp)
-        try c.encode(isConsistent, forKey: .consistent)
-        try c.encode(seconds, forKey: .seconds)
+    init(_ c: CrossCheckResult) {
+        sampled = c.sampled
+        sampledPoint = c.sampledPoint
+        smtLower = c.smtLower
+        smtUpper = c.smtUpper
+        smtReason = c.smtReason
+        sdp = c.sdp
+        consistent = c.isConsistent
+        seconds = c.seconds
     }
 }

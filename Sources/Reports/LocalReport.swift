@@ -1,6 +1,7 @@
 import ExactArithmetic
 import Foundation
 import NeuralNetwork
+import Robustness
 
 /// The machine-readable form of a ``LocalResult`` (`qrobust local --json`).
 ///
@@ -41,25 +42,25 @@ public struct LocalReport: JSONReport {
     public var command = "local"
     public var model: String
     public var compression: String
-    public var metric: String
+    public var metric: Metric
     public var input: [String]
     @ExplicitNull public var tau: Double?
-    @ExplicitNull public var verdict: String?
+    @ExplicitNull public var verdict: Verdict?
     public var deviation: Bounds
     @ExplicitNull public var originalClass: Int?
     @ExplicitNull public var witness: WitnessReport?
     @ExplicitNull public var reason: String?
     public var seconds: Double
-    public var statistics: [String: Int]
+    public var statistics: QueryStatistics
 
     /// Builds the report. `includeParameters` adds the witness's full parameter vector.
     public init(result: LocalResult, query: LocalQuery, model: String, compression: String, includeParameters: Bool) {
         self.model = model
         self.compression = compression
-        self.metric = query.metric.rawValue
+        self.metric = query.metric
         self.input = query.input.map(\.description)
         self.tau = query.tau?.approximateDouble
-        self.verdict = result.verdict?.rawValue
+        self.verdict = result.verdict
         self.deviation = Bounds(lower: result.deviation.lower, upper: result.deviation.upper)
         self.originalClass = result.originalClass
         self.witness = result.witness.map {
@@ -67,9 +68,7 @@ public struct LocalReport: JSONReport {
         }
         self.reason = result.reason
         self.seconds = result.seconds
-        self.statistics = ["checks": result.statistics.checks, "optimizations": result.statistics.optimizations,
-                           "replays": result.statistics.replays, "backSubstitutions": result.statistics.backSubstitutions,
-                           "lpNodes": result.statistics.lpNodes, "reluSplits": result.statistics.reluSplits]
+        self.statistics = result.statistics
     }
 
     /// A list of values for a text line: all of them up to 12, else the first
@@ -81,19 +80,24 @@ public struct LocalReport: JSONReport {
 
     /// A short human-readable report.
     public var text: String {
-        let name = metric == "probability" ? "confidence deviation" : metric == "logit" ? "logit deviation" : "margin toward another class"
+        let name = switch metric {
+        case .probability: "confidence deviation"
+        case .logit: "logit deviation"
+        case .flip: "margin toward another class"
+        }
         var lines = ["\(model) at (\(Self.abbreviated(input))), \(compression)"]
         if let originalClass { lines.append("original class: \(originalClass)") }
         let interval = deviation.lowerExact == deviation.upperExact
             ? "\(deviation.lower) (exact)" : "[\(deviation.lower), \(deviation.upper)]"
-        lines.append(metric == "flip"
+        lines.append(metric == .flip
             ? "largest \(name): \(interval) (the class flips once it reaches 0)"
             : "maximal \(name): \(interval)")
         if let verdict {
+            let threshold = tau.map { " = \($0)" } ?? ""
             let what = switch verdict {
-            case "robust": metric == "flip" ? "robust (no compressed network flips the class)" : "robust (deviation ≤ τ = \(tau!))"
-            case "notRobust": metric == "flip" ? "NOT robust (the class flips; witness below)" : "NOT robust (deviation > τ = \(tau!); witness below)"
-            default: "unknown"
+            case .robust: metric == .flip ? "robust (no compressed network flips the class)" : "robust (deviation ≤ τ\(threshold))"
+            case .notRobust: metric == .flip ? "NOT robust (the class flips; witness below)" : "NOT robust (deviation > τ\(threshold); witness below)"
+            case .unknown: "unknown"
             }
             lines.append("verdict: \(what)")
         }
@@ -101,11 +105,10 @@ public struct LocalReport: JSONReport {
         if let witness {
             lines.append("witness (replayed exactly): original logits \(witness.originalLogits), compressed logits \(witness.compressedLogits), \(name) \(witness.deviation.lower)")
         }
-        let exact = statistics["backSubstitutions"] ?? 0, nodes = statistics["lpNodes"] ?? 0
-        var counts = [counted(statistics["optimizations"] ?? 0, "optimisation"), counted(statistics["checks"] ?? 0, "check"),
-                      counted(statistics["replays"] ?? 0, "replay")]
-        if exact > 0 { counts.append("\(exact) exact by back-substitution") }
-        if nodes > 0 { counts += [counted(nodes, "LP node"), counted(statistics["reluSplits"] ?? 0, "ReLU split")] }
+        let s = statistics
+        var counts = [counted(s.optimizations, "optimisation"), counted(s.checks, "check"), counted(s.replays, "replay")]
+        if s.backSubstitutions > 0 { counts.append("\(s.backSubstitutions) exact by back-substitution") }
+        if s.lpNodes > 0 { counts += [counted(s.lpNodes, "LP node"), counted(s.reluSplits, "ReLU split")] }
         lines.append(String(format: "time: %.3f s", seconds) + " (\(counts.joined(separator: ", ")))")
         return lines.joined(separator: "\n")
     }
@@ -126,7 +129,6 @@ extension JSONReport {
 extension LocalReport.WitnessReport {
     /// A witness as reported: exact values as strings beside their binary64 approximations.
     init(_ w: Witness, output: OutputKind, includeParameters: Bool) {
-        let originalClass = MetricEvaluator.predictedClass(w.originalLogits, output: output)
         self.init(
             input: w.input.map(\.description),
             originalLogits: w.originalLogits.map(\.approximateDouble),
@@ -134,7 +136,7 @@ extension LocalReport.WitnessReport {
             originalLogitsExact: w.originalLogits.map(\.description),
             compressedLogitsExact: w.compressedLogits.map(\.description),
             deviation: LocalReport.Bounds(lower: w.deviation.lower, upper: w.deviation.upper),
-            flipsClass: originalClass.map { MetricEvaluator.predictedClass(w.compressedLogits, output: output) != $0 },
+            flipsClass: w.flipsClass(output: output),
             neuronValues: w.neuronValues?.map { $0.map(\.description) },
             parameters: includeParameters
                 ? w.parameters?.map { LocalReport.ExactLayerReport(weights: $0.weights.map { $0.map(\.description) },

@@ -1,0 +1,50 @@
+import Bounds
+import ExactArithmetic
+import Foundation
+
+/// The constants that steer a global search, in one place with their reasons.
+///
+/// None of them affects soundness: they decide where the time goes (split
+/// a box further, or hand it to Z3; how long to wait), never what counts as
+/// proved. Changing one changes speed, and the benchmarks say by how much.
+struct SearchSettings: Sendable {
+    /// A box goes to Z3 once at most this many of its ReLUs are unstable.
+    ///
+    /// Perturbation sets need Z3: their bounds stay loose even on tiny boxes,
+    /// because the Lemma's per-neuron offsets combine across layers, and a
+    /// neuron whose pre-activation is within its radius of 0 stays unstable
+    /// however small the box. Concrete pairs need it only beyond two inputs,
+    /// where splitting alone gets expensive; in 2-D, boxes whose ReLUs are all
+    /// stable already have exact bounds (−1 turns Z3 off there).
+    var unstableLimit: Int
+    /// A box goes to Z3 whatever its unstable count once it has been halved
+    /// this often (6 halvings per input).
+    var depthLimit: Int
+    /// Z3's budget for one box, in seconds. A box it cannot close in that time
+    /// is split, and its descendants try again only after each input has been
+    /// halved ``retryHalvingsPerInput`` more times.
+    var exactBudget = 2.0
+    var retryHalvingsPerInput = 2
+    /// How close to the optimum Z3's search for a box's objective stops (2^-40):
+    /// far below any tolerance a user asks, and the box's bound is the proved end.
+    var boxObjectiveTolerance = Rational(1, 1 << 40)
+    /// How long past the time limit the search waits for a worker stuck in a
+    /// Z3 step that ignores interrupts, before answering without it (seconds).
+    var workerGrace = 0.3
+    /// How long a worker with nothing to do waits before asking again (200 µs):
+    /// boxes in flight elsewhere may return children soon.
+    var idlePollNanoseconds: UInt64 = 200_000
+
+    init(_ query: GlobalQuery) {
+        let n = query.network.inputSize
+        switch query.compression {
+        case .perturbation: (unstableLimit, depthLimit) = (6, 6 * n)
+        case .concrete: (unstableLimit, depthLimit) = n >= 3 ? (6, 6 * n) : (-1, Int.max)
+        }
+    }
+
+    /// Whether Z3 should try to close this box now.
+    func solvesExactly(_ box: OpenBox, _ bounds: PairBounds) -> Bool {
+        box.depth >= box.exactFromDepth && (bounds.unstableCount <= unstableLimit || box.depth >= depthLimit)
+    }
+}
