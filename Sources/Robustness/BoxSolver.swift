@@ -149,6 +149,6 @@ struct BoxWitness {
 
     func candidate(_ metric: BoxMetric) -> Candidate {
         Candidate(value: metric.value(original: original.map(\.approximateDouble), compressed: compressed.map(\.approximateDouble)),
-                  point: point.map(\.approximateDouble), exactPoint: point, parameters: parameters)
+                  point: point.map(\.approximateDouble), origin: .solved(point: point, parameters: parameters))
     }
 }

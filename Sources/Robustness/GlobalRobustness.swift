@@ -149,7 +149,12 @@ public enum GlobalRobustness {
         var candidate = frontier.best
         // Candidates come from the outward-rounded box; pull them into the exact
         // one (a non-finite coordinate, which no candidate should have, becomes the box's lower end).
-        let point = candidate.exactPoint ?? zip(candidate.point, exactBox).map { Rational(exactly: $0) ?? $1.lower }
+        let point: [Rational]
+        if case .solved(let exact, _) = candidate.origin {
+            point = exact
+        } else {
+            point = zip(candidate.point, exactBox).map { Rational(exactly: $0) ?? $1.lower }
+        }
         let clamped = zip(point, exactBox).map { x, b in
             Rational.min(Rational.max(x, b.lower), b.upper)
         }

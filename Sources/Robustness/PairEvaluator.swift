@@ -3,16 +3,24 @@ import Compression
 import ExactArithmetic
 import NeuralNetwork
 
-/// A candidate witness: a normalised input and, for a perturbation set, which
-/// way each neuron's parameters move (+1 or −1 per neuron, layer by layer) or,
-/// when Z3 found it, the exact point and parameters.
+/// A candidate witness: a normalised input, and how the compressed side is
+/// realised there.
 struct Candidate: Sendable {
+    /// Where a candidate came from, which decides how it is replayed.
+    enum Origin: Sendable {
+        /// Sampled in binary64. For a perturbation set, the way each neuron's
+        /// parameters move (+1 or −1 per neuron, layer by layer); nil for a
+        /// concrete network, or for the original parameters.
+        case sampled(directions: [[Double]]?)
+        /// Found by Z3: the exact point and, for a perturbation set, the exact
+        /// parameters (nil for a concrete network).
+        case solved(point: [Rational], parameters: [ExactLayer]?)
+    }
+
     /// The metric's value in binary64 (for ranking; the replay decides).
     var value: Double
     var point: [Double]
-    var directions: [[Double]]?
-    var exactPoint: [Rational]?
-    var parameters: [ExactLayer]?
+    var origin: Origin = .sampled(directions: nil)
 }
 
 /// Evaluates the original and the compressed network at candidate inputs.
@@ -42,7 +50,7 @@ struct PairEvaluator: Sendable {
                     objective[i] = sign
                     let directions = steepestDirections(x, objective: objective)
                     let value = metric.value(original: z, compressed: perturbedForward(x, directions, radii: radii))
-                    if value > best.value { best = Candidate(value: value, point: x, directions: directions) }
+                    if value > best.value { best = Candidate(value: value, point: x, origin: .sampled(directions: directions)) }
                 }
             }
             return best
@@ -93,15 +101,18 @@ struct PairEvaluator: Sendable {
     func replay(_ candidate: Candidate, originalLayers: [ExactLayer],
                 exactPoint x: [Rational]) -> (parameters: [ExactLayer]?, original: [Rational], compressed: [Rational]) {
         let z = Network.exactLogits(layers: originalLayers, normalizedInput: x)
-        if let parameters = candidate.parameters {
+        let directions: [[Double]]?
+        switch candidate.origin {
+        case .solved(_, let parameters?):
             return (parameters, z, Network.exactLogits(layers: parameters, normalizedInput: x))
+        case .solved(_, nil): directions = nil
+        case .sampled(let sampled): directions = sampled
         }
         switch compared {
         case .concrete(let g):
             return (nil, z, Network.exactLogits(layers: g.exactLayers, normalizedInput: x))
         case .perturbation(let radii):
-            // Candidates from the sampler carry directions; one without (the centre) keeps the original parameters.
-            let directions = candidate.directions
+            // Sampled candidates carry directions; one without (the centre) keeps the original parameters.
             var h = x
             var parameters: [ExactLayer] = []
             for (l, layer) in originalLayers.enumerated() {
