@@ -160,9 +160,12 @@ public enum GlobalRobustness {
         }
         candidate.point = clamped.map(\.approximateDouble)
         let replayed = evaluator.replay(candidate, originalLayers: originalLayers, exactPoint: clamped)
-        let evaluator = MetricEvaluator(metric: query.metric, output: network.output, original: replayed.original)
-        let value = evaluator.value(replayed.compressed)
-        let lower = Rational.max(value.lower, .zero)
+        let raw = network.normalization.map { n in
+            clamped.indices.map { i in clamped[i] * Rational(exactly: n.ranges[i])! + Rational(exactly: n.means[i])! }
+        } ?? clamped
+        let replayedWitness = MetricEvaluator(metric: query.metric, output: network.output, original: replayed.original)
+            .witness(at: raw, compressed: replayed.compressed, parameters: replayed.parameters)
+        let lower = Rational.max(replayedWitness.deviation.lower, .zero)
         let provedUpper = frontier.upper
         let upper = Rational.max(Rational(exactly: provedUpper.isFinite ? provedUpper : .greatestFiniteMagnitude)!, lower)
 
@@ -186,13 +189,8 @@ public enum GlobalRobustness {
         if query.tau == nil && query.tolerance < upper - lower && reasons.isEmpty {
             reasons.append("the interval is wider than the tolerance")
         }
-        let raw = network.normalization.map { n in
-            clamped.indices.map { i in clamped[i] * Rational(exactly: n.ranges[i])! + Rational(exactly: n.means[i])! }
-        } ?? clamped
-        let witness = lower.isZero ? nil : Witness(input: raw, originalLogits: replayed.original,
-                                                   compressedLogits: replayed.compressed, deviation: value,
-                                                   parameters: replayed.parameters)
-        return GlobalResult(verdict: verdict, deviation: DeviationBounds(lower: lower, upper: upper), witness: witness,
+        return GlobalResult(verdict: verdict, deviation: DeviationBounds(lower: lower, upper: upper),
+                            witness: lower.isZero ? nil : replayedWitness,
                             reason: reasons.isEmpty ? nil : reasons.joined(separator: "; "),
                             seconds: Date().timeIntervalSince(start), statistics: frontier.statistics)
     }

@@ -36,10 +36,8 @@ public enum LocalRobustness {
 
         switch query.compression {
         case .concrete(let compressed):
-            let z = compressed.exactLogits(at: query.input)
-            let value = evaluator.value(z)
-            let witness = Witness(input: query.input, originalLogits: evaluator.original, compressedLogits: z, deviation: value)
-            return try assemble(query, evaluator, candidates: [(witness, value)], upper: value.upper, objectiveUppers: [],
+            let witness = evaluator.witness(at: query.input, compressed: compressed.exactLogits(at: query.input))
+            return try assemble(query, evaluator, candidates: [(witness, witness.deviation)], upper: witness.deviation.upper, objectiveUppers: [],
                                 reasons: [], statistics: statistics, start: start)
         case .perturbation(let set):
             let radii = PerturbationRadii(network: network, set: set)
@@ -72,9 +70,9 @@ public enum LocalRobustness {
                 guard found.allSatisfy({ $0 != nil }) else { return nil }
                 let bounds = found.map { $0! }
                 let candidates = bounds.map { b in
-                    let value = evaluator.value(b.best.logits)
-                    return (Witness(input: query.input, originalLogits: evaluator.original, compressedLogits: b.best.logits,
-                                    deviation: value, neuronValues: b.best.neuronValues, parameters: b.best.parameters), value)
+                    let witness = evaluator.witness(at: query.input, compressed: b.best.logits,
+                                                    neuronValues: b.best.neuronValues, parameters: b.best.parameters)
+                    return (witness, witness.deviation)
                 }
                 let uppers = bounds.map(\.upper)
                 return try assemble(query, evaluator, candidates: candidates,
