@@ -26,6 +26,7 @@ func suite(_ name: String) -> Target {
             .product(name: "NeuralNetwork", package: "qrobust"),
             .product(name: "ExactArithmetic", package: "qrobust"),
             .product(name: "SDPBounds", package: "qrobust"),
+            .product(name: "Queries", package: "qrobust"),
         ],
         path: "Benchmarks/\(name)",
         plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]

@@ -3,6 +3,7 @@ import Compression
 import ExactArithmetic
 import Foundation
 import NeuralNetwork
+import Queries
 import Robustness
 
 /// The bundled examples, found relative to this file (the suite runs from Benchmarks/).

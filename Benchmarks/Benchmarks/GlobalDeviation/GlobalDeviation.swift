@@ -3,6 +3,7 @@ import Compression
 import ExactArithmetic
 import Foundation
 import NeuralNetwork
+import Queries
 import Robustness
 
 /// The shared reference networks beside the checkout (not part of the repository).

@@ -2,6 +2,7 @@ import Benchmark
 import ExactArithmetic
 import Foundation
 import NeuralNetwork
+import Queries
 import SDPBounds
 
 /// The shared reference networks beside the checkout (not part of the repository).

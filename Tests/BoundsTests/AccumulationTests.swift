@@ -1,0 +1,74 @@
+import ExactArithmetic
+import TestSupport
+import Testing
+@testable import Bounds
+
+/// `FormPair.affine` sums in round-to-nearest and widens each coefficient by
+/// a bound on the sum's rounding error (instead of rounding every step
+/// outward). These cases make the rounding error as large as binary64 allows
+/// and check every coefficient interval against the exact rational sum.
+@Suite("Error-bounded accumulation of linear forms")
+struct AccumulationTests {
+    /// Forms over one input whose coefficients (input and constant) are the given intervals.
+    static func forms(_ coefficients: [(Double, Double)]) -> FormPair {
+        var bank = LinearForms(zeros: coefficients.count, inputs: 1)
+        for (k, (a, b)) in coefficients.enumerated() {
+            for i in 0..<2 { bank.lo[k * 2 + i] = a; bank.hi[k * 2 + i] = b }
+        }
+        return FormPair(lower: bank, upper: bank)
+    }
+
+    /// The exact ends of `Σ_j w_j·[a_j, b_j] + bias`.
+    static func exact(_ weights: [Double], _ coefficients: [(Double, Double)], bias: Double) -> (Rational, Rational) {
+        var low = Rational(exactly: bias)!, high = low
+        for (w, (a, b)) in zip(weights, coefficients) {
+            let rw = Rational(exactly: w)!, ra = Rational(exactly: a)!, rb = Rational(exactly: b)!
+            low += w >= 0 ? rw * ra : rw * rb
+            high += w >= 0 ? rw * rb : rw * ra
+        }
+        return (low, high)
+    }
+
+    static func check(_ weights: [Double], _ coefficients: [(Double, Double)], bias: Double) {
+        let result = forms(coefficients).affine(weights: [weights], biases: [bias])
+        let (low, high) = exact(weights, coefficients, bias: bias)
+        for bank in [result.lower, result.upper] {
+            for i in 0..<2 {
+                let lo = Rational(exactly: bank.lo[i]), hi = Rational(exactly: bank.hi[i])
+                // The constant starts from the bias; the input coefficient from 0.
+                let (l, h) = i == 0 ? (low - Rational(exactly: bias)!, high - Rational(exactly: bias)!) : (low, high)
+                #expect(lo.map { $0 <= l } ?? (bank.lo[i] == -.infinity), "lower end \(bank.lo[i]) above the exact \(l.approximateDouble)")
+                #expect(hi.map { $0 >= h } ?? (bank.hi[i] == .infinity), "upper end \(bank.hi[i]) below the exact \(h.approximateDouble)")
+            }
+        }
+    }
+
+    @Test("catastrophic cancellation: 1e16·1 + 1·1e-16 − 1e16·1 is 1e-16, which round-to-nearest loses")
+    func cancellation() {
+        Self.check([1e16, 1, -1e16], [(1, 1), (1e-16, 1e-16), (1, 1)], bias: 0)
+        Self.check([1e16, 1, 1e16], [(1, 1), (1e-16, 1e-16), (-1, -1)], bias: 0.5)
+        Self.check([0x1p52, 0.75, -0x1p52], [(1, 1), (1, 1), (1, 1)], bias: 0)
+    }
+
+    @Test("subnormal products and huge sums stay enclosed; overflow gives an infinite end")
+    func extremes() {
+        Self.check([0x1p-1000, 0x1p-1000, -0x1p-1000], [(0x1p-60, 0x1p-60), (0x1p-70, 0x1p-69), (0x1p-60, 0x1p-60)], bias: 0)
+        Self.check([1e300, 1e300], [(1e10, 1e10), (1, 1)], bias: 0)
+    }
+
+    @Test("random weights over twelve orders of magnitude, with interval coefficients", arguments: [UInt64(1), 2, 3, 4])
+    func random(seed: UInt64) {
+        var rng = SeededGenerator(seed: seed)
+        for _ in 0..<200 {
+            let n = Int.random(in: 1...60, using: &rng)
+            let weights = (0..<n).map { _ in
+                Double.random(in: -1...1, using: &rng) * Double(sign: .plus, exponent: Int.random(in: -20...20, using: &rng), significand: 1)
+            }
+            let coefficients = (0..<n).map { _ -> (Double, Double) in
+                let a = Double.random(in: -1...1, using: &rng) * Double(sign: .plus, exponent: Int.random(in: -20...20, using: &rng), significand: 1)
+                return (a, Bool.random(using: &rng) ? a : a + abs(a) * 1e-3)
+            }
+            Self.check(weights, coefficients, bias: Double.random(in: -1e6...1e6, using: &rng))
+        }
+    }
+}
