@@ -104,8 +104,7 @@ public enum LocalRobustness {
                     relaxation = try? PerturbationLP(layers: layers, radii: radii, input: x, bounds: tightened)
                 }
                 guard let relaxation, (try? relaxation.setObjective(objectives[n])) == true else { return nil }
-                let search = ReluBranchAndBound(encoding: relaxation, objective: objectives[n], network: network, set: set,
-                                                input: x, tolerance: query.tolerance)
+                let search = ReluBranchAndBound(encoding: relaxation, objective: objectives[n], input: x, tolerance: query.tolerance)
                 return try search.run(from: substituted, deadline: share(n), statistics: &statistics)
             }
             for (n, objective) in objectives.enumerated() {

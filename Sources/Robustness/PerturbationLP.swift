@@ -15,24 +15,12 @@ import NeuralNetwork
 /// intervals. Every value in those intervals is reached by some parameters of
 /// Θ_Δ, so with every ReLU's phase fixed the program is exact. An unstable
 /// ReLU (pre-activation in [L, U], L < 0 < U) gets variables u, h = relu(u) and
-/// t = h − u with the triangle relaxation `t ≥ 0, h ≥ 0, h ≤ s·(u − L)`,
-/// s ≥ U/(U − L); fixing its phase only changes bounds (active: u ≥ 0, t = 0;
-/// inactive: u ≤ 0, h = 0), so one GLPK problem serves every node of the
-/// branch and bound, warm-started. Stable inactive neurons drop out.
+/// t = h − u with the triangle relaxation (``PhaseSplitLP``), whose phases
+/// the branch and bound fixes. Stable inactive neurons drop out.
 ///
 /// Bounds come from ``CertifiedLP`` (proved from the duals); witnesses from
 /// ``witness(at:)``, replayed exactly by the caller.
-final class PerturbationLP {
-    /// One unstable ReLU: its variables and its pre-activation bounds.
-    struct UnstableNeuron {
-        var layer: Int, neuron: Int
-        var pre: Int, post: Int, gap: Int
-        var lower: Double, upper: Double
-    }
-
-    /// A ReLU phase fixed by branching.
-    enum Phase { case active, inactive }
-
+final class PerturbationLP: PhaseSplitLP {
     private let layers: [ExactLayer]
     private let radii: PerturbationRadii
     private let input: [Rational]
@@ -40,7 +28,7 @@ final class PerturbationLP {
     private let pre: [[Int?]]
     /// `outputs[i]`: the variable of logit i.
     private let outputs: [Int]
-    let unstable: [UnstableNeuron]
+    let unstable: [UnstableReLU]
     let solver: CertifiedLP
     /// Weights, biases and radii in binary64 for the witness search (not for proofs).
     private let approximate: (weights: [[[Double]]], biases: [[Double]], weightRadii: [[[Double]]], biasRadii: [[Double]])
@@ -51,7 +39,7 @@ final class PerturbationLP {
         guard let last = layers.last, last.activation == .identity,
               layers.dropLast().allSatisfy({ $0.activation == .relu }) else { return nil }
         var lp = LinearProgram()
-        var pre: [[Int?]] = [], post: [[Int?]] = [], unstable: [UnstableNeuron] = []
+        var pre: [[Int?]] = [], post: [[Int?]] = [], unstable: [UnstableReLU] = []
         var outputs: [Int] = []
         for (l, layer) in layers.enumerated() {
             var layerPre: [Int?] = [], layerPost: [Int?] = []
@@ -80,18 +68,9 @@ final class PerturbationLP {
                 } else if range.lower >= 0 {
                     layerPost.append(u)
                 } else {
-                    let h = try lp.addVariable(lower: 0, upper: range.upper)
-                    let t = try lp.addVariable(lower: 0, upper: -range.lower)
-                    let one = Interval(1, 1), minusOne = Interval(-1, -1)
-                    try lp.addRow([(h, one), (u, minusOne), (t, minusOne)], .atMost, 0)
-                    try lp.addRow([(h, one), (u, minusOne), (t, minusOne)], .atLeast, 0)
-                    // The chord through (L, 0) and (U, U), with a slope rounded up: h ≤ s·(u − L).
-                    let slope = (range.upper / (range.upper - range.lower)).nextUp.nextUp
-                    try lp.addRow([(h, one), (u, Interval(-slope, -slope))], .atMost,
-                                  (Interval(-slope, -slope) * Interval(range.lower, range.lower)).upper)
-                    layerPost.append(h)
-                    unstable.append(UnstableNeuron(layer: l, neuron: k, pre: u, post: h, gap: t,
-                                                   lower: range.lower, upper: range.upper))
+                    let neuron = try lp.addTriangleReLU(layer: l, neuron: k, pre: u, lower: range.lower, upper: range.upper)
+                    layerPost.append(neuron.post)
+                    unstable.append(neuron)
                 }
             }
             pre.append(layerPre)
@@ -136,34 +115,6 @@ final class PerturbationLP {
         }
         try solver.setObjective(objective)
         return true
-    }
-
-    /// Sets every unstable neuron's bounds for a node's phases.
-    func apply(_ phases: [Int: Phase]) throws {
-        for (i, neuron) in unstable.enumerated() {
-            switch phases[i] {
-            case nil:
-                try solver.setBounds(neuron.pre, lower: neuron.lower, upper: neuron.upper)
-                try solver.setBounds(neuron.post, lower: 0, upper: neuron.upper)
-                try solver.setBounds(neuron.gap, lower: 0, upper: -neuron.lower)
-            case .active:
-                try solver.setBounds(neuron.pre, lower: 0, upper: neuron.upper)
-                try solver.setBounds(neuron.post, lower: 0, upper: neuron.upper)
-                try solver.setBounds(neuron.gap, lower: 0, upper: 0)
-            case .inactive:
-                try solver.setBounds(neuron.pre, lower: neuron.lower, upper: 0)
-                try solver.setBounds(neuron.post, lower: 0, upper: 0)
-                try solver.setBounds(neuron.gap, lower: 0, upper: -neuron.lower)
-            }
-        }
-    }
-
-    /// How far the LP point is from `h = relu(u)` at each unstable neuron
-    /// (0 where it agrees): the branching rule splits the worst one.
-    func violations(at point: [Double]) -> [Double] {
-        unstable.map { neuron in
-            point[neuron.pre] >= 0 ? Swift.max(0, point[neuron.gap]) : Swift.max(0, point[neuron.post])
-        }
     }
 
     /// A member of Θ_Δ near the LP point: each neuron's parameters move by

@@ -87,7 +87,7 @@ struct ReluBranchAndBoundTests {
             original.append(layer.preActivations(h))
             h = layer.apply(h)
         }
-        var phases: [Int: PerturbationLP.Phase] = [:]
+        var phases: [Int: ReluPhase] = [:]
         for (i, neuron) in encoding.unstable.enumerated() {
             phases[i] = original[neuron.layer][neuron.neuron].isPositive ? .active : .inactive
         }
