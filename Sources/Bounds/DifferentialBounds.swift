@@ -26,6 +26,9 @@ public struct PairBounds: Sendable {
     public var differenceRange: [Interval]
     /// ReLUs of f and of g whose sign the bounds do not fix.
     public var unstableCount: Int
+    /// Ranges of `u' − u` for every neuron, layer by layer, where the two
+    /// networks have the same shape (nil otherwise).
+    public var preActivationDifference: [[Interval]]? = nil
 }
 
 /// Differential bound propagation (the idea of ReluDiff and NeuroDiff): besides
@@ -71,7 +74,7 @@ public struct DifferentialAnalysis: Sendable {
         var hf = inputForms, hg = inputForms
         var hd = FormPair(zeros: n, inputs: n)
         var hfRange = box, hgRange = box
-        var fRanges: [[Interval]] = [], gRanges: [[Interval]] = []
+        var fRanges: [[Interval]] = [], gRanges: [[Interval]] = [], dRanges: [[Interval]] = []
         var unstable = 0
         let compressedLayers: [DenseLayer] = if case .concrete(let g) = compared { g.layers } else { [] }
 
@@ -105,6 +108,7 @@ public struct DifferentialAnalysis: Sendable {
             }
             fRanges.append(rf)
             gRanges.append(rg)
+            dRanges.append(rd)
 
             switch layer.activation {
             case .identity:
@@ -130,7 +134,7 @@ public struct DifferentialAnalysis: Sendable {
         return PairBounds(original: fRanges, compressed: gRanges, originalOutputs: hf, differenceOutputs: hd,
                           originalRange: (0..<hf.count).map { hf.concrete($0, over: box) },
                           differenceRange: (0..<hd.count).map { hd.concrete($0, over: box) },
-                          unstableCount: unstable)
+                          unstableCount: unstable, preActivationDifference: dRanges)
     }
 
     /// Networks of different shapes: `g − f` from the two networks' own forms.

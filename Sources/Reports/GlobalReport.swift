@@ -62,8 +62,9 @@ public struct GlobalReport: JSONReport {
             lines.append("witness (replayed exactly): input (\(witness.input.map { Rational(parsing: $0)?.approximateDouble.description ?? $0 }.joined(separator: ", "))), original logits \(witness.originalLogits), compressed logits \(witness.compressedLogits), \(name) \(witness.deviation.lower)")
         }
         let s = statistics
-        let counts = [counted(s.boxes, "box", "boxes"), "\(s.splits) split", "\(s.exactBoxes) closed exactly",
+        var counts = [counted(s.boxes, "box", "boxes"), "\(s.splits) split", "\(s.exactBoxes) closed exactly",
                       counted(s.solverCalls, "solver call"), "depth \(s.depth)"]
+        if s.lpNodes > 0 { counts += [counted(s.lpNodes, "LP node"), counted(s.reluSplits, "ReLU split")] }
         lines.append(String(format: "time: %.3f s", seconds) + " (\(counts.joined(separator: ", ")))")
         return lines.joined(separator: "\n")
     }

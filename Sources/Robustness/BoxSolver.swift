@@ -37,10 +37,8 @@ struct BoxSolver: Sendable {
                statistics: inout GlobalStatistics) throws -> (upper: Double, candidate: Candidate?)? {
         // Bounds that overflowed binary64 give no starting point; leave such a box to splitting.
         guard bounds.differenceRange.allSatisfy({ $0.lower.isFinite && $0.upper.isFinite }) else { return nil }
-        let lows = box.indices.map { Rational.max(Rational(exactly: box[$0].lower)!, region[$0].lower) }
-        let highs = box.indices.map { Rational.min(Rational(exactly: box[$0].upper)!, region[$0].upper) }
         // A sliver of the outward-rounded box outside the exact region holds no input.
-        if box.indices.contains(where: { highs[$0] < lows[$0] }) { return (0, nil) }
+        guard let (lows, highs) = exactPart(of: box) else { return (0, nil) }
 
         var constraints: [Term] = []
         var inputs: [Node] = [], magnitudes: [Node] = []
@@ -108,11 +106,77 @@ struct BoxSolver: Sendable {
             }
             differenceRange.append((-ends[1], ends[0]))
         }
-        let exact = differenceRange.map { Interval($0.lower.roundedDown, $0.upper.roundedUp) }
-        var refined = bounds
-        refined.differenceRange = exact
         statistics.exactBoxes += 1
-        return (metric.upperBound(refined), best)
+        return (upperBound(bounds, differenceRange: differenceRange), best)
+    }
+
+    /// The metric's bound from the exact ranges of `z' − z`.
+    private func upperBound(_ bounds: PairBounds, differenceRange: [(lower: Rational, upper: Rational)]) -> Double {
+        var refined = bounds
+        refined.differenceRange = differenceRange.map { Interval($0.lower.roundedDown, $0.upper.roundedUp) }
+        return metric.upperBound(refined)
+    }
+
+    /// The part of an outward-rounded box inside the exact region, exactly;
+    /// nil for a sliver outside it.
+    private func exactPart(of box: [Interval]) -> (lows: [Rational], highs: [Rational])? {
+        let lows = box.indices.map { Rational.max(Rational(exactly: box[$0].lower)!, region[$0].lower) }
+        let highs = box.indices.map { Rational.min(Rational(exactly: box[$0].upper)!, region[$0].upper) }
+        return box.indices.contains(where: { highs[$0] < lows[$0] }) ? nil : (lows, highs)
+    }
+
+    /// The answer on a box of a concrete pair by ``ReluBranchAndBound`` over
+    /// ``PairLP``, objective by objective: each `±(z'_i − z_i)` to within
+    /// `tolerance` of a replayed witness, or to at most `enough` (τ, when the
+    /// logit metric decides a threshold). Nil when the pair is not a ReLU MLP
+    /// pair or some objective did not settle before the deadline (the box is
+    /// then split further).
+    func branchAndBound(_ box: [Interval], bounds: PairBounds, deadline: Date?, tolerance: Rational, enough: Rational?,
+                        statistics: inout GlobalStatistics) throws -> (upper: Double, candidate: Candidate?)? {
+        guard case .concrete(let g) = compared,
+              bounds.differenceRange.allSatisfy({ $0.lower.isFinite && $0.upper.isFinite }) else { return nil }
+        guard let (lows, highs) = exactPart(of: box) else { return (0, nil) }
+        guard let lp = try PairLP(original: original, compressed: g, box: box, bounds: bounds) else { return nil }
+        let centre = replay(zip(lows, highs).map { ($0 + $1) * Rational(1, 2) }, parameters: nil)
+        var differenceRange: [(lower: Rational, upper: Rational)] = []
+        var best: Candidate?
+        let objectives = 2 * bounds.differenceRange.count
+        var done = 0
+        for i in bounds.differenceRange.indices {
+            var ends: [Rational] = []
+            for sign in [1.0, -1.0] {
+                try lp.setObjective(output: i, sign: sign)
+                let exactSign = Rational(exactly: sign)!
+                let d = bounds.differenceRange[i]
+                let search = ReluBranchAndBound<PairLP, BoxWitness>(encoding: lp, tolerance: tolerance, enough: enough) { point, best in
+                    // The LP point's input, pulled into the exact box, on both networks.
+                    let x = zip(lp.input(at: point), zip(lows, highs)).map { value, range in
+                        Rational.min(Rational.max(Rational(exactly: value) ?? range.0, range.0), range.1)
+                    }
+                    let approximate = x.map(\.approximateDouble)
+                    let estimate = sign * (g.logits(normalizedInput: approximate)[i] - original.logits(normalizedInput: approximate)[i])
+                    guard estimate > best.approximateDouble else { return nil }
+                    let witness = replay(x, parameters: nil)
+                    return (exactSign * (witness.compressed[i] - witness.original[i]), witness)
+                }
+                // A fair share of the time left for each objective still to come.
+                let share = deadline.map { Date().addingTimeInterval($0.timeIntervalSinceNow / Double(objectives - done)) }
+                let outcome = try search.run(lower: exactSign * (centre.compressed[i] - centre.original[i]), witness: centre,
+                                             upper: Rational(exactly: sign > 0 ? d.upper : -d.lower)!, deadline: share)
+                done += 1
+                statistics.lpNodes += outcome.lpNodes
+                statistics.reluSplits += outcome.reluSplits
+                guard outcome.reason == nil else { return nil }
+                ends.append(outcome.upper)
+                if let witness = outcome.witness {
+                    let candidate = witness.candidate(metric)
+                    if candidate.value > best?.value ?? -.infinity { best = candidate }
+                }
+            }
+            differenceRange.append((-ends[1], ends[0]))
+        }
+        statistics.exactBoxes += 1
+        return (upperBound(bounds, differenceRange: differenceRange), best)
     }
 
     /// Both networks' exact logits at x (the compressed one with `parameters` for a set).

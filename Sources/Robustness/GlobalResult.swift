@@ -7,8 +7,12 @@ public struct GlobalStatistics: Sendable, Equatable, Encodable {
     public var boxes = 0
     /// Boxes split in two.
     public var splits = 0
-    /// Boxes closed by an exact Z3 solve.
+    /// Boxes closed exactly: by Z3, or by the ReLU branch and bound to within the tolerance.
     public var exactBoxes = 0
+    /// Linear programs solved by the ReLU branch and bound (``PairLP``).
+    public var lpNodes = 0
+    /// ReLU phase splits made by the branch and bound.
+    public var reluSplits = 0
     /// Z3 satisfiability checks and optimisation calls.
     public var solverCalls = 0
     /// Points at which both networks were evaluated in search of a witness.
@@ -23,6 +27,8 @@ public struct GlobalStatistics: Sendable, Equatable, Encodable {
         splits += other.splits
         exactBoxes += other.exactBoxes
         solverCalls += other.solverCalls
+        lpNodes += other.lpNodes
+        reluSplits += other.reluSplits
         candidates += other.candidates
         depth = max(depth, other.depth)
     }

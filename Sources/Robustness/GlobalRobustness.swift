@@ -97,19 +97,34 @@ public enum GlobalRobustness {
                     // The half lies inside the parent: the parent's bound holds for it too.
                     child.upper = min(child.upper, parent.upper)
                     consider(candidate)
-                    if settings.solvesExactly(child, bounds) && frontier.needsWork(child.upper) {
+                    // The ReLU branch and bound first (concrete pairs), then Z3.
+                    let engines: [(tries: Bool, budget: Double)] = [
+                        (settings.branchesOnReLUs(child, bounds), settings.branchAndBoundBudget),
+                        (settings.solvesExactly(child, bounds), settings.exactBudget),
+                    ]
+                    var isClosed = false
+                    for (n, engine) in engines.enumerated() where engine.tries && !isClosed && frontier.needsWork(child.upper) {
                         do {
-                            if z3 == nil { z3 = try Context() }
-                            let budget = Date().addingTimeInterval(settings.exactBudget)
-                            if let exact = try solver.solve(half, bounds: bounds, z3: z3!,
-                                                            deadline: deadline.map { min($0, budget) } ?? budget,
-                                                            tolerance: settings.boxObjectiveTolerance, statistics: &statistics) {
+                            let budget = Date().addingTimeInterval(engine.budget)
+                            let limit = deadline.map { min($0, budget) } ?? budget
+                            let exact: (upper: Double, candidate: Candidate?)?
+                            if n == 0 {
+                                exact = try solver.branchAndBound(half, bounds: bounds, deadline: limit,
+                                                                  tolerance: settings.branchAndBoundTolerance,
+                                                                  enough: settings.branchAndBoundEnough, statistics: &statistics)
+                            } else {
+                                if z3 == nil { z3 = try Context() }
+                                exact = try solver.solve(half, bounds: bounds, z3: z3!, deadline: limit,
+                                                         tolerance: settings.boxObjectiveTolerance, statistics: &statistics)
+                            }
+                            if let exact {
                                 consider(exact.candidate)
-                                // The logit metric is now exact; a probability bound from the exact
+                                // The logit metric is now settled; a probability bound from the exact
                                 // logit range may still be loose, and then the box is split further.
                                 if bounder.metric.metric == .logit || !frontier.needsWork(exact.upper) {
                                     closed = max(closed ?? 0, exact.upper)
-                                    continue
+                                    isClosed = true
+                                    break
                                 }
                                 child.upper = min(child.upper, exact.upper)
                             }
@@ -117,10 +132,10 @@ public enum GlobalRobustness {
                         } catch let error as InternalError {
                             frontier.fail(error)
                         } catch {
-                            frontier.stop("Z3 failed on a box (\(error)); the bounds so far stand")
+                            frontier.stop("\(n == 0 ? "the LP branch and bound" : "Z3") failed on a box (\(error)); the bounds so far stand")
                         }
                     }
-                    children.append(child)
+                    if !isClosed { children.append(child) }
                 }
                 frontier.finish(ticket: ticket, children: children, closed: closed, candidate: best, statistics: statistics)
                 reporter.report(frontier)

@@ -35,12 +35,42 @@ struct SearchSettings: Sendable {
     /// boxes in flight elsewhere may return children soon.
     var idlePollNanoseconds: UInt64 = 200_000
 
+    /// A box of a concrete pair goes to the ReLU branch and bound (``PairLP``)
+    /// once at most this many ReLUs of the two networks are unstable (−1: never).
+    ///
+    /// With many inputs, halving the box tightens the bounds slowly (30
+    /// inputs need 30 halvings to halve every side once), while fixing a
+    /// ReLU's phase removes its relaxation at once; in 2-D, splitting the box
+    /// is cheaper. Boxes of 3 to 7 inputs go to it only with few unstable
+    /// ReLUs, where the tree stays small.
+    var branchAndBoundUnstableLimit: Int
+    /// The branch and bound's budget for one box, in seconds; a box it cannot
+    /// settle in that time is split (and retried as for Z3).
+    var branchAndBoundBudget = 2.0
+    /// How close to its witness each objective of the branch and bound is
+    /// pushed: a quarter of the query's tolerance, so that a closed box does
+    /// not use up the tolerance by itself.
+    var branchAndBoundTolerance: Rational
+    /// For the logit metric with τ, an objective bounded by τ needs no more work.
+    var branchAndBoundEnough: Rational?
+
     init(_ query: GlobalQuery) {
         let n = query.network.inputSize
         switch query.compression {
-        case .perturbation: (unstableLimit, depthLimit) = (6, 6 * n)
-        case .concrete: (unstableLimit, depthLimit) = n >= 3 ? (6, 6 * n) : (-1, Int.max)
+        case .perturbation:
+            (unstableLimit, depthLimit) = (6, 6 * n)
+            branchAndBoundUnstableLimit = -1
+        case .concrete:
+            (unstableLimit, depthLimit) = n >= 3 ? (6, 6 * n) : (-1, Int.max)
+            branchAndBoundUnstableLimit = n >= 8 ? 64 : n >= 3 ? 12 : -1
         }
+        branchAndBoundTolerance = query.tolerance * Rational(1, 4)
+        branchAndBoundEnough = query.metric == .logit ? query.tau : nil
+    }
+
+    /// Whether the ReLU branch and bound should try to close this box now.
+    func branchesOnReLUs(_ box: OpenBox, _ bounds: PairBounds) -> Bool {
+        box.depth >= box.exactFromDepth && bounds.unstableCount <= branchAndBoundUnstableLimit
     }
 
     /// Whether Z3 should try to close this box now.
