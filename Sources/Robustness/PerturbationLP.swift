@@ -30,8 +30,8 @@ final class PerturbationLP: PhaseSplitLP {
     private let outputs: [Int]
     let unstable: [UnstableReLU]
     let solver: CertifiedLP
-    /// Weights, biases and radii in binary64 for the witness search (not for proofs).
-    private let approximate: (weights: [[[Double]]], biases: [[Double]], weightRadii: [[[Double]]], biasRadii: [[Double]])
+    /// The layers in binary64, for the witness search (not for proofs).
+    private let approximate: [DenseLayer]
 
     /// Nil unless every hidden layer is a ReLU and the output layer is linear.
     /// - Parameter bounds: sound pre-activation bounds over Θ_Δ at x, every layer.
@@ -83,9 +83,10 @@ final class PerturbationLP: PhaseSplitLP {
         self.outputs = outputs
         self.unstable = unstable
         self.solver = try CertifiedLP(lp)
-        self.approximate = (layers.map { $0.weights.map { $0.map(\.approximateDouble) } },
-                            layers.map { $0.biases.map(\.approximateDouble) },
-                            radii.weightsUp, radii.biasesUp)
+        self.approximate = layers.map { layer in
+            DenseLayer(weights: layer.weights.map { $0.map(\.approximateDouble) }, biases: layer.biases.map(\.approximateDouble),
+                       activation: layer.activation)
+        }
     }
 
     /// The Lemma's two rows for neuron k of layer l ≥ 1, over the previous
@@ -117,40 +118,12 @@ final class PerturbationLP: PhaseSplitLP {
         return true
     }
 
-    /// A member of Θ_Δ near the LP point: each neuron's parameters move by
-    /// the same fraction θ ∈ [−1, 1] of their radii (`w' = W + θ·Δw·sign(h)`,
-    /// `b' = b + θ·Δb`), with θ chosen in binary64 so that the neuron's
-    /// pre-activation, evaluated forward in binary64, lands on the LP's value.
-    /// Any θ in [−1, 1] gives a member, so the exact replay of these
-    /// parameters is a valid lower bound whatever rounding did here; the
-    /// binary64 objective is returned to decide whether to replay at all.
+    /// A member of Θ_Δ near the LP point (``PerturbationRadii/member(of:approximate:at:near:)``)
+    /// and its objective in binary64, to decide whether to replay it at all.
     func witness(at point: [Double], objective: [Rational]) -> (parameters: [ExactLayer], estimate: Double) {
-        var h = input.map(\.approximateDouble)
-        var parameters = layers
-        for (l, layer) in layers.enumerated() {
-            var next: [Double] = []
-            let signs = h.map { $0 > 0 ? 1 : $0 < 0 ? -1 : 0 }
-            for k in layer.weights.indices {
-                var centre = approximate.biases[l][k]
-                var radius = approximate.biasRadii[l][k]
-                for j in h.indices {
-                    centre += approximate.weights[l][k][j] * h[j]
-                    radius += approximate.weightRadii[l][k][j] * abs(h[j])
-                }
-                var theta = 0.0
-                if let variable = pre[l][k], radius > 0 {
-                    theta = Swift.min(1, Swift.max(-1, (point[variable] - centre) / radius))
-                }
-                if theta != 0, let exactTheta = Rational(exactly: theta) {
-                    radii.move(&parameters[l], neuron: k, ofLayer: l, from: layer, by: exactTheta,
-                               inputSigns: signs)
-                }
-                let value = centre + theta * radius
-                next.append(layer.activation == .relu ? Swift.max(0, value) : value)
-            }
-            h = next
+        let (parameters, logits) = radii.member(of: layers, approximate: approximate, at: input.map(\.approximateDouble)) { l, k in
+            pre[l][k].map { point[$0] }
         }
-        let estimate = zip(objective, h).map { $0.approximateDouble * $1 }.reduce(0, +)
-        return (parameters, estimate)
+        return (parameters, zip(objective, logits).map { $0.approximateDouble * $1 }.reduce(0, +))
     }
 }
