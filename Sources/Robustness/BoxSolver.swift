@@ -125,18 +125,18 @@ struct BoxSolver: Sendable {
         return box.indices.contains(where: { highs[$0] < lows[$0] }) ? nil : (lows, highs)
     }
 
-    /// The answer on a box of a concrete pair by ``ReluBranchAndBound`` over
-    /// ``PairLP``, objective by objective: each `±(z'_i − z_i)` to within
-    /// `tolerance` of a replayed witness, or to at most `enough` (τ, when the
-    /// logit metric decides a threshold). Nil when the pair is not a ReLU MLP
-    /// pair or some objective did not settle before the deadline (the box is
-    /// then split further).
+    /// The answer on a box by ``ReluBranchAndBound`` over ``PairLP``,
+    /// objective by objective: each `±(z'_i − z_i)` to within `tolerance` of a
+    /// replayed witness, or to at most `enough` (τ, when the logit metric
+    /// decides a threshold). Witnesses are the LP points' inputs, with (for a
+    /// perturbation set) a member of Θ_Δ near the LP's pre-activations. Nil
+    /// when the networks are not ReLU MLPs or some objective did not settle
+    /// before the deadline (the box is then split further).
     func branchAndBound(_ box: [Interval], bounds: PairBounds, deadline: Date?, tolerance: Rational, enough: Rational?,
                         statistics: inout GlobalStatistics) throws -> (upper: Double, candidate: Candidate?)? {
-        guard case .concrete(let g) = compared,
-              bounds.differenceRange.allSatisfy({ $0.lower.isFinite && $0.upper.isFinite }) else { return nil }
+        guard bounds.differenceRange.allSatisfy({ $0.lower.isFinite && $0.upper.isFinite }) else { return nil }
         guard let (lows, highs) = exactPart(of: box) else { return (0, nil) }
-        guard let lp = try PairLP(original: original, compressed: g, box: box, bounds: bounds) else { return nil }
+        guard let lp = try PairLP(original: original, compared: compared, box: box, bounds: bounds) else { return nil }
         let centre = replay(zip(lows, highs).map { ($0 + $1) * Rational(1, 2) }, parameters: nil)
         var differenceRange: [(lower: Rational, upper: Rational)] = []
         var best: Candidate?
@@ -154,9 +154,18 @@ struct BoxSolver: Sendable {
                         Rational.min(Rational.max(Rational(exactly: value) ?? range.0, range.0), range.1)
                     }
                     let approximate = x.map(\.approximateDouble)
-                    let estimate = sign * (g.logits(normalizedInput: approximate)[i] - original.logits(normalizedInput: approximate)[i])
+                    let compressed: [Double], parameters: [ExactLayer]?
+                    switch compared {
+                    case .concrete(let g): (compressed, parameters) = (g.logits(normalizedInput: approximate), nil)
+                    case .perturbation(let radii):
+                        let member = radii.member(of: originalLayers, approximate: original.layers, at: approximate) { l, k in
+                            point[lp.compressedPre[l][k]]
+                        }
+                        (compressed, parameters) = (member.logits, member.parameters)
+                    }
+                    let estimate = sign * (compressed[i] - original.logits(normalizedInput: approximate)[i])
                     guard estimate > best.approximateDouble else { return nil }
-                    let witness = replay(x, parameters: nil)
+                    let witness = replay(x, parameters: parameters)
                     return (exactSign * (witness.compressed[i] - witness.original[i]), witness)
                 }
                 // A fair share of the time left for each objective still to come.

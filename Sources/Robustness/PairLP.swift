@@ -3,12 +3,15 @@ import ExactArithmetic
 import LPBounds
 import NeuralNetwork
 
-/// A concrete pair (original f, compressed g) over a box of normalised
-/// inputs as one linear program, for ``ReluBranchAndBound``: the inputs are
-/// variables within the box, each neuron of either network a pre-activation
-/// variable tied to the layer below by its weights (two rows, exact: weights
-/// and biases are binary64 numbers), within the ranges ``DifferentialAnalysis``
-/// proved. Stable active ReLUs pass u on, stable inactive ones drop out,
+/// A pair over a box of normalised inputs as one linear program, for
+/// ``ReluBranchAndBound``: the original f against a concrete g, or against
+/// every network of a perturbation set. The inputs are variables within the
+/// box, each neuron of either network a pre-activation variable within the
+/// ranges ``DifferentialAnalysis`` proved, tied to the layer below: by its
+/// weights for f and a concrete g (two rows, exact: weights and biases are
+/// binary64 numbers), by the Lemma's two rows for a perturbation set
+/// (`u'_k` between `(W_k ∓ Δ_k)·h' + b_k ∓ Δb_k` once `h' ≥ 0`; for an input
+/// of either sign, `|x_j| = 2·relu(x_j) − x_j`, with that ReLU split like the others). Stable active ReLUs pass u on, stable inactive ones drop out,
 /// unstable ones get the triangle relaxation. Where the two networks have the
 /// same shape, the proved ranges of `u'_k − u_k` and of `z'_i − z_i` are rows
 /// as well, so the LP keeps some of what the two networks share.
@@ -23,16 +26,24 @@ final class PairLP: PhaseSplitLP {
     private let inputs: [Int]
     private let originalOutputs: [Int]
     private let compressedOutputs: [Int]
+    /// The compressed side's pre-activation variables, layer by layer (for witnesses of a perturbation set).
+    let compressedPre: [[Int]]
 
     /// Nil unless both networks are ReLU MLPs with a linear output layer.
-    init?(original f: Network, compressed g: Network, box: [Interval], bounds: PairBounds) throws {
-        let networks = [f, g]
+    init?(original f: Network, compared: ComparedParameters, box: [Interval], bounds: PairBounds) throws {
+        let networks: [Network]
+        var radii: PerturbationRadii?
+        switch compared {
+        case .concrete(let g): networks = [f, g]
+        case .perturbation(let r): (networks, radii) = ([f, f], r)
+        }
         guard networks.allSatisfy({ n in
             n.layers.last?.activation == .identity && n.layers.dropLast().allSatisfy { $0.activation == .relu }
         }) else { return nil }
         var lp = LinearProgram()
         let inputs = try box.map { try lp.addVariable(lower: $0.lower, upper: $0.upper) }
         var unstable: [UnstableReLU] = []
+        var inputReLUs: [Int: Int] = [:]  // input j of either sign → relu(x_j), for |x_j| (perturbation sets)
         var pre: [[[Int]]] = [], post: [[[Int?]]] = []  // [network][layer][neuron]
         var isUnstable: [[[Bool]]] = []
         var outputs: [[Int]] = []
@@ -49,13 +60,18 @@ final class PairLP: PhaseSplitLP {
                         throw LPError("no finite range for layer \(l + 1), neuron \(k + 1)")
                     }
                     let u = try lp.addVariable(lower: range.lower, upper: range.upper)
-                    var row: [(variable: Int, coefficient: Interval)] = [(u, Interval(1, 1))]
-                    for (j, h) in below.enumerated() where layer.weights[k][j] != 0 {
-                        guard let h else { continue }
-                        row.append((h, Interval(-layer.weights[k][j], -layer.weights[k][j])))
+                    if which == 1, let radii {
+                        try Self.addLemmaRows(&lp, u: u, layer: layer, l: l, k: k, radii: radii, below: below,
+                                              box: l == 0 ? box : nil, inputReLUs: &inputReLUs, unstable: &unstable)
+                    } else {
+                        var row: [(variable: Int, coefficient: Interval)] = [(u, Interval(1, 1))]
+                        for (j, h) in below.enumerated() where layer.weights[k][j] != 0 {
+                            guard let h else { continue }
+                            row.append((h, Interval(-layer.weights[k][j], -layer.weights[k][j])))
+                        }
+                        try lp.addRow(row, .atMost, layer.biases[k])
+                        try lp.addRow(row, .atLeast, layer.biases[k])
                     }
-                    try lp.addRow(row, .atMost, layer.biases[k])
-                    try lp.addRow(row, .atLeast, layer.biases[k])
                     layerPre.append(u)
                     layerUnstable.append(!isOutput && range.lower < 0 && range.upper > 0)
                     if isOutput || range.lower >= 0 {
@@ -80,7 +96,7 @@ final class PairLP: PhaseSplitLP {
         }
         // What differential propagation proved about u' − u (same shapes only),
         // and what it implies for the ReLUs' outputs.
-        if let differences = bounds.preActivationDifference, f.layers.map(\.outputSize) == g.layers.map(\.outputSize) {
+        if let differences = bounds.preActivationDifference, f.layers.map(\.outputSize) == networks[1].layers.map(\.outputSize) {
             for (l, layer) in differences.enumerated() {
                 for (k, range) in layer.enumerated() where range.lower.isFinite && range.upper.isFinite {
                     let delta: [(variable: Int, coefficient: Interval)] = [(pre[1][l][k], Interval(1, 1)), (pre[0][l][k], Interval(-1, -1))]
@@ -96,8 +112,53 @@ final class PairLP: PhaseSplitLP {
         self.inputs = inputs
         self.originalOutputs = outputs[0]
         self.compressedOutputs = outputs[1]
+        self.compressedPre = pre[1]
         self.unstable = unstable
         self.solver = try CertifiedLP(lp)
+    }
+
+    /// The Lemma's two rows for neuron k of layer l of a perturbation set:
+    /// `u' − W_k·h − Δ_k·|h| ≤ b_k + Δb_k` and `u' − W_k·h + Δ_k·|h| ≥ b_k − Δb_k`.
+    /// Hidden inputs are ReLU outputs (|h| = h); the network's inputs x_j
+    /// (`box` given) are |x_j| = ±x_j where the box fixes the sign, else
+    /// `2·r_j − x_j` with `r_j = relu(x_j)` relaxed and split like any ReLU
+    /// (`r_j ≥ 0, r_j ≥ x_j` give `2·r_j − x_j ≥ |x_j|`, which keeps both rows
+    /// relaxations; with its phase fixed it is exact). One `r_j` serves every neuron.
+    private static func addLemmaRows(_ lp: inout LinearProgram, u: Int, layer: DenseLayer, l: Int, k: Int,
+                                     radii: PerturbationRadii, below: [Int?], box: [Interval]?,
+                                     inputReLUs: inout [Int: Int], unstable: inout [UnstableReLU]) throws {
+        var upperRow: [(variable: Int, coefficient: Interval)] = [(u, Interval(1, 1))]
+        var lowerRow = upperRow
+        func negated(_ value: Rational) -> Interval { Interval(-value.roundedUp, -value.roundedDown) }
+        for (j, h) in below.enumerated() {
+            guard let h else { continue }
+            let w = Rational(exactly: layer.weights[k][j])!, delta = radii.weights[l][k][j]
+            let sign = box.map { $0[j].lower >= 0 ? 1 : $0[j].upper <= 0 ? -1 : 0 } ?? 1
+            switch sign {
+            case 1:     // |h| = h
+                upperRow.append((h, negated(w + delta)))
+                lowerRow.append((h, negated(w - delta)))
+            case -1:    // |h| = −h
+                upperRow.append((h, negated(w - delta)))
+                lowerRow.append((h, negated(w + delta)))
+            default:    // |h| = 2·relu(h) − h
+                let r: Int
+                if let known = inputReLUs[j] {
+                    r = known
+                } else if let side = box?[j] {
+                    let neuron = try lp.addTriangleReLU(layer: -1, neuron: j, pre: h, lower: side.lower, upper: side.upper)
+                    unstable.append(neuron)
+                    (r, inputReLUs[j]) = (neuron.post, neuron.post)
+                } else {
+                    continue
+                }
+                upperRow += [(h, negated(w - delta)), (r, negated(Rational(2) * delta))]
+                lowerRow += [(h, negated(w + delta)), (r, negated(Rational(-2) * delta))]
+            }
+        }
+        let b = Rational(exactly: layer.biases[k])!, db = radii.biases[l][k]
+        try lp.addRow(upperRow, .atMost, (b + db).roundedUp)
+        try lp.addRow(lowerRow, .atLeast, (b - db).roundedDown)
     }
 
     /// Rows for `relu(u') − relu(u)` from `δ = u' − u ∈ [dl, du]`: relu is monotone

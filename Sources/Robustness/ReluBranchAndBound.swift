@@ -69,11 +69,21 @@ struct ReluBranchAndBound<LP: PhaseSplitLP, Witness> {
             case .infeasible:
                 return nil
             case .unknown(let why):
-                // An LP stopped by the deadline is a timeout like any other.
-                reason = deadline.map { Date() >= $0 } == true ? "timeout" : why
-                // Nothing proved here: the node keeps its parent's bound, set aside.
-                stuck.append(parentUpper)
-                return nil
+                // An LP stopped by the deadline is a timeout like any other: the node
+                // keeps its parent's bound, set aside.
+                if deadline.map({ Date() >= $0 }) == true {
+                    reason = "timeout"
+                    stuck.append(parentUpper)
+                    return nil
+                }
+                // Otherwise (an infeasibility GLPK claims but that cannot be proved, …) the
+                // node keeps its parent's bound and is split blindly: its children's LPs differ.
+                guard phases.count < encoding.unstable.count else {
+                    reason = why
+                    stuck.append(parentUpper)
+                    return nil
+                }
+                return Node(phases: phases, upper: parentUpper, point: [])
             case .bounded(let upper, let point):
                 if let found = try replay(point, best.lower) {
                     best.replays += 1
@@ -91,7 +101,9 @@ struct ReluBranchAndBound<LP: PhaseSplitLP, Witness> {
             if closes(node.upper) { break }
             if let deadline, Date() >= deadline { reason = "timeout"; break }
             open.removeMax()
-            let violations = encoding.violations(at: node.point)
+            // A node without an LP point (its LP proved nothing) is split on its first free ReLU.
+            let violations = node.point.isEmpty
+                ? encoding.unstable.indices.map { node.phases[$0] == nil ? 1.0 : 0 } : encoding.violations(at: node.point)
             let candidates = violations.indices.filter { node.phases[$0] == nil }
             guard let split = candidates.max(by: { violations[$0] < violations[$1] }), violations[split] > 0 else {
                 // The LP point satisfies h = relu(u) everywhere: its optimum is reached

@@ -61,7 +61,7 @@ struct SearchSettings: Sendable {
         switch query.compression {
         case .perturbation:
             (unstableLimit, depthLimit) = (6, 6 * n)
-            branchAndBoundUnstableLimit = -1
+            branchAndBoundUnstableLimit = 24
         case .concrete:
             (unstableLimit, depthLimit) = n >= 3 ? (6, 6 * n) : (-1, Int.max)
             branchAndBoundUnstableLimit = n >= 8 ? 64 : -1

@@ -20,7 +20,8 @@ struct PairBranchAndBoundTests {
         let f = TestNetworks.random(sizes: [inputs] + hidden + [2], hidden: .relu, output: .logits, seed: seed)
         let g = try FixedPoint(fractionalBits: 4).apply(to: f)
         var rng = SeededGenerator(seed: seed + 100)
-        let centre = (0..<inputs).map { _ in Double.random(in: -1...1, using: &rng) }
+        var centre = (0..<inputs).map { _ in Double.random(in: -1...1, using: &rng) }
+        centre[0] = radius / 4  // the first input takes either sign in the box
         let box = centre.map { Interval($0 - radius, $0 + radius) }
         let region = box.map { (Rational(exactly: $0.lower)!, Rational(exactly: $0.upper)!) }
         return (f, g, box, region)
@@ -30,11 +31,15 @@ struct PairBranchAndBoundTests {
         BoxSolver(original: f, compared: .concrete(g), metric: BoxMetric(metric: .logit, output: .logits), region: region)
     }
 
-    @Test("each box's range of max |z' − z| agrees with Z3's exact answer", arguments: [UInt64(1), 2, 3, 4, 5, 6])
-    func agreesWithZ3(seed: UInt64) throws {
-        let (f, g, box, region) = try Self.pair(seed: seed, inputs: 6, hidden: [5, 5], radius: 0.2)
-        let bounds = DifferentialAnalysis(original: f, compared: .concrete(g)).bounds(over: box)
-        let solver = Self.solver(f, g, region)
+    @Test("each box's range of max |z' − z| agrees with Z3's exact answer: a concrete copy, and a perturbation set over a box of either sign",
+          arguments: [(UInt64(1), false), (2, false), (3, false), (4, false), (5, true), (6, true), (7, true), (8, true)])
+    func agreesWithZ3(seed: UInt64, perturbation: Bool) throws {
+        let (f, g, box, region) = try Self.pair(seed: seed, inputs: perturbation ? 2 : 6, hidden: perturbation ? [4, 4] : [5, 5],
+                                                radius: perturbation ? 0.1 : 0.2)
+        let compared: ComparedParameters = perturbation
+            ? .perturbation(PerturbationRadii(network: f, set: try FixedPoint(fractionalBits: 4).perturbationSet)) : .concrete(g)
+        let bounds = DifferentialAnalysis(original: f, compared: compared).bounds(over: box)
+        let solver = BoxSolver(original: f, compared: compared, metric: BoxMetric(metric: .logit, output: .logits), region: region)
         var statistics = GlobalStatistics()
         let tolerance = Rational(1, 1_000_000)
         let lp = try #require(try solver.branchAndBound(box, bounds: bounds, deadline: nil, tolerance: tolerance, enough: nil,
@@ -47,6 +52,10 @@ struct PairBranchAndBoundTests {
         #expect(exact.upper >= (lp.candidate?.value ?? 0) - 1e-12)
         #expect(lp.upper <= exact.upper + 2e-6, "LP \(lp.upper) against Z3 \(exact.upper)")
         #expect(statistics.lpNodes > 0)
+        // A perturbation set's witness names parameters inside Θ_Δ.
+        if case .perturbation(let radii) = compared, case .solved(_, let parameters?)? = lp.candidate?.origin {
+            try radii.set.requireMember(parameters, around: f)
+        }
     }
 
     @Test("the certified upper end is above every sampled deviation, and the witness is replayed exactly",
