@@ -64,7 +64,9 @@ public struct GlobalReport: JSONReport {
         let s = statistics
         var counts = [counted(s.boxes, "box", "boxes"), "\(s.splits) split", "\(s.exactBoxes) closed exactly",
                       counted(s.solverCalls, "solver call"), "depth \(s.depth)"]
-        if s.lpNodes > 0 { counts += [counted(s.lpNodes, "LP node"), counted(s.reluSplits, "ReLU split")] }
+        if s.lpNodes > 0 {
+            counts += ["\(s.lpBoxes) closed by LP branch and bound", counted(s.lpNodes, "LP node"), counted(s.reluSplits, "ReLU split")]
+        }
         lines.append(String(format: "time: %.3f s", seconds) + " (\(counts.joined(separator: ", ")))")
         return lines.joined(separator: "\n")
     }

@@ -184,7 +184,7 @@ struct BoxSolver: Sendable {
             }
             differenceRange.append((-ends[1], ends[0]))
         }
-        statistics.exactBoxes += 1
+        statistics.lpBoxes += 1
         return (upperBound(bounds, differenceRange: differenceRange), best)
     }
 

@@ -7,8 +7,10 @@ public struct GlobalStatistics: Sendable, Equatable, Encodable {
     public var boxes = 0
     /// Boxes split in two.
     public var splits = 0
-    /// Boxes closed exactly: by Z3, or by the ReLU branch and bound to within the tolerance.
+    /// Boxes closed exactly by Z3.
     public var exactBoxes = 0
+    /// Boxes closed by the ReLU branch and bound (``PairLP``), to within a quarter of the tolerance or below τ.
+    public var lpBoxes = 0
     /// Linear programs solved by the ReLU branch and bound (``PairLP``).
     public var lpNodes = 0
     /// ReLU phase splits made by the branch and bound.
@@ -27,6 +29,7 @@ public struct GlobalStatistics: Sendable, Equatable, Encodable {
         splits += other.splits
         exactBoxes += other.exactBoxes
         solverCalls += other.solverCalls
+        lpBoxes += other.lpBoxes
         lpNodes += other.lpNodes
         reluSplits += other.reluSplits
         candidates += other.candidates
