@@ -84,11 +84,24 @@ public struct DifferentialAnalysis: Sendable {
             switch compared {
             case .perturbation(let radii):
                 var d = hd.affine(weights: layer.weights, biases: Array(repeating: 0, count: layer.outputSize))
-                for k in 0..<layer.outputSize {
-                    var r = radii.biasesUp[l][k]
-                    for (j, h) in hgRange.enumerated() { r = (r + (radii.weightsUp[l][k][j] * h.magnitude).nextUp).nextUp }
-                    d.lower.addConstant(k, -r, -r)
-                    d.upper.addConstant(k, r, r)
+                if l > 0 && original.layers[l - 1].activation == .relu {
+                    // h' ≥ 0 after a ReLU: the offset Δb_k + Σ_j Δ_kj·h'_j is at most Δb_k + Σ_j Δ_kj·U_j(x),
+                    // with U_j h'_j's upper form; carried symbolically, it keeps its dependence on x.
+                    let upperForms = FormPair(lower: hg.upper, upper: hg.upper)
+                    var offsets = FormPair(zeros: layer.outputSize, inputs: n)
+                    for k in 0..<layer.outputSize {
+                        offsets.upper.addConstant(k, radii.biasesUp[l][k], radii.biasesUp[l][k])
+                        offsets.lower.addConstant(k, radii.biasesUp[l][k], radii.biasesUp[l][k])
+                        upperForms.accumulate(into: &offsets, k, radii.weightsUp[l][k])
+                    }
+                    d = .sum(d, FormPair(lower: offsets.upper.negated, upper: offsets.upper))
+                } else {
+                    for k in 0..<layer.outputSize {
+                        var r = radii.biasesUp[l][k]
+                        for (j, h) in hgRange.enumerated() { r = (r + (radii.weightsUp[l][k][j] * h.magnitude).nextUp).nextUp }
+                        d.lower.addConstant(k, -r, -r)
+                        d.upper.addConstant(k, r, r)
+                    }
                 }
                 pd = d
                 pg = .sum(pf, d)

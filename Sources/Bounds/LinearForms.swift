@@ -105,6 +105,17 @@ public struct LinearForms: Sendable {
         }
     }
 
+    /// Every form negated (`−c·x − c₀`, interval coefficients swapped): a lower
+    /// form of `−y` from an upper form of y, and the other way round.
+    var negated: LinearForms {
+        var result = self
+        for n in lo.indices {
+            result.lo[n] = -hi[n]
+            result.hi[n] = -lo[n]
+        }
+        return result
+    }
+
     /// Forms k of `a` and `b` added, for every k.
     static func sum(_ a: LinearForms, _ b: LinearForms) -> LinearForms {
         var result = a
