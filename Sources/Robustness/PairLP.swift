@@ -74,14 +74,12 @@ final class PairLP: PhaseSplitLP {
                     }
                     layerPre.append(u)
                     layerUnstable.append(!isOutput && range.lower < 0 && range.upper > 0)
-                    if isOutput || range.lower >= 0 {
+                    if isOutput {
                         layerPost.append(u)
-                    } else if range.upper <= 0 {
-                        layerPost.append(nil)
                     } else {
-                        let neuron = try lp.addTriangleReLU(layer: l, neuron: k, pre: u, lower: range.lower, upper: range.upper)
-                        layerPost.append(neuron.post)
-                        unstable.append(neuron)
+                        let relu = try lp.addReLU(layer: l, neuron: k, pre: u, range: range)
+                        layerPost.append(relu.post)
+                        if let neuron = relu.unstable { unstable.append(neuron) }
                     }
                 }
                 layersPre.append(layerPre)

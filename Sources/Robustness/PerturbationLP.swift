@@ -65,12 +65,10 @@ final class PerturbationLP: PhaseSplitLP {
                 layerPre.append(u)
                 if isOutput {
                     outputs.append(u)
-                } else if range.lower >= 0 {
-                    layerPost.append(u)
                 } else {
-                    let neuron = try lp.addTriangleReLU(layer: l, neuron: k, pre: u, lower: range.lower, upper: range.upper)
-                    layerPost.append(neuron.post)
-                    unstable.append(neuron)
+                    let relu = try lp.addReLU(layer: l, neuron: k, pre: u, range: range)
+                    layerPost.append(relu.post)
+                    if let neuron = relu.unstable { unstable.append(neuron) }
                 }
             }
             pre.append(layerPre)

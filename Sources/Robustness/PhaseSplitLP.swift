@@ -54,6 +54,16 @@ extension PhaseSplitLP {
 }
 
 extension LinearProgram {
+    /// The output of `relu(u)` for the variable u ∈ `range`: u itself where the
+    /// range fixes the ReLU active, nil (always 0) where it fixes it inactive,
+    /// else the triangle relaxation's h, with the neuron to branch on.
+    mutating func addReLU(layer: Int, neuron: Int, pre u: Int, range: Interval) throws -> (post: Int?, unstable: UnstableReLU?) {
+        if range.lower >= 0 { return (u, nil) }
+        if range.upper <= 0 { return (nil, nil) }
+        let relaxed = try addTriangleReLU(layer: layer, neuron: neuron, pre: u, lower: range.lower, upper: range.upper)
+        return (relaxed.post, relaxed)
+    }
+
     /// Adds `h = relu(u)` for the variable u ∈ [L, U] with `L < 0 < U`: the
     /// variables h and t and the rows of the triangle relaxation.
     mutating func addTriangleReLU(layer: Int, neuron: Int, pre u: Int, lower: Double, upper: Double) throws -> UnstableReLU {
