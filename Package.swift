@@ -83,7 +83,7 @@ let package = Package(
         // Fixtures/onnx: ONNX files from scripts/make-onnx-fixtures.py with onnxruntime's outputs.
         .testTarget(name: "NeuralNetworkTests", dependencies: ["NeuralNetwork", "ExactArithmetic", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "QueriesTests", dependencies: ["Queries", "NeuralNetwork", "ExactArithmetic"]),
-        .testTarget(name: "CompressionTests", dependencies: ["Compression", "NeuralNetwork"]),
+        .testTarget(name: "CompressionTests", dependencies: ["Compression", "NeuralNetwork", "TestSupport"]),
         // Seeded randomness and small networks shared by the test targets.
         .target(name: "TestSupport", dependencies: ["NeuralNetwork", "ExactArithmetic"], path: "Tests/TestSupport"),
         .testTarget(name: "BoundsTests", dependencies: ["Queries", "Bounds", "Compression", "NeuralNetwork", "TestSupport"]),

@@ -47,13 +47,13 @@ public enum MagnitudeLimit {
     public static func magnitudes(of network: Network, over box: [(lower: Rational, upper: Rational)],
                                   radius: PerturbationSet? = nil) -> [[Double]] {
         var chain = [box.map { Rational.max($0.lower.magnitude, $0.upper.magnitude).roundedUp }]
-        for layer in network.layers {
+        for (l, layer) in network.layers.enumerated() {
             let h = chain[chain.count - 1]
             chain.append((0..<layer.outputSize).map { k in
                 let bias = layer.biases[k]
-                var m = (abs(bias) + (radius?.radiusUpperBound(of: bias) ?? 0)).nextUp
-                for (w, x) in zip(layer.weights[k], h) {
-                    let coefficient = (abs(w) + (radius?.radiusUpperBound(of: w) ?? 0)).nextUp
+                var m = (abs(bias) + (radius?.radiusUpperBound(of: bias, at: .init(layer: l, row: k, column: nil)) ?? 0)).nextUp
+                for (j, (w, x)) in zip(layer.weights[k], h).enumerated() {
+                    let coefficient = (abs(w) + (radius?.radiusUpperBound(of: w, at: .init(layer: l, row: k, column: j)) ?? 0)).nextUp
                     m = (m + (coefficient * x).nextUp).nextUp
                 }
                 return m

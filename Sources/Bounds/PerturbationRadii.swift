@@ -16,8 +16,14 @@ public struct PerturbationRadii: Sendable {
 
     public init(network: Network, set: PerturbationSet) {
         self.set = set
-        weights = network.layers.map { $0.weights.map { $0.map(set.radius(of:)) } }
-        biases = network.layers.map { $0.biases.map(set.radius(of:)) }
+        weights = network.layers.enumerated().map { l, layer in
+            layer.weights.enumerated().map { k, row in
+                row.enumerated().map { j, w in set.radius(of: w, at: .init(layer: l, row: k, column: j)) }
+            }
+        }
+        biases = network.layers.enumerated().map { l, layer in
+            layer.biases.enumerated().map { k, b in set.radius(of: b, at: .init(layer: l, row: k, column: nil)) }
+        }
         weightsUp = weights.map { $0.map { $0.map(\.roundedUp) } }
         biasesUp = biases.map { $0.map(\.roundedUp) }
     }

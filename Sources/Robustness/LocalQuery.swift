@@ -65,6 +65,9 @@ func validateMagnitudes(network: Network, compression: CompressionModel,
         try MagnitudeLimit.check(network, over: box)
         try MagnitudeLimit.check(compressed, over: box, name: "the compressed network")
     case .perturbation(let set):
+        guard set.fits(network) else {
+            throw QueryError("the perturbation set has one radius per parameter of a network of another shape")
+        }
         try MagnitudeLimit.check(network, over: box, radius: set, name: "the perturbed network")
     }
 }

@@ -13,11 +13,14 @@ struct QuantizeCommand: ParsableCommand {
               qrobust quantize Examples/moons-relu.json --bits 4 -o /tmp/moons-relu-q4.json
               qrobust quantize net.nnet --precision float16 -o net-fp16.nnet
               qrobust quantize model.onnx --bits 6 -o model-q6.onnx
+              qrobust quantize model.onnx --int 8 --per-channel -o model-int8.onnx   # dequantised weights
 
             An .onnx output is Gemm + Relu layers (opset 13) with the input normalisation as \
             Max/Min/Sub/Div and a final Sigmoid or Softmax, in float32 when every number is a \
             float32 value and float64 otherwise, so onnxruntime and other runtimes run the very \
-            weights that were checked.
+            weights that were checked. With --int the weights written are the dequantised \
+            values (q − z)·s; writing the integers with DequantizeLinear (QDQ form) is not \
+            available yet.
             """)
 
     @OptionGroup var modelOptions: ModelOptions
@@ -31,8 +34,8 @@ struct QuantizeCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
-        guard (scheme.bits == nil) != (scheme.precision == nil) else {
-            throw ValidationError("Choose exactly one of --bits K or --precision float16|bfloat16.")
+        guard scheme.schemeCount == 1 else {
+            throw ValidationError("Choose exactly one of --bits K, --precision float16|bfloat16 or --int B.")
         }
         guard NetworkFile.Format(path: outputFile) != nil else {
             throw ValidationError("-o must end in .onnx, .nnet or .json, found '\(outputFile)'.")
@@ -43,7 +46,7 @@ struct QuantizeCommand: ParsableCommand {
         try reportingErrors {
             let network = try modelOptions.load()
             guard let (rounded, scheme) = try self.scheme.round(network) else {
-                throw ValidationError("Choose exactly one of --bits K or --precision float16|bfloat16.")
+                throw ValidationError("Choose exactly one of --bits K, --precision float16|bfloat16 or --int B.")
             }
             try NetworkFile.write(rounded, to: outputFile)
             let changed = zip(network.layers, rounded.layers).reduce(0) { count, pair in

@@ -80,9 +80,8 @@ struct SDPCommand: AsyncParsableCommand {
     var json = false
 
     func validate() throws {
-        let chosen = [scheme.bits != nil, scheme.precision != nil, compressed != nil].filter { $0 }.count
-        guard chosen == 1 else {
-            throw ValidationError("Choose exactly one compression: --compressed FILE, --bits K or --precision float16|bfloat16.")
+        guard scheme.schemeCount + (compressed == nil ? 0 : 1) == 1 else {
+            throw ValidationError("Choose exactly one compression: --compressed FILE, --bits K, --precision float16|bfloat16 or --int B.")
         }
         guard boxes >= 1 else { throw ValidationError("--boxes must be at least 1, found \(boxes).") }
     }

@@ -52,19 +52,65 @@ struct RoundingOptions: ParsableArguments {
     @Option(help: "Floating-point storage format: float16 or bfloat16 (round to nearest even).")
     var precision: FloatFormat?
 
+    @Option(name: .customLong("int"),
+            help: ArgumentHelp("Affine integer weights with this many bits (2–16), as PyTorch and ONNX Runtime store them: q = clamp(round(w/s) + z); one scale per weight matrix unless --per-channel. Biases stay as they are.", valueName: "bits"))
+    var integerBits: Int?
+
+    @Flag(help: "With --int: one scale (and zero point) per output channel instead of per weight matrix.")
+    var perChannel = false
+
+    @Flag(help: "With --int: unsigned range [0, 2^b − 1] with a zero point, instead of symmetric (z = 0).")
+    var asymmetric = false
+
+    @Flag(help: "With --int, symmetric: the range [−(2^(b−1) − 1), 2^(b−1) − 1] (ONNX Runtime, TFLite) instead of PyTorch's full one.")
+    var restrictedRange = false
+
     func validate() throws {
         if let bits, !FixedPoint.supportedBits.contains(bits) {
             throw ValidationError("--bits must be between 0 and 52, found \(bits).")
         }
+        if let integerBits, !AffineQuantization.supportedBits.contains(integerBits) {
+            throw ValidationError("--int must be between 2 and 16, found \(integerBits).")
+        }
+        if integerBits == nil && (perChannel || asymmetric || restrictedRange) {
+            throw ValidationError("--per-channel, --asymmetric and --restricted-range go with --int.")
+        }
+        if asymmetric && restrictedRange {
+            throw ValidationError("--restricted-range is for symmetric quantisation; leave out --asymmetric.")
+        }
     }
 
-    /// The rounded network and the scheme's description; nil when neither option is given.
+    /// The integer scheme asked for, if any.
+    var integer: AffineQuantization? {
+        get throws {
+            try integerBits.map {
+                try AffineQuantization(bits: $0, perChannel: perChannel, symmetric: !asymmetric, restrictedRange: restrictedRange)
+            }
+        }
+    }
+
+    /// How many schemes are given (exactly one is expected).
+    var schemeCount: Int { [bits != nil, precision != nil, integerBits != nil].filter { $0 }.count }
+
+    /// The rounded network and the scheme's description; nil when no scheme is given.
     func round(_ network: Network) throws -> (network: Network, scheme: String)? {
         if let bits {
             let fixed = try FixedPoint(fractionalBits: bits, rounding: rounding)
             return (try fixed.apply(to: network), fixed.description)
         }
         if let precision { return (try precision.apply(to: network), precision.description) }
+        if let integer = try integer { return (try integer.apply(to: network), integer.description) }
+        return nil
+    }
+
+    /// The perturbation set of the scheme around `network`, and its description; nil when no scheme is given.
+    func perturbationSet(for network: Network) throws -> (set: PerturbationSet, scheme: String)? {
+        if let bits {
+            let fixed = try FixedPoint(fractionalBits: bits, rounding: rounding)
+            return (fixed.perturbationSet, fixed.description)
+        }
+        if let precision { return (precision.perturbationSet, precision.description) }
+        if let integer = try integer { return (try integer.perturbationSet(for: network), integer.description) }
         return nil
     }
 }
@@ -95,9 +141,8 @@ struct CompressionOptions: ParsableArguments {
         if kindOption != nil && legacyKind != nil {
             throw ValidationError("--model is the old name of --compression-model; give it once.")
         }
-        let chosen = [scheme.bits != nil, scheme.precision != nil, compressed != nil].filter { $0 }.count
-        guard chosen == 1 else {
-            throw ValidationError("Choose exactly one compression: --bits K, --precision float16|bfloat16, or --compressed FILE.")
+        guard scheme.schemeCount + (compressed == nil ? 0 : 1) == 1 else {
+            throw ValidationError("Choose exactly one compression: --bits K, --precision float16|bfloat16, --int B, or --compressed FILE.")
         }
     }
 
@@ -110,12 +155,8 @@ struct CompressionOptions: ParsableArguments {
         if kind == .concrete, let (rounded, description) = try scheme.round(network) {
             return (.concrete(rounded), "concrete network, \(description)")
         }
-        let set: PerturbationSet, description: String
-        if let bits = scheme.bits {
-            let fixed = try FixedPoint(fractionalBits: bits, rounding: scheme.rounding)
-            (set, description) = (fixed.perturbationSet, fixed.description)
-        } else {
-            (set, description) = (scheme.precision!.perturbationSet, scheme.precision!.description)
+        guard let (set, description) = try scheme.perturbationSet(for: network) else {
+            throw ValidationError("Choose exactly one compression: --bits K, --precision float16|bfloat16, --int B, or --compressed FILE.")
         }
         return (.perturbation(set), "perturbation set \(set) (\(description))")
     }

@@ -216,6 +216,34 @@ struct GlobalCLITests {
         #expect(text.stdout.contains("over [-1, 2] × [-1, 1.5]"), "\(text.stdout)")
     }
 
+    @Test("--int: affine integer weights per tensor or per channel, as a concrete network (the same as quantize writes) and as a perturbation set; misuse is a usage error")
+    func integerWeights() throws {
+        let common = [relu, "--input", "0.5,0.25", "--metric", "logit", "--json"]
+        let concrete = try qrobust(["local"] + common + ["--int", "8", "--per-channel", "--compression-model", "concrete"])
+        #expect(concrete.code == 0, "\(concrete.stderr)")
+        let file = try temporaryFile("moons-int8-\(UUID().uuidString).json", "")
+        let written = try qrobust(["quantize", relu, "--int", "8", "--per-channel", "-o", file])
+        #expect(written.code == 0 && written.stdout.contains("int8 affine, per channel, symmetric"), "\(written.stdout)\(written.stderr)")
+        let viaFile = try qrobust(["local"] + common + ["--compressed", file])
+        let a = try #require(try JSONSerialization.jsonObject(with: Data(concrete.stdout.utf8)) as? [String: Any])
+        let b = try #require(try JSONSerialization.jsonObject(with: Data(viaFile.stdout.utf8)) as? [String: Any])
+        #expect((a["deviation"] as? [String: Any])?["upperExact"] as? String == (b["deviation"] as? [String: Any])?["upperExact"] as? String)
+        let set = try qrobust(["local"] + common + ["--int", "4", "--asymmetric"])
+        #expect(set.code == 0 && set.stdout.contains("int4 affine, per tensor, asymmetric"), "\(set.stdout)\(set.stderr)")
+        // The set contains the rounded network, so its maximum is at least the concrete one's.
+        let setObject = try #require(try JSONSerialization.jsonObject(with: Data(set.stdout.utf8)) as? [String: Any])
+        let oneNetwork = try qrobust(["local"] + common + ["--int", "4", "--asymmetric", "--compression-model", "concrete"])
+        let oneObject = try #require(try JSONSerialization.jsonObject(with: Data(oneNetwork.stdout.utf8)) as? [String: Any])
+        let setUpper = try #require((setObject["deviation"] as? [String: Any])?["upper"] as? Double)
+        let oneLower = try #require((oneObject["deviation"] as? [String: Any])?["lower"] as? Double)
+        #expect(oneLower <= setUpper)
+        for bad in [["--int", "1"], ["--bits", "8", "--per-channel"], ["--int", "8", "--asymmetric", "--restricted-range"],
+                    ["--int", "8", "--bits", "8"]] {
+            let run = try qrobust(["local", relu, "--input", "0.5,0.25"] + bad)
+            #expect(run.code == 64 && run.stderr.split(separator: "\n").count == 1, "\(bad): \(run.stderr)")
+        }
+    }
+
     @Test("--vnnlib takes the box from a VNN-LIB file: the same answer as --box, the bounds echoed as written and the ignored output assertion counted")
     func vnnlibBox() throws {
         let property = try temporaryFile("moons-\(UUID().uuidString).vnnlib", """
