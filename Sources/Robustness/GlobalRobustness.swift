@@ -131,8 +131,11 @@ public enum GlobalRobustness {
                             child.exactFromDepth = child.depth + settings.retryHalvingsPerInput * half.count
                         } catch let error as InternalError {
                             frontier.fail(error)
+                        } catch where n == 0 {
+                            // The LP could not be built or solved on this box: it is split instead.
+                            child.exactFromDepth = child.depth + settings.retryHalvingsPerInput * half.count
                         } catch {
-                            frontier.stop("\(n == 0 ? "the LP branch and bound" : "Z3") failed on a box (\(error)); the bounds so far stand")
+                            frontier.stop("Z3 failed on a box (\(error)); the bounds so far stand")
                         }
                     }
                     if !isClosed { children.append(child) }

@@ -56,9 +56,8 @@ final class PairLP: PhaseSplitLP {
                 let isOutput = l == network.layers.count - 1
                 for k in layer.weights.indices {
                     let range = ranges[l][k]
-                    guard range.lower.isFinite, range.upper.isFinite, range.lower <= range.upper else {
-                        throw LPError("no finite range for layer \(l + 1), neuron \(k + 1)")
-                    }
+                    // Without finite ranges there is no LP; the box is left to splitting.
+                    guard range.lower.isFinite, range.upper.isFinite, range.lower <= range.upper else { return nil }
                     let u = try lp.addVariable(lower: range.lower, upper: range.upper)
                     if which == 1, let radii {
                         try Self.addLemmaRows(&lp, u: u, layer: layer, l: l, k: k, radii: radii, below: below,
