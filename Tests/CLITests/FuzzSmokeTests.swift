@@ -176,8 +176,10 @@ struct Fuzzer {
             return (0..<inputs).map { _ in pick(["0:1", "-1:1", "0.25:0.5", "0:0"]) }.joined(separator: ",")
         }
         func compression() -> [String] {
-            switch below(5) {
+            switch below(6) {
             case 0: ["--bits", pick(["4", "8", "0", "52", "53", "-1", "99999999999"])]
+            case 5: ["--int", pick(["2", "8", "16", "1", "17"])] + (chance(50) ? ["--per-channel"] : [])
+                + (chance(30) ? [pick(["--asymmetric", "--restricted-range"])] : [])
             case 1: ["--precision", pick(["float16", "bfloat16", "float8"])]
             case 2: ["--bits", pick(["4", "8"]), "--model", "concrete"]
             case 3: ["--compressed", model]
