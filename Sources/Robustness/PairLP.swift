@@ -47,6 +47,14 @@ final class PairLP: PhaseSplitLP {
         var pre: [[[Int]]] = [], post: [[[Int?]]] = []  // [network][layer][neuron]
         var isUnstable: [[[Bool]]] = []
         var outputs: [[Int]] = []
+        if radii != nil {
+            // |x_j| for inputs of either sign, for the Lemma's rows of the first layer.
+            for (j, side) in box.enumerated() where side.lower < 0 && side.upper > 0 {
+                let relu = try lp.addTriangleReLU(layer: -1, neuron: j, pre: inputs[j], lower: side.lower, upper: side.upper)
+                unstable.append(relu)
+                inputReLUs[j] = relu.post
+            }
+        }
         for (which, network) in networks.enumerated() {
             let ranges = which == 0 ? bounds.original : bounds.compressed
             var below: [Int?] = inputs
@@ -60,8 +68,15 @@ final class PairLP: PhaseSplitLP {
                     guard range.lower.isFinite, range.upper.isFinite, range.lower <= range.upper else { return nil }
                     let u = try lp.addVariable(lower: range.lower, upper: range.upper)
                     if which == 1, let radii {
-                        try Self.addLemmaRows(&lp, u: u, layer: layer, l: l, k: k, radii: radii, below: below,
-                                              box: l == 0 ? box : nil, inputReLUs: &inputReLUs, unstable: &unstable)
+                        try lp.addLemmaRows(pre: u, weights: layer.weights[k].map { Rational(exactly: $0)! },
+                                            bias: Rational(exactly: layer.biases[k])!, radii: radii.weights[l][k],
+                                            biasRadius: radii.biases[l][k], inputs: below) { j in
+                            // Hidden inputs are ReLU outputs; the network's inputs have the box's sign.
+                            guard l == 0 else { return .itself }
+                            if box[j].lower >= 0 { return .itself }
+                            if box[j].upper <= 0 { return .negated }
+                            return .viaReLU(inputReLUs[j]!)  // made above for every input of either sign
+                        }
                     } else {
                         var row: [(variable: Int, coefficient: Interval)] = [(u, Interval(1, 1))]
                         for (j, h) in below.enumerated() where layer.weights[k][j] != 0 {
@@ -112,50 +127,6 @@ final class PairLP: PhaseSplitLP {
         self.compressedPre = pre[1]
         self.unstable = unstable
         self.solver = try CertifiedLP(lp)
-    }
-
-    /// The Lemma's two rows for neuron k of layer l of a perturbation set:
-    /// `u' − W_k·h − Δ_k·|h| ≤ b_k + Δb_k` and `u' − W_k·h + Δ_k·|h| ≥ b_k − Δb_k`.
-    /// Hidden inputs are ReLU outputs (|h| = h); the network's inputs x_j
-    /// (`box` given) are |x_j| = ±x_j where the box fixes the sign, else
-    /// `2·r_j − x_j` with `r_j = relu(x_j)` relaxed and split like any ReLU
-    /// (`r_j ≥ 0, r_j ≥ x_j` give `2·r_j − x_j ≥ |x_j|`, which keeps both rows
-    /// relaxations; with its phase fixed it is exact). One `r_j` serves every neuron.
-    private static func addLemmaRows(_ lp: inout LinearProgram, u: Int, layer: DenseLayer, l: Int, k: Int,
-                                     radii: PerturbationRadii, below: [Int?], box: [Interval]?,
-                                     inputReLUs: inout [Int: Int], unstable: inout [UnstableReLU]) throws {
-        var upperRow: [(variable: Int, coefficient: Interval)] = [(u, Interval(1, 1))]
-        var lowerRow = upperRow
-        func negated(_ value: Rational) -> Interval { Interval(-value.roundedUp, -value.roundedDown) }
-        for (j, h) in below.enumerated() {
-            guard let h else { continue }
-            let w = Rational(exactly: layer.weights[k][j])!, delta = radii.weights[l][k][j]
-            let sign = box.map { $0[j].lower >= 0 ? 1 : $0[j].upper <= 0 ? -1 : 0 } ?? 1
-            switch sign {
-            case 1:     // |h| = h
-                upperRow.append((h, negated(w + delta)))
-                lowerRow.append((h, negated(w - delta)))
-            case -1:    // |h| = −h
-                upperRow.append((h, negated(w - delta)))
-                lowerRow.append((h, negated(w + delta)))
-            default:    // |h| = 2·relu(h) − h
-                let r: Int
-                if let known = inputReLUs[j] {
-                    r = known
-                } else if let side = box?[j] {
-                    let neuron = try lp.addTriangleReLU(layer: -1, neuron: j, pre: h, lower: side.lower, upper: side.upper)
-                    unstable.append(neuron)
-                    (r, inputReLUs[j]) = (neuron.post, neuron.post)
-                } else {
-                    continue
-                }
-                upperRow += [(h, negated(w - delta)), (r, negated(Rational(2) * delta))]
-                lowerRow += [(h, negated(w + delta)), (r, negated(Rational(-2) * delta))]
-            }
-        }
-        let b = Rational(exactly: layer.biases[k])!, db = radii.biases[l][k]
-        try lp.addRow(upperRow, .atMost, (b + db).roundedUp)
-        try lp.addRow(lowerRow, .atLeast, (b - db).roundedDown)
     }
 
     /// Rows for `relu(u') − relu(u)` from `δ = u' − u ∈ [dl, du]`: relu is monotone

@@ -60,7 +60,9 @@ final class PerturbationLP: PhaseSplitLP {
                 }
                 let u = try lp.addVariable(lower: range.lower, upper: range.upper)
                 if l > 0 {
-                    try Self.addLemmaRows(&lp, u: u, layer: layer, l: l, k: k, radii: radii, inputs: post[l - 1])
+                    // The previous layer's outputs are ReLU outputs, never negative.
+                    try lp.addLemmaRows(pre: u, weights: layer.weights[k], bias: layer.biases[k], radii: radii.weights[l][k],
+                                        biasRadius: radii.biases[l][k], inputs: post[l - 1]) { _ in .itself }
                 }
                 layerPre.append(u)
                 if isOutput {
@@ -85,23 +87,6 @@ final class PerturbationLP: PhaseSplitLP {
             DenseLayer(weights: layer.weights.map { $0.map(\.approximateDouble) }, biases: layer.biases.map(\.approximateDouble),
                        activation: layer.activation)
         }
-    }
-
-    /// The Lemma's two rows for neuron k of layer l ≥ 1, over the previous
-    /// layer's outputs (all ≥ 0; nil where a neuron is always 0).
-    private static func addLemmaRows(_ lp: inout LinearProgram, u: Int, layer: ExactLayer, l: Int, k: Int,
-                                     radii: PerturbationRadii, inputs: [Int?]) throws {
-        var upperRow: [(variable: Int, coefficient: Interval)] = [(u, Interval(1, 1))]
-        var lowerRow = upperRow
-        for (j, h) in inputs.enumerated() {
-            guard let h else { continue }
-            let w = layer.weights[k][j], delta = radii.weights[l][k][j]
-            upperRow.append((h, Interval(-(w + delta).roundedUp, -(w + delta).roundedDown)))
-            lowerRow.append((h, Interval(-(w - delta).roundedUp, -(w - delta).roundedDown)))
-        }
-        let b = layer.biases[k], db = radii.biases[l][k]
-        try lp.addRow(upperRow, .atMost, (b + db).roundedUp)
-        try lp.addRow(lowerRow, .atLeast, (b - db).roundedDown)
     }
 
     /// Makes `Σ c_i z'_i` the objective; false when a coefficient is not a
