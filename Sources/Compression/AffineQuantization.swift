@@ -86,20 +86,26 @@ public struct AffineQuantization: Sendable, Equatable, CustomStringConvertible {
                 }
             }
         }
-        return network.layers.map { layer in
+        var result: [(weights: [[Double]], radii: [[Rational]])] = []
+        for (l, layer) in network.layers.enumerated() {
             let whole = perChannel ? nil : parameters(for: layer.weights.flatMap { $0 })
             var weights: [[Double]] = [], radii: [[Rational]] = []
-            for row in layer.weights {
+            for (k, row) in layer.weights.enumerated() {
                 let (scale, zero) = whole ?? parameters(for: row)
-                let half = Rational(exactly: Double(scale))! * Rational(1, 2)
+                // The span of float32 weights can overflow float32 even when each weight does not.
+                guard let exactScale = Rational(exactly: Double(scale)) else {
+                    throw CompressionError("layers[\(l)].weights[\(k)]: the weights span more than float32's range, so no scale exists")
+                }
+                let half = exactScale * Rational(1, 2)
                 let values = row.map { Double(quantize($0, scale: scale, zeroPoint: zero) - zero) * Double(scale) }
                 weights.append(values)
                 radii.append(zip(row, values).map { w, v in
                     Rational.max(half, (Rational(exactly: w)! - Rational(exactly: v)!).magnitude)
                 })
             }
-            return (weights, radii)
+            result.append((weights, radii))
         }
+        return result
     }
 
     /// The network with every weight quantised and dequantised (biases unchanged).

@@ -78,8 +78,12 @@ struct AffineQuantizationTests {
         #expect(set.firstViolation(of: outside, around: network) == "layers[0].weights[0][0]")
     }
 
-    @Test("a weight beyond float32's range is one clear error")
+    @Test("a weight, or a span of weights, beyond float32's range is one clear error")
     func beyondFloat32() throws {
         #expect(throws: CompressionError.self) { try AffineQuantization(bits: 8).apply(to: try Self.network([[1e300, 1]])) }
+        // Each weight fits float32, but their span does not: an asymmetric scale would be infinite.
+        #expect(throws: CompressionError.self) {
+            try AffineQuantization(bits: 8, symmetric: false).perturbationSet(for: try Self.network([[3e38, -3e38]]))
+        }
     }
 }
