@@ -21,6 +21,27 @@ let benchmarks: @Sendable () -> Void = {
         return
     }
     let region = InputRegion(lower: [Rational(0), Rational(1)], upper: [Rational(1), Rational(2)])
+    // Global queries the ReLU branch and bound over PairLP closes (README, "How global questions are solved").
+    let slow = Benchmark.Configuration(metrics: [.wallClock, .cpuTotal], maxDuration: .seconds(30), maxIterations: 5)
+    let zoo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("../Examples/zoo/breast-cancer-relu-16-s0.json").standardized.path
+    if let f = try? NetworkFile.load(zoo), let g = try? FixedPoint(fractionalBits: 8).apply(to: f) {
+        // ±0.05 around a fixed point of [0, 1]^30 (the README's measurement uses the zoo's nearBoundary point).
+        let centre = (0..<30).map { Rational($0 % 7 + 2, 10) }
+        let box = InputRegion(lower: centre.map { $0 - Rational(1, 20) }, upper: centre.map { $0 + Rational(1, 20) })
+        let query = GlobalQuery(network: f, compression: .concrete(g), region: box, metric: .logit,
+                                tolerance: Rational(1, 10_000), jobs: 2)
+        Benchmark("global breast-cancer 30-16-1 against 8 bits, ±0.05 box, to 1e-4", configuration: slow) { benchmark async in
+            for _ in benchmark.scaledIterations { blackHole(try? await GlobalRobustness.check(query)) }
+        }
+    }
+    if let f = try? NetworkFile.load("\(diff2d)/mid_f.nnet"), let set = try? FixedPoint(fractionalBits: 8).perturbationSet {
+        let query = GlobalQuery(network: f, compression: .perturbation(set), region: region, metric: .logit,
+                                tolerance: Rational(1, 10_000), jobs: 2)
+        Benchmark("global diff2d mid perturbation set of 8 bits to 1e-4", configuration: slow) { benchmark async in
+            for _ in benchmark.scaledIterations { blackHole(try? await GlobalRobustness.check(query)) }
+        }
+    }
     for name in ["tiny", "small", "mid", "big"] {
         let f = try! NetworkFile.load("\(diff2d)/\(name)_f.nnet"), g = try! NetworkFile.load("\(diff2d)/\(name)_g.nnet")
         let query = GlobalQuery(network: f, compression: try! .concrete(g, comparedWith: f), region: region,
