@@ -49,7 +49,8 @@ struct PairEvaluator: Sendable {
                     var objective = Array(repeating: 0.0, count: z.count)
                     objective[i] = sign
                     let directions = steepestDirections(x, objective: objective)
-                    let value = metric.value(original: z, compressed: perturbedForward(x, directions, radii: radii))
+                    let compressed = radii.perturbedLogits(of: original.layers, at: x) { l, k, _, _, _ in directions[l][k] }
+                    let value = metric.value(original: z, compressed: compressed)
                     if value > best.value { best = Candidate(value: value, point: x, origin: .sampled(directions: directions)) }
                 }
             }
@@ -78,21 +79,6 @@ struct PairEvaluator: Sendable {
             }
         }
         return directions
-    }
-
-    /// The compressed logits for the chosen directions, in binary64.
-    private func perturbedForward(_ x: [Double], _ directions: [[Double]], radii: PerturbationRadii) -> [Double] {
-        var h = x
-        for (l, layer) in original.layers.enumerated() {
-            let u = layer.preActivations(h)
-            h = layer.weights.indices.map { k in
-                // The Lemma's shift of the pre-activation: s·(Δb + Σ Δw_j·|h_j|).
-                var radius = radii.biasesUp[l][k]
-                for j in h.indices { radius += radii.weightsUp[l][k][j] * abs(h[j]) }
-                return layer.activation.apply(u[k] + directions[l][k] * radius)
-            }
-        }
-        return h
     }
 
     /// The candidate's compressed parameters (perturbation set) and both

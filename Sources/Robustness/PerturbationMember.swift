@@ -18,24 +18,35 @@ extension PerturbationRadii {
     ///   (to decide whether an exact replay is worth it).
     func member(of layers: [ExactLayer], approximate: [DenseLayer], at x: [Double],
                 near target: (_ layer: Int, _ neuron: Int) -> Double?) -> (parameters: [ExactLayer], logits: [Double]) {
-        var h = x
         var parameters = layers
-        for (l, layer) in approximate.enumerated() {
+        let logits = perturbedLogits(of: approximate, at: x) { l, k, centre, radius, signs in
+            guard let wanted = target(l, k), radius > 0 else { return 0 }
+            let theta = Swift.min(1, Swift.max(-1, (wanted - centre) / radius))
+            if theta != 0, let exactTheta = Rational(exactly: theta) {
+                move(&parameters[l], neuron: k, ofLayer: l, from: layers[l], by: exactTheta, inputSigns: signs)
+            }
+            return theta
+        }
+        return (parameters, logits)
+    }
+
+    /// The logits in binary64 (for ranking and estimates, not for proofs) when
+    /// neuron k of layer l shifts its pre-activation by `θ·(Δb + Σ_j Δw_j·|h_j|)`,
+    /// the fraction `θ = theta(l, k, centre, radius, inputSigns)` of the Lemma's
+    /// radius at its input h; `centre` is the unperturbed pre-activation and
+    /// `inputSigns` the signs of h (what ``move(_:neuron:ofLayer:from:by:inputSigns:)`` needs).
+    func perturbedLogits(of layers: [DenseLayer], at x: [Double],
+                         theta: (_ layer: Int, _ neuron: Int, _ centre: Double, _ radius: Double, _ inputSigns: [Int]) -> Double) -> [Double] {
+        var h = x
+        for (l, layer) in layers.enumerated() {
             let signs = h.map { $0 > 0 ? 1 : $0 < 0 ? -1 : 0 }
             let centres = layer.preActivations(h)
             h = centres.indices.map { k in
                 var radius = biasesUp[l][k]
                 for j in h.indices { radius += weightsUp[l][k][j] * abs(h[j]) }
-                var theta = 0.0
-                if let wanted = target(l, k), radius > 0 {
-                    theta = Swift.min(1, Swift.max(-1, (wanted - centres[k]) / radius))
-                }
-                if theta != 0, let exactTheta = Rational(exactly: theta) {
-                    move(&parameters[l], neuron: k, ofLayer: l, from: layers[l], by: exactTheta, inputSigns: signs)
-                }
-                return layer.activation.apply(centres[k] + theta * radius)
+                return layer.activation.apply(centres[k] + theta(l, k, centres[k], radius, signs) * radius)
             }
         }
-        return (parameters, h)
+        return h
     }
 }
