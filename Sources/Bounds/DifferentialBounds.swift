@@ -87,14 +87,15 @@ public struct DifferentialAnalysis: Sendable {
                 if l > 0 && original.layers[l - 1].activation == .relu {
                     // h' ≥ 0 after a ReLU: the offset Δb_k + Σ_j Δ_kj·h'_j is at most Δb_k + Σ_j Δ_kj·U_j(x),
                     // with U_j h'_j's upper form; carried symbolically, it keeps its dependence on x.
-                    let upperForms = FormPair(lower: hg.upper, upper: hg.upper)
+                    // With weights Δ ≥ 0, a lower form of −h' (−U) gives the lower offset and U the upper one.
+                    let magnitudes = FormPair(lower: hg.upper.negated, upper: hg.upper)
                     var offsets = FormPair(zeros: layer.outputSize, inputs: n)
                     for k in 0..<layer.outputSize {
+                        offsets.lower.addConstant(k, -radii.biasesUp[l][k], -radii.biasesUp[l][k])
                         offsets.upper.addConstant(k, radii.biasesUp[l][k], radii.biasesUp[l][k])
-                        offsets.lower.addConstant(k, radii.biasesUp[l][k], radii.biasesUp[l][k])
-                        upperForms.accumulate(into: &offsets, k, radii.weightsUp[l][k])
+                        magnitudes.accumulate(into: &offsets, k, radii.weightsUp[l][k])
                     }
-                    d = .sum(d, FormPair(lower: offsets.upper.negated, upper: offsets.upper))
+                    d = .sum(d, offsets)
                 } else {
                     for k in 0..<layer.outputSize {
                         var r = radii.biasesUp[l][k]
