@@ -65,6 +65,21 @@ public final class CertifiedLP {
         problem.setObjective(program.objective)
     }
 
+    /// The solver's basis after a solve, to warm-start a later solve of a
+    /// related program (a branch and bound child from its parent's basis).
+    public struct Basis: Sendable {
+        fileprivate let statuses: [Int32]
+    }
+
+    /// The current basis.
+    public var basis: Basis { Basis(statuses: problem.basis) }
+
+    /// Starts the next solve from `basis` (taken from this program). Bounds and
+    /// rows are untouched; a basis that no longer factorises is replaced by a fresh one.
+    public func restore(_ basis: Basis) {
+        problem.setBasis(basis.statuses)
+    }
+
     /// The bounds of a variable as set now.
     public func bounds(of variable: Int) -> (lower: Double, upper: Double) {
         (program.lower[variable], program.upper[variable])

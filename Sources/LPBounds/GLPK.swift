@@ -67,8 +67,8 @@ final class GLPKProblem {
         parameters.presolve = GLP_OFF
         if let milliseconds { parameters.tm_lim = max(1, milliseconds) }
         var code = glp_simplex(raw, &parameters)
-        if code == GLP_EFAIL || code == GLP_ESING || code == GLP_ECOND {
-            // A singular or ill-conditioned basis from an earlier solve: start afresh once.
+        if code == GLP_EFAIL || code == GLP_ESING || code == GLP_ECOND || code == GLP_EBADB {
+            // A singular, ill-conditioned or invalid basis from an earlier solve: start afresh once.
             glp_adv_basis(raw, 0)
             code = glp_simplex(raw, &parameters)
         }
@@ -78,6 +78,21 @@ final class GLPKProblem {
         case GLP_NOFEAS: return .infeasible
         case let status: return .other("GLPK status \(status)")
         }
+    }
+
+    /// The status of every row, then of every column, in the current basis.
+    /// Calls `glp_get_row_stat` and `glp_get_col_stat`.
+    var basis: [Int32] {
+        (0..<rowCount).map { glp_get_row_stat(raw, $0 + 1) } + (0..<columnCount).map { glp_get_col_stat(raw, $0 + 1) }
+    }
+
+    /// Restores statuses from ``basis`` (of this problem; the next solve starts
+    /// from them, or afresh if they do not form a valid basis). Calls
+    /// `glp_set_row_stat` and `glp_set_col_stat`.
+    func setBasis(_ statuses: [Int32]) {
+        guard statuses.count == Int(rowCount + columnCount) else { return }
+        for i in 0..<Int(rowCount) { glp_set_row_stat(raw, Int32(i + 1), statuses[i]) }
+        for j in 0..<Int(columnCount) { glp_set_col_stat(raw, Int32(j + 1), statuses[Int(rowCount) + j]) }
     }
 
     /// The primal values of the variables. Calls `glp_get_col_prim`.

@@ -154,9 +154,9 @@ struct BoxSolver: Sendable {
                         Rational.min(Rational.max(Rational(exactly: value) ?? range.0, range.0), range.1)
                     }
                     let approximate = x.map(\.approximateDouble)
-                    let compressed: [Double], parameters: [ExactLayer]?
+                    let compressed: [Double], parameters: () -> [ExactLayer]?
                     switch compared {
-                    case .concrete(let g): (compressed, parameters) = (g.logits(normalizedInput: approximate), nil)
+                    case .concrete(let g): (compressed, parameters) = (g.logits(normalizedInput: approximate), { nil })
                     case .perturbation(let radii):
                         let member = radii.member(of: originalLayers, approximate: original.layers, at: approximate) { l, k in
                             point[lp.compressedPre[l][k]]
@@ -165,7 +165,7 @@ struct BoxSolver: Sendable {
                     }
                     let estimate = sign * (compressed[i] - original.logits(normalizedInput: approximate)[i])
                     guard estimate > best.approximateDouble else { return nil }
-                    let witness = replay(x, parameters: parameters)
+                    let witness = replay(x, parameters: parameters())
                     return (exactSign * (witness.compressed[i] - witness.original[i]), witness)
                 }
                 // A fair share of the time left for each objective still to come.

@@ -66,6 +66,29 @@ public enum LocalRobustness {
                 try set.requireMember(bounds.best.parameters, around: network)
                 verified[n] = bounds.lower
             }
+            /// The largest metric value a witness found so far reaches.
+            func bestLower() -> Rational {
+                found.compactMap { $0.map { evaluator.value($0.best.logits).lower } }.max() ?? .zero
+            }
+            /// The objective value at or below which objective n cannot widen the answer
+            /// beyond the tolerance, or move it past τ (logit metric only).
+            func enough(_ n: Int) -> Rational? {
+                guard let offset = evaluator.deviationOffset(ofObjective: n) else { return nil }
+                let level = Rational.max(bestLower() + query.tolerance, query.tau ?? .zero)
+                return level + offset
+            }
+            /// Whether objective n needs no more search: exact, within the tolerance, or below `enough(n)`.
+            func settled(_ n: Int) -> Bool {
+                guard let bounds = found[n] else { return false }
+                return substitution?.isExact == true || bounds.upper - bounds.lower <= query.tolerance
+                    || enough(n).map { bounds.upper <= $0 } == true
+            }
+            /// Whether a witness already decides the query: past τ, or a flip.
+            func decidedByWitness() -> Bool {
+                guard found.allSatisfy({ $0 != nil }) else { return false }
+                if query.metric == .flip { return found.contains { evaluator.flips($0!.best.logits) } }
+                return query.tau.map { $0 < bestLower() } == true
+            }
             func result(reasons: [String], statistics: QueryStatistics) throws -> LocalResult? {
                 guard found.allSatisfy({ $0 != nil }) else { return nil }
                 let bounds = found.map { $0! }
@@ -77,7 +100,8 @@ public enum LocalRobustness {
                 let uppers = bounds.map(\.upper)
                 return try assemble(query, evaluator, candidates: candidates,
                                     upper: evaluator.upperBound(fromObjectiveUppers: uppers), objectiveUppers: uppers,
-                                    reasons: reasons + bounds.compactMap(\.reason), statistics: statistics, start: start,
+                                    reasons: reasons + bounds.indices.filter { !settled($0) }.compactMap { bounds[$0].reason },
+                                    statistics: statistics, start: start,
                                     verify: verify)
             }
             // With τ, stop as soon as back-substitution decides (a witness above τ, or every bound below it).
@@ -87,54 +111,75 @@ public enum LocalRobustness {
             }
             if let provisional, let interim = try result(reasons: ["timeout"], statistics: statistics) { provisional(interim) }
             var maximizer: Maximizer?
-            /// A fair share of the remaining time: objective n and those after it.
-            func share(_ n: Int) -> Date? {
-                deadline.map { Date().addingTimeInterval($0.timeIntervalSinceNow / Double(objectives.count - n)) }
-            }
             // The ReLU branch and bound with certified LPs, built once for all objectives
             // (after an LP tightening of the ReLU bounds, with at most a quarter of the time).
             var relaxation: PerturbationLP?
             var relaxationTried = false
-            func branchAndBound(_ n: Int, from substituted: ObjectiveBounds) throws -> ObjectiveBounds? {
-                if !relaxationTried {
-                    relaxationTried = true
-                    let budget = deadline.map { Date().addingTimeInterval($0.timeIntervalSinceNow / 4) }
-                    let tightened = LPBoundTightening.tighten(layers: layers, radii: radii, input: x, bounds: preActivations,
-                                                              deadline: budget, statistics: &statistics)
-                    relaxation = try? PerturbationLP(layers: layers, radii: radii, input: x, bounds: tightened)
-                }
-                guard let relaxation, (try? relaxation.setObjective(objectives[n])) == true else { return nil }
-                let search = ReluBranchAndBound(encoding: relaxation, objective: objectives[n], input: x, tolerance: query.tolerance)
-                return try search.run(from: substituted, deadline: share(n), statistics: &statistics)
+            func buildRelaxation() {
+                guard !relaxationTried else { return }
+                relaxationTried = true
+                let budget = deadline.map { Date().addingTimeInterval($0.timeIntervalSinceNow / 4) }
+                let tightened = LPBoundTightening.tighten(layers: layers, radii: radii, input: x, bounds: preActivations,
+                                                          deadline: budget, statistics: &statistics)
+                relaxation = try? PerturbationLP(layers: layers, radii: radii, input: x, bounds: tightened)
             }
-            for (n, objective) in objectives.enumerated() {
-                var outOfShare = false
-                if let substituted = found[n], !substitution!.isExact, query.tolerance < substituted.upper - substituted.lower,
-                   deadline.map({ Date() < $0 }) ?? true, let searched = try branchAndBound(n, from: substituted) {
-                    found[n] = searched
-                    if let provisional, let interim = try result(reasons: ["timeout"], statistics: statistics) { provisional(interim) }
-                    outOfShare = searched.reason == "timeout"
-                }
-                let substituted = found[n]
-                if outOfShare {
-                    // Out of its share: Z3 would take the other objectives' time, and on networks
-                    // this large it does no better than the LPs.
-                } else if let substituted, substitution!.isExact || substituted.upper - substituted.lower <= query.tolerance {
-                    // Decided without a solver.
-                } else if var substituted, let deadline, Date() >= deadline {
-                    // Out of time: the proved bounds stand, without building or running Z3.
-                    substituted.reason = "timeout"
-                    found[n] = substituted
-                } else {
-                    if maximizer == nil {
-                        maximizer = try Maximizer(
-                            network: network, set: set, radii: radii, bounds: preActivations, originalLayers: layers,
-                            normalizedInput: x, encodingKind: query.encoding, tolerance: query.tolerance, deadline: deadline)
+            /// Where each objective's search stopped, to resume it in the next pass.
+            var frontiers: [ReluBranchAndBound<PerturbationLP, ReplayedWitness>.Frontier?] = objectives.map { _ in nil }
+            func branchAndBound(_ n: Int, from substituted: ObjectiveBounds, until end: Date?) throws -> ObjectiveBounds? {
+                guard let relaxation, (try? relaxation.setObjective(objectives[n])) == true else { return nil }
+                var search = ReluBranchAndBound(encoding: relaxation, objective: objectives[n], input: x, tolerance: query.tolerance)
+                search.enough = enough(n)
+                return try search.run(from: substituted, deadline: end, frontier: &frontiers[n], statistics: &statistics)
+            }
+            // The objectives whose witnesses reach highest first: most likely to hold the
+            // maximum, they raise `bestLower()`, which lets the others stop at `enough(n)`.
+            // Each gets a fair share of the time left; the branch and bound of those that
+            // used up their share resumes where it stopped, in the time left over (most
+            // objectives close at once, below `enough(n)`).
+            var pending = objectives.indices.sorted { a, b in
+                guard let fa = found[a], let fb = found[b] else { return a < b }
+                let offsetA = evaluator.deviationOffset(ofObjective: a) ?? .zero
+                let offsetB = evaluator.deviationOffset(ofObjective: b) ?? .zero
+                return fa.lower - offsetA > fb.lower - offsetB
+            }
+            var firstPass = true
+            while !pending.isEmpty, !decidedByWitness() {
+                var outOfShare: [Int] = []
+                for (done, n) in pending.enumerated() {
+                    if decidedByWitness() { break }
+                    if substitution != nil, !settled(n) { buildRelaxation() }
+                    // A fair share of the time left among the objectives not yet done in this pass.
+                    let share = deadline.map { Date().addingTimeInterval($0.timeIntervalSinceNow / Double(pending.count - done)) }
+                    if let substituted = found[n], !settled(n), deadline.map({ Date() < $0 }) ?? true,
+                       let searched = try branchAndBound(n, from: substituted, until: share) {
+                        found[n] = searched
+                        if let provisional, let interim = try result(reasons: ["timeout"], statistics: statistics) { provisional(interim) }
+                        if searched.reason == "timeout" {
+                            // Out of its share: Z3 would take the other objectives' time, and on
+                            // networks this large it does no better than the LPs.
+                            outOfShare.append(n)
+                            continue
+                        }
                     }
-                    found[n] = try maximizer!.maximize(objective, start: substituted, deadline: share(n))
-                    if let provisional, let interim = try result(reasons: ["timeout"], statistics: statistics) { provisional(interim) }
+                    if settled(n) {
+                        // Decided without a solver.
+                    } else if var substituted = found[n], let deadline, Date() >= deadline {
+                        // Out of time: the proved bounds stand, without building or running Z3.
+                        substituted.reason = "timeout"
+                        found[n] = substituted
+                    } else {
+                        if maximizer == nil {
+                            maximizer = try Maximizer(
+                                network: network, set: set, radii: radii, bounds: preActivations, originalLayers: layers,
+                                normalizedInput: x, encodingKind: query.encoding, tolerance: query.tolerance, deadline: deadline)
+                        }
+                        found[n] = try maximizer!.maximize(objectives[n], start: found[n], deadline: share)
+                        if let provisional, let interim = try result(reasons: ["timeout"], statistics: statistics) { provisional(interim) }
+                    }
+                    if firstPass { progress?(done + 1, objectives.count, Date().timeIntervalSince(start)) }
                 }
-                progress?(n + 1, objectives.count, Date().timeIntervalSince(start))
+                firstPass = false
+                pending = deadline.map { Date() < $0 } == true ? outOfShare.filter { !settled($0) } : []
             }
             if let maximizer { statistics.add(maximizer.statistics) }
             return try result(reasons: [], statistics: statistics)!

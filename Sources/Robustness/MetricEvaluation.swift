@@ -93,6 +93,15 @@ struct MetricEvaluator: Sendable {
         }
     }
 
+    /// For metrics that are the largest of the objectives less a constant (the
+    /// logit metric: objective `±z'_i` contributes `±z'_i ∓ z_i`), that constant
+    /// for objective n; nil for the others. An objective bounded above by
+    /// `d + offset` cannot lift the metric above d, which lets a search stop it early.
+    func deviationOffset(ofObjective n: Int) -> Rational? {
+        guard metric == .logit else { return nil }
+        return n.isMultiple(of: 2) ? original[n / 2] : -original[n / 2]
+    }
+
     /// A sound upper bound on the metric over every network whose objectives
     /// (in the order of ``objectives``) are bounded above by `uppers`.
     func upperBound(fromObjectiveUppers uppers: [Rational]) -> Rational {

@@ -102,8 +102,8 @@ final class PerturbationLP: PhaseSplitLP {
     }
 
     /// A member of Θ_Δ near the LP point (``PerturbationRadii/member(of:approximate:at:near:)``)
-    /// and its objective in binary64, to decide whether to replay it at all.
-    func witness(at point: [Double], objective: [Rational]) -> (parameters: [ExactLayer], estimate: Double) {
+    /// (built when called) and its objective in binary64, to decide whether to replay it at all.
+    func witness(at point: [Double], objective: [Rational]) -> (parameters: () -> [ExactLayer], estimate: Double) {
         let (parameters, logits) = radii.member(of: layers, approximate: approximate, at: input.map(\.approximateDouble)) { l, k in
             pre[l][k].map { point[$0] }
         }

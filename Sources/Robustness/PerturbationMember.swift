@@ -14,18 +14,29 @@ extension PerturbationRadii {
     /// turn an LP optimum (``PerturbationLP``, ``PairLP``) into a witness.
     /// - Parameters:
     ///   - layers: the original's exact layers; `approximate` the same in binary64.
-    /// - Returns: the parameters and the binary64 logits they give at x
-    ///   (to decide whether an exact replay is worth it).
+    /// - Returns: the binary64 logits the member gives at x (to decide whether an
+    ///   exact replay is worth it), and its exact parameters, built only when asked
+    ///   (most LP points do not beat the best witness, and building costs a rational
+    ///   product per weight).
     func member(of layers: [ExactLayer], approximate: [DenseLayer], at x: [Double],
-                near target: (_ layer: Int, _ neuron: Int) -> Double?) -> (parameters: [ExactLayer], logits: [Double]) {
-        var parameters = layers
+                near target: (_ layer: Int, _ neuron: Int) -> Double?) -> (parameters: () -> [ExactLayer], logits: [Double]) {
+        var moves: [(layer: Int, neuron: Int, theta: Double)] = []
+        var signsByLayer: [[Int]] = []
         let logits = perturbedLogits(of: approximate, at: x) { l, k, centre, radius, signs in
+            if signsByLayer.count == l { signsByLayer.append(signs) }
             guard let wanted = target(l, k), radius > 0 else { return 0 }
             let theta = Swift.min(1, Swift.max(-1, (wanted - centre) / radius))
-            if theta != 0, let exactTheta = Rational(exactly: theta) {
-                move(&parameters[l], neuron: k, ofLayer: l, from: layers[l], by: exactTheta, inputSigns: signs)
-            }
+            if theta != 0 { moves.append((l, k, theta)) }
             return theta
+        }
+        let parameters = { [self] in
+            var parameters = layers
+            for move in moves {
+                // θ is a finite binary64 number in [−1, 1], so exactly a rational.
+                self.move(&parameters[move.layer], neuron: move.neuron, ofLayer: move.layer, from: layers[move.layer],
+                          by: Rational(exactly: move.theta)!, inputSigns: signsByLayer[move.layer])
+            }
+            return parameters
         }
         return (parameters, logits)
     }
