@@ -80,8 +80,9 @@ let package = Package(
         ),
         .testTarget(name: "ExactArithmeticTests", dependencies: ["ExactArithmetic"]),
         .testTarget(name: "Z3KitTests", dependencies: ["Z3Kit", "ExactArithmetic"]),
-        // Fixtures/onnx: ONNX files from scripts/make-onnx-fixtures.py with onnxruntime's outputs.
-        .testTarget(name: "NeuralNetworkTests", dependencies: ["NeuralNetwork", "ExactArithmetic", "TestSupport"], exclude: ["Fixtures"]),
+        // Fixtures/onnx: ONNX files from scripts/make-onnx-fixtures.py with onnxruntime's outputs;
+        // Fixtures/qdq: QDQ models from scripts/make-quantized-fixtures.py with its integers.
+        .testTarget(name: "NeuralNetworkTests", dependencies: ["NeuralNetwork", "ExactArithmetic", "BigInt", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "QueriesTests", dependencies: ["Queries", "NeuralNetwork", "ExactArithmetic"]),
         .testTarget(name: "CompressionTests", dependencies: ["Compression", "NeuralNetwork", "TestSupport"]),
         // Seeded randomness and small networks shared by the test targets.

@@ -12,10 +12,10 @@ public enum NetworkFile {
         }
     }
 
-    /// Loads and validates a network.
+    /// Loads and validates a real-valued network (not one that quantises its activations).
     /// - Throws: ``ModelError`` naming the file, the place and the problem.
     public static func load(_ path: String) throws -> Network {
-        try open(path).network
+        try open(path).realValued(file: path)
     }
 
     /// Loads and validates a network, with what reading it did (for `qrobust info`).

@@ -20,8 +20,13 @@ public struct NetworkSummary: Encodable, Sendable {
     public var folded: [String]
     /// ONNX nodes the output does not depend on.
     public var ignored: [String]
+    /// The quantizers on the data path of a QDQ model, in the order the data meets them.
+    public var activationQuantizers: [String]
 
-    public init(network: Network, model: String, provenance: ModelProvenance? = nil) {
+    public init(network: Network, model: String, provenance: ModelProvenance? = nil,
+                quantizers: [QuantizedNetwork.Position: Quantizer] = [:]) {
+        activationQuantizers = quantizers.sorted { Self.order($0.key) < Self.order($1.key) }
+            .map { "\($0.key): \($0.value)" }
         self.model = model
         format = provenance?.format
         folded = provenance?.folded ?? []
@@ -38,6 +43,16 @@ public struct NetworkSummary: Encodable, Sendable {
         }
     }
 
+    /// Where a position comes on the data path.
+    private static func order(_ position: QuantizedNetwork.Position) -> Int {
+        switch position {
+        case .input: 0
+        case .product(let l): 3 * l + 1
+        case .preActivation(let l): 3 * l + 2
+        case .output(let l): 3 * l + 3
+        }
+    }
+
     public var text: String {
         var lines = ["\(model): \(inputs) inputs → " + layers.map { "\($0.neurons) \($0.activation)" }.joined(separator: " → ") + " → \(output)"]
         for (i, layer) in layers.enumerated() {
@@ -45,6 +60,10 @@ public struct NetworkSummary: Encodable, Sendable {
         }
         lines.append("  parameters: \(parameters)")
         lines.append("  input normalisation: \(inputNormalization ?? "none")")
+        if !activationQuantizers.isEmpty {
+            lines.append("  activation quantisation (exact integer arithmetic; a zero point at the bottom of the range clamps like a ReLU):")
+            lines += activationQuantizers.map { "    \($0)" }
+        }
         if let format { lines.append("  format: \(format)") }
         if !folded.isEmpty {
             lines.append("  nodes read:")

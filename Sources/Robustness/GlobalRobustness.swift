@@ -33,9 +33,11 @@ public enum GlobalRobustness {
         let exactBox = query.region.normalized(by: network.normalization)
         let box = exactBox.map { Interval($0.lower.roundedDown, $0.upper.roundedUp) }
 
-        let compared: ComparedParameters = switch query.compression {
-        case .concrete(let g): .concrete(g)
-        case .perturbation(let set): .perturbation(PerturbationRadii(network: network, set: set))
+        let compared: ComparedParameters
+        switch query.compression {
+        case .concrete(let g): compared = .concrete(g)
+        case .perturbation(let set): compared = .perturbation(PerturbationRadii(network: network, set: set))
+        case .quantized: throw QueryError("a network that quantises its activations is compared at points only, for now")
         }
         let metric = BoxMetric(metric: query.metric, output: network.output)
         let bounder = BoxBounder(analysis: DifferentialAnalysis(original: network, compared: compared), metric: metric,

@@ -64,6 +64,10 @@ func validateMagnitudes(network: Network, compression: CompressionModel,
     case .concrete(let compressed):
         try MagnitudeLimit.check(network, over: box)
         try MagnitudeLimit.check(compressed, over: box, name: "the compressed network")
+    case .quantized(let compressed):
+        // Its quantizers only round and clamp; the real-valued network bounds the magnitudes the exact evaluation meets.
+        try MagnitudeLimit.check(network, over: box)
+        try MagnitudeLimit.check(compressed.network, over: box, name: "the compressed network")
     case .perturbation(let set):
         guard set.fits(network) else {
             throw QueryError("the perturbation set has one radius per parameter of a network of another shape")

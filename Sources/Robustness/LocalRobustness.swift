@@ -33,12 +33,18 @@ public enum LocalRobustness {
         let evaluator = MetricEvaluator(metric: query.metric, output: network.output,
                                         original: network.exactLogits(at: query.input))
         var statistics = QueryStatistics()
+        /// One compressed network: the deviation is its exact logits' (an enclosure for σ and softmax).
+        func exactly(_ compressed: [Rational]) throws -> LocalResult {
+            let witness = evaluator.witness(at: query.input, compressed: compressed)
+            return try assemble(query, evaluator, candidates: [(witness, witness.deviation)], upper: witness.deviation.upper,
+                                objectiveUppers: [], reasons: [], statistics: statistics, start: start)
+        }
 
         switch query.compression {
-        case .concrete(let compressed):
-            let witness = evaluator.witness(at: query.input, compressed: compressed.exactLogits(at: query.input))
-            return try assemble(query, evaluator, candidates: [(witness, witness.deviation)], upper: witness.deviation.upper, objectiveUppers: [],
-                                reasons: [], statistics: statistics, start: start)
+        case .concrete(let g):
+            return try exactly(g.exactLogits(at: query.input))
+        case .quantized(let q):
+            return try exactly(q.exactLogits(at: query.input))
         case .perturbation(let set):
             let radii = PerturbationRadii(network: network, set: set)
             // Back-substituted bounds fix more signs; the direct (nonlinear) encoding, a
@@ -215,7 +221,7 @@ public enum LocalRobustness {
         case .flip:
             if evaluator.flips(chosen.witness.compressedLogits) {
                 verdict = .notRobust
-            } else if case .concrete = query.compression {
+            } else if query.compression.isOneNetwork {
                 verdict = .robust
             } else {
                 verdict = evaluator.provesNoFlip(objectiveUppers: objectiveUppers) ? .robust : .unknown

@@ -62,7 +62,7 @@ struct SearchSettings: Sendable {
         case .perturbation:
             (unstableLimit, depthLimit) = (6, 6 * n)
             branchAndBoundUnstableLimit = 24
-        case .concrete:
+        case .concrete, .quantized:
             (unstableLimit, depthLimit) = n >= 3 ? (6, 6 * n) : (-1, Int.max)
             branchAndBoundUnstableLimit = n >= 8 ? 64 : -1
         }

@@ -25,7 +25,8 @@ struct InfoCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let loaded = try modelOptions.open()
-            let summary = NetworkSummary(network: loaded.network, model: modelOptions.model, provenance: loaded.provenance)
+            let summary = NetworkSummary(network: loaded.network, model: modelOptions.model, provenance: loaded.provenance,
+                                         quantizers: loaded.quantizers)
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

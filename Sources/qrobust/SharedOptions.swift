@@ -29,7 +29,7 @@ struct ModelOptions: ParsableArguments {
 
     /// Loads the model and applies the output override.
     func load() throws -> Network {
-        try open().network
+        try open().realValued(file: model)
     }
 
     /// Loads the model with what reading it did, and applies the output override.
@@ -149,8 +149,12 @@ struct CompressionOptions: ParsableArguments {
     /// The compression model and a one-line description of it.
     func resolve(for network: Network) throws -> (model: CompressionModel, description: String) {
         if let compressed {
-            let other = try NetworkFile.load(compressed)
-            return (try .concrete(other, comparedWith: network), "compared with \(compressed)")
+            let loaded = try NetworkFile.open(compressed)
+            if let quantized = loaded.quantized {
+                return (try .quantized(quantized, comparedWith: network),
+                        "compared with \(compressed) in its integer arithmetic (\(quantized.quantizers.count) activation quantizers)")
+            }
+            return (try .concrete(loaded.network, comparedWith: network), "compared with \(compressed)")
         }
         if kind == .concrete, let (rounded, description) = try scheme.round(network) {
             return (.concrete(rounded), "concrete network, \(description)")

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Runs the built `qrobust` binary (it sits beside the test bundle in .build/…/debug),
@@ -175,6 +176,47 @@ struct CLITests {
         let bad = try temporaryFile("garbage.onnx", "this is not protobuf")
         let error = try qrobust(["info", bad])
         #expect(error.code == 65 && error.stderr.split(separator: "\n").count == 1 && error.stderr.contains("garbage.onnx"), "\(error.stderr)")
+    }
+}
+
+@Suite("qrobust on quantised (QDQ) ONNX models")
+struct QuantizedCLITests {
+    let qdq = "Tests/NeuralNetworkTests/Fixtures/qdq"
+
+    @Test("info lists a QDQ model's quantizers; local --compressed gives ONNX Runtime's logit, exactly; global and a QDQ model as the original are one-line errors")
+    func quantizedModel() throws {
+        let info = try qrobust(["info", "\(qdq)/sklearn_moons_qdq_per_tensor.onnx"])
+        #expect(info.code == 0)
+        #expect(info.stdout.contains("activation quantisation") && info.stdout.contains("the input: scale"))
+        #expect(info.stdout.contains("quantised probabilities") && info.stdout.contains("not modelled"))
+        // The logits' quantizer, as info prints it: "layer 2's pre-activations: scale S, zero point Z, int8".
+        let line = try #require(info.stdout.split(separator: "\n").first { $0.contains("layer 2's pre-activations: scale") })
+        let fields = line.split(separator: " ")
+        let scale = try #require(Double(fields[fields.firstIndex(of: "scale")! + 1].dropLast()))
+        let zero = try #require(Int(fields[fields.firstIndex(of: "point")! + 1].dropLast()))
+        // The fixture's first rows: inputs drawn as scripts/make-quantized-fixtures.py draws them,
+        // and the integers ONNX Runtime computed.
+        let csv = try String(contentsOfFile: packageRoot.appendingPathComponent("\(qdq)/sklearn_moons_qdq_per_tensor.ort.csv").path, encoding: .utf8)
+        let runtime = csv.split(separator: "\n").filter { !$0.hasPrefix("#") }.map { Int($0)! }
+        var rng = SeededGenerator(seed: 20261130)
+        for row in 0..<5 {
+            let input = zip([-2, -2], [5, 4]).map { low, width in "\(low * (1 << 20) + width * Int(rng.next() >> 44))/1048576" }
+            let run = try qrobust(["local", "\(qdq)/sklearn_moons.onnx", "--compressed", "\(qdq)/sklearn_moons_qdq_per_tensor.onnx",
+                                   "--input", input.joined(separator: ","), "--metric", "logit", "--json"])
+            #expect(run.code == 0, "\(run.stderr)")
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+            let witness = try #require(object["witness"] as? [String: Any])
+            let logit = try #require((witness["compressedLogits"] as? [Double])?.first)
+            #expect(abs(logit - Double(runtime[row] - zero) * scale) <= 1e-12 * max(1, abs(logit)),
+                    "row \(row): qrobust \(logit), ONNX Runtime \(Double(runtime[row] - zero) * scale)")
+            #expect((object["compression"] as? String)?.contains("integer arithmetic") == true)
+        }
+        let global = try qrobust(["global", "\(qdq)/sklearn_moons.onnx", "--compressed", "\(qdq)/sklearn_moons_qdq_per_tensor.onnx",
+                                  "--box", "0:1,0:1", "--metric", "logit"])
+        #expect(global.code == 65 && global.stderr.split(separator: "\n").count == 1 && global.stderr.contains("at points only"), "\(global.stderr)")
+        let original = try qrobust(["local", "\(qdq)/sklearn_moons_qdq_per_tensor.onnx", "--input", "0,0", "--bits", "8"])
+        #expect(original.code == 65 && original.stderr.split(separator: "\n").count == 1
+                && original.stderr.contains("quantises its activations"), "\(original.stderr)")
     }
 }
 

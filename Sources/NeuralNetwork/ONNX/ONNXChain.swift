@@ -23,6 +23,10 @@ struct ONNXChain {
     private var inputScale: [Rational]?
     private var inputOffset: [Rational]?
     private var pending: (weights: [[Double]], biases: [Double])?
+    /// Whether the pending layer's biases have been added (by its own node or a later `Add`).
+    private var pendingHasBias = false
+    /// Quantizers on the data path (`QuantizeLinear` then `DequantizeLinear`), by position.
+    private(set) var quantizers: [QuantizedNetwork.Position: Quantizer] = [:]
 
     init(inputWidth: Int) {
         width = inputWidth
@@ -47,6 +51,14 @@ struct ONNXChain {
 
     /// `x ↦ scale·x + offset`, elementwise, on the data path.
     mutating func affine(scale: [Rational], offset: [Rational]) throws {
+        let scales = scale.contains { $0 != .one }, shifts = offset.contains { !$0.isZero }
+        if pending != nil, quantizers[.preActivation(layers.count)] != nil || (scales && quantizers[.product(layers.count)] != nil) {
+            throw ONNXChainError("arithmetic after a quantizer cannot be folded into the layer exactly")
+        }
+        if pending == nil, layers.isEmpty, quantizers[.input] != nil {
+            throw ONNXChainError("arithmetic after the input's quantizer is not supported; normalise before quantising")
+        }
+        if pending != nil, shifts { pendingHasBias = true }
         if let pending {
             var weights = pending.weights, biases = pending.biases
             for k in 0..<width {
@@ -68,14 +80,31 @@ struct ONNXChain {
 
     // MARK: Layers
 
-    /// Opens a linear layer `y = W·x + b` (`W` is outputs × inputs).
-    mutating func linear(weights: [[Double]], biases: [Double]) throws {
+    /// Opens a linear layer `y = W·x + b` (`W` is outputs × inputs); `hasBias`
+    /// says whether the node adds b itself (`Gemm` with `C`), which places a
+    /// quantizer that follows after the biases.
+    mutating func linear(weights: [[Double]], biases: [Double], hasBias: Bool) throws {
         if let bad = weights.joined().first(where: { !$0.isFinite }) ?? biases.first(where: { !$0.isFinite }) {
             throw ONNXChainError("a weight or bias is \(bad)")
         }
         if pending != nil { closeLayer(.identity) }
         pending = (weights, biases)
+        pendingHasBias = hasBias
         width = biases.count
+    }
+
+    /// Records a quantizer on the data path where the chain is now; nil after
+    /// the output activation (the quantised probabilities, which are not modelled).
+    mutating func quantize(_ quantizer: Quantizer) throws -> QuantizedNetwork.Position? {
+        guard !isFinished else { return nil }
+        let position: QuantizedNetwork.Position =
+            pending != nil ? (pendingHasBias ? .preActivation(layers.count) : .product(layers.count))
+            : layers.isEmpty ? .input : .output(layers.count - 1)
+        guard quantizers[position] == nil else {
+            throw ONNXChainError("quantises \(position) a second time; qrobust reads one quantizer per place")
+        }
+        quantizers[position] = quantizer
+        return position
     }
 
     /// Closes the pending layer with an activation.
@@ -108,6 +137,7 @@ struct ONNXChain {
         guard let pending else { return }
         layers.append(DenseLayer(weights: pending.weights, biases: pending.biases, activation: activation))
         self.pending = nil
+        pendingHasBias = false
     }
 
     // MARK: Result
@@ -151,6 +181,9 @@ struct ONNXChain {
         if ranges.allSatisfy({ $0 != nil }), means.allSatisfy({ $0 != nil }) {
             let normalization = InputNormalization(minimums: low, maximums: high, means: means.map { $0! }, ranges: ranges.map { $0! })
             return (normalization, "input arithmetic → input normalisation (x − mean) / range")
+        }
+        guard quantizers[.input] == nil else {
+            throw ONNXChainError("the input arithmetic before the input's quantizer cannot be written exactly as (x − mean) / range in binary64")
         }
         var first = layers[0]
         let scaled = try? first.weights.map { row in

@@ -10,8 +10,8 @@ public enum ONNXFormat {
     /// - Throws: ``ModelError`` naming the node or tensor and the problem.
     public static func parse(_ data: Data, file: String? = nil) throws -> LoadedNetwork {
         do {
-            let (network, provenance) = try ONNXImporter.read(data)
-            return LoadedNetwork(network: network, provenance: provenance)
+            let (network, provenance, quantizers) = try ONNXImporter.read(data)
+            return LoadedNetwork(network: network, provenance: provenance, quantizers: quantizers)
         } catch let error as ModelError {
             throw file.map { error.inFile($0) } ?? error
         }

@@ -25,7 +25,7 @@ struct ONNXImporter {
     private var ignoredNodes: [String] = []
 
     /// Decodes and reads a serialized `ModelProto`.
-    static func read(_ data: Data) throws -> (Network, ModelProvenance) {
+    static func read(_ data: Data) throws -> (Network, ModelProvenance, [QuantizedNetwork.Position: Quantizer]) {
         let model: Onnx_ModelProto
         do {
             model = try Onnx_ModelProto(serializedBytes: data)
@@ -43,12 +43,12 @@ struct ONNXImporter {
             throw ModelError(place: "opset_import", problem: "opset \(opset) is not supported (qrobust reads opsets \(supportedOpsets.lowerBound) through \(supportedOpsets.upperBound))")
         }
         var importer = ONNXImporter(graph: model.graph, opset: opset)
-        let network = try importer.readGraph()
+        let (network, quantizers) = try importer.readGraph()
         let producer = [model.producerName, model.producerVersion].filter { !$0.isEmpty }.joined(separator: " ")
         let provenance = ModelProvenance(
             format: "ONNX, opset \(opset)" + (producer.isEmpty ? "" : ", from \(producer)"),
             folded: importer.folded, ignored: importer.ignoredNodes)
-        return (network, provenance)
+        return (network, provenance, quantizers)
     }
 
     private init(graph: Onnx_GraphProto, opset: Int) {
@@ -77,7 +77,7 @@ struct ONNXImporter {
 
     // MARK: The graph
 
-    private mutating func readGraph() throws -> Network {
+    private mutating func readGraph() throws -> (Network, [QuantizedNetwork.Position: Quantizer]) {
         let inputs = graph.input.filter { initializers[$0.name] == nil }
         guard inputs.count == 1, let input = inputs.first else {
             let names = inputs.map { "'\($0.name)'" }.joined(separator: ", ")
@@ -97,6 +97,11 @@ struct ONNXImporter {
         var current = input.name
         var consumed: Set<String> = []
         var complement: (name: String, of: String)?
+        /// Each `QuantizeLinear` waiting for its `DequantizeLinear`, by its output.
+        var quantizing: [String: (input: String, quantizer: Quantizer)] = [:]
+        /// The output of each quantizer's `DequantizeLinear` → the value it quantises:
+        /// the chain reads the pair as a quantizer at that place and goes on from the value.
+        var aliases: [String: String] = [:]
         for (index, node) in graph.node.enumerated() where needed.contains(index) {
             let place = Self.describe(node, index)
             do {
@@ -107,7 +112,33 @@ struct ONNXImporter {
                     constants[node.output.first ?? ""] = try constantValue(of: node)
                     continue
                 }
-                let operands = node.input.filter { !$0.isEmpty }
+                let operands = node.input.filter { !$0.isEmpty }.map { aliases[$0] ?? $0 }
+                if node.opType == "DequantizeLinear", operands.allSatisfy(isConstant) {
+                    let output = node.output.first ?? ""
+                    constants[output] = try dequantized(node, operands, name: output)
+                    folded.append("\(place) → '\(output)' dequantised exactly")
+                    continue
+                }
+                // On the data path, or (after the output activation) on the probabilities.
+                if node.opType == "QuantizeLinear", let value = operands.first, value == current || chain.isFinished {
+                    quantizing[node.output.first ?? ""] = (value, try quantizer(node, operands))
+                    continue
+                }
+                if node.opType == "DequantizeLinear", let pair = operands.first.flatMap({ quantizing[$0] }) {
+                    guard try quantizer(node, operands) == pair.quantizer else {
+                        throw ONNXChainError("dequantises with another scale or zero point than its QuantizeLinear; qrobust reads QuantizeLinear–DequantizeLinear pairs")
+                    }
+                    if pair.input == current, let position = try chain.quantize(pair.quantizer) {
+                        folded.append("\(place) → quantizer of \(position) (\(pair.quantizer))")
+                    } else {
+                        folded.append("\(place) → quantised probabilities (\(pair.quantizer)), not modelled: qrobust compares logits and their σ or softmax")
+                    }
+                    aliases[node.output.first ?? ""] = pair.input
+                    continue
+                }
+                if ["QuantizeLinear", "DequantizeLinear"].contains(node.opType) {
+                    throw ONNXChainError("is not part of a QuantizeLinear–DequantizeLinear pair on the data path or a dequantised constant; qrobust reads QDQ models (the QOperator format, QLinearMatMul and kin, is not supported)")
+                }
                 let dataOperands = operands.filter { !isConstant($0) }
                 // scikit-learn's binary classifier: [1 − σ(z), σ(z)] after the sigmoid.
                 if chain.isFinished, chain.output == .sigmoid {
@@ -144,13 +175,13 @@ struct ONNXImporter {
                 throw ModelError(place: place, problem: error.problem)
             }
         }
-        guard current == output.name else {
+        guard current == aliases[output.name] ?? output.name else {
             throw ModelError(place: "graph output '\(output.name)'", problem: "is not computed from the input along a single chain")
         }
         do {
             let (network, note) = try chain.network(inputSize: inputSize)
             if let note { folded.append(note) }
-            return network
+            return (network, chain.quantizers)
         } catch let error as ONNXChainError {
             throw ModelError(place: "graph", problem: error.problem)
         }
@@ -264,7 +295,7 @@ struct ONNXImporter {
             try requireRow(shape, width: w.shape[0])
             let (n, m) = (w.shape[0], w.shape[1])
             let weights = (0..<m).map { k in (0..<n).map { j in w.values[j * m + k] } }
-            try chain.linear(weights: weights, biases: Array(repeating: 0, count: m))
+            try chain.linear(weights: weights, biases: Array(repeating: 0, count: m), hasBias: false)
             shape[shape.count - 1] = m
             folded.append("\(place) → layer \(chain.layers.count), weights")
         case "Gemm":
@@ -355,7 +386,7 @@ struct ONNXImporter {
         } else if opset < 11 {
             throw ONNXChainError("has no C, which opsets below 11 require")
         }
-        try chain.linear(weights: weights, biases: biases)
+        try chain.linear(weights: weights, biases: biases, hasBias: node.input.count >= 3 && !node.input[2].isEmpty)
         shape = [1, m]
         let factors = (alpha != 1 ? ", alpha \(alpha)" : "") + (beta != 1 ? ", beta \(beta)" : "")
         folded.append("\(place) → layer \(chain.layers.count)\(factors.isEmpty ? "" : factors + " folded exactly")")
@@ -386,6 +417,74 @@ struct ONNXImporter {
             return .replaced(node.output.first ?? "")
         }
         return .other
+    }
+
+    // MARK: Quantisation
+
+    /// The quantizer a `QuantizeLinear` or `DequantizeLinear` on the data path
+    /// applies: one scale (per tensor) and a zero point whose element type gives
+    /// the integer range (uint8 with zero point 0 when there is none).
+    private mutating func quantizer(_ node: Onnx_NodeProto, _ operands: [String]) throws -> Quantizer {
+        guard operands.count >= 2, let scale = try constant(operands[1]), scale.count == 1,
+              let s = Rational(exactly: scale.values[0]), s.isPositive else {
+            throw ONNXChainError("needs one constant positive scale (activations are quantised per tensor)")
+        }
+        if let blocks = attribute(node, "block_size")?.i, blocks != 0 {
+            throw ONNXChainError("quantises in blocks of \(blocks), which is not supported")
+        }
+        var zero = 0, range = (lowest: 0, highest: 255)
+        if operands.count >= 3 {
+            guard let z = try constant(operands[2]), z.count == 1 else {
+                throw ONNXChainError("needs one constant zero point")
+            }
+            guard let r = Self.integerRange(z.elementCode) else {
+                throw ONNXChainError("quantises to \(z.elementType), which is not supported (int8, uint8, int16, uint16)")
+            }
+            (zero, range) = (Int(z.values[0]), r)
+        }
+        return Quantizer(scale: s, zeroPoint: zero, lowest: range.lowest, highest: range.highest)
+    }
+
+    /// The integer range of a quantised element type.
+    private static func integerRange(_ type: Onnx_TensorProto.DataType) -> (lowest: Int, highest: Int)? {
+        switch type {
+        case .int8: (-128, 127)
+        case .uint8: (0, 255)
+        case .int16: (-32768, 32767)
+        case .uint16: (0, 65535)
+        case .int32: (Int(Int32.min), Int(Int32.max))
+        default: nil
+        }
+    }
+
+    /// `(x − z)·s` of a constant integer tensor, per tensor or per slice along
+    /// `axis` (per channel), exactly; an error where a value is not a binary64 number.
+    private mutating func dequantized(_ node: Onnx_NodeProto, _ operands: [String], name: String) throws -> ONNXTensor {
+        guard operands.count >= 2, let x = try constant(operands[0]), x.isInteger, let scale = try constant(operands[1]) else {
+            throw ONNXChainError("needs a constant integer tensor and a constant scale")
+        }
+        let zero = operands.count >= 3 ? try constant(operands[2]) : nil
+        var axis = Int(attribute(node, "axis")?.i ?? 1)
+        if axis < 0 { axis += x.shape.count }
+        let perChannel = scale.count > 1
+        if perChannel {
+            guard x.shape.indices.contains(axis), scale.count == x.shape[axis] else {
+                throw ONNXChainError("has \(scale.count) scales for axis \(axis) of shape \(x.shape)")
+            }
+        }
+        guard zero.map({ $0.count == scale.count }) ?? true else {
+            throw ONNXChainError("has \(zero?.count ?? 0) zero points for \(scale.count) scales")
+        }
+        let inner = perChannel ? x.shape[(axis + 1)...].reduce(1, *) : 1
+        let values = try x.values.indices.map { i in
+            let c = perChannel ? (i / inner) % scale.count : 0
+            let value = (Rational(exactly: x.values[i])! - Rational(exactly: zero?.values[c] ?? 0)!) * Rational(exactly: scale.values[c])!
+            guard let d = value.exactDouble else {
+                throw ONNXChainError("dequantises element \(i) to \(value.approximateDouble)…, which is not a binary64 number")
+            }
+            return d
+        }
+        return ONNXTensor(name: name, shape: x.shape, values: values, elementType: scale.elementType, isInteger: false)
     }
 
     // MARK: Helpers

@@ -16,6 +16,8 @@ struct ONNXTensor {
     var elementType: String
     /// Whether the elements are integers (an `int32`/`int64` tensor: shapes, axes).
     var isInteger: Bool
+    /// The ONNX element type (for a zero point: the range of the quantised integers).
+    var elementCode: Onnx_TensorProto.DataType = .float
 
     var count: Int { values.count }
 
@@ -74,13 +76,23 @@ struct ONNXTensor {
         case .bool, .uint8:
             elementType = type == .bool ? "bool" : "uint8"
             values = try decode(proto.int32Data, bytes: 1, convert: { $0.map { Double($0) } }, from: { Double($0) })
+        case .int8:
+            elementType = "int8"
+            values = try decode(proto.int32Data, bytes: 1, convert: { $0.map { Double(Int8(bitPattern: $0)) } }, from: { Double(Int8(truncatingIfNeeded: $0)) })
+        case .int16:
+            elementType = "int16"
+            values = try decode(proto.int32Data, bytes: 2, convert: { Self.littleEndian($0, as: UInt16.self).map { Double(Int16(bitPattern: $0)) } }, from: { Double(Int16(truncatingIfNeeded: $0)) })
+        case .uint16:
+            elementType = "uint16"
+            values = try decode(proto.int32Data, bytes: 2, convert: { Self.littleEndian($0, as: UInt16.self).map { Double($0) } }, from: { Double(UInt16(truncatingIfNeeded: $0)) })
         case .int32:
             elementType = "int32"
             values = try decode(proto.int32Data, bytes: 4, convert: { Self.littleEndian($0, as: UInt32.self).map { Double(Int32(bitPattern: $0)) } }, from: { Double($0) })
         default:
-            throw fail("element type \(type) is not supported (qrobust reads float, double, float16, bfloat16, int32, int64, uint8 and bool tensors)")
+            throw fail("element type \(type) is not supported (qrobust reads float, double, float16, bfloat16, int8, uint8, int16, uint16, int32, int64 and bool tensors)")
         }
-        isInteger = [.int64, .int32, .bool, .uint8].contains(type)
+        isInteger = [.int64, .int32, .int16, .uint16, .int8, .bool, .uint8].contains(type)
+        elementCode = type
         if let i = values.firstIndex(where: \.isNaN) {
             throw fail("element \(i) is NaN")
         }
