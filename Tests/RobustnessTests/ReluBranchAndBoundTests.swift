@@ -72,15 +72,21 @@ struct ReluBranchAndBoundTests {
         }
     }
 
-    @Test("a fully split node is exact: its certified bound is the replayed value of its own optimum, up to 1e-9",
-          arguments: [UInt64(61), 62, 63])
-    func leafIsExact(_ seed: UInt64) throws {
+    /// A random 3-8-8-2 ReLU network at a fixed input with its perturbation LP.
+    static func problem(seed: UInt64) throws -> (Network, [Rational], PerturbationRadii, [[Interval]], [ExactLayer], PerturbationLP) {
         let network = TestNetworks.random(sizes: [3, 8, 8, 2], hidden: .relu, output: .logits, seed: seed)
         let x = network.normalizedInput([Rational(1, 4), Rational(-1, 2), Rational(3, 4)])
         let radii = PerturbationRadii(network: network, set: Self.set)
         let bounds = PerturbedBackSubstitution.preActivationBounds(network: network, radii: radii, input: x)
         let layers = network.exactLayers
         let encoding = try #require(try PerturbationLP(layers: layers, radii: radii, input: x, bounds: bounds))
+        return (network, x, radii, bounds, layers, encoding)
+    }
+
+    @Test("a fully split node is exact: its certified bound is the replayed value of its own optimum, up to 1e-9",
+          arguments: [UInt64(61), 62, 63])
+    func leafIsExact(_ seed: UInt64) throws {
+        let (network, x, _, _, layers, encoding) = try Self.problem(seed: seed)
         #expect(!encoding.unstable.isEmpty, "no unstable ReLU; the test checks nothing")
         // Fix every unstable ReLU as the original network has it at x: a non-empty region.
         var original: [[Rational]] = [], h = x
@@ -112,12 +118,7 @@ struct ReluBranchAndBoundTests {
     @Test("a search stopped after each split and resumed from its frontier ends where one uninterrupted search ends",
           arguments: [UInt64(81), 82, 83])
     func resumesFromItsFrontier(_ seed: UInt64) throws {
-        let network = TestNetworks.random(sizes: [3, 8, 8, 2], hidden: .relu, output: .logits, seed: seed)
-        let x = network.normalizedInput([Rational(1, 4), Rational(-1, 2), Rational(3, 4)])
-        let radii = PerturbationRadii(network: network, set: Self.set)
-        let bounds = PerturbedBackSubstitution.preActivationBounds(network: network, radii: radii, input: x)
-        let layers = network.exactLayers
-        let encoding = try #require(try PerturbationLP(layers: layers, radii: radii, input: x, bounds: bounds))
+        let (_, x, radii, bounds, layers, encoding) = try Self.problem(seed: seed)
         let objective = [Rational.one, .zero]
         #expect(try encoding.setObjective(objective))
         var statistics = QueryStatistics()
