@@ -34,8 +34,12 @@ public struct NetworkSummary: Encodable, Sendable {
         inputs = network.inputSize
         outputs = network.outputSize
         output = network.output.rawValue
-        layers = network.layers.map {
-            Layer(inputs: $0.inputSize, neurons: $0.outputSize, activation: $0.activation.rawValue, parameters: $0.parameterCount)
+        layers = network.layers.enumerated().map { l, layer in
+            // A quantizer whose zero point is the bottom of its range clamps at 0: the ReLU a
+            // quantiser removed from the graph.
+            let clamps = [quantizers[.preActivation(l)], quantizers[.output(l)]].contains { $0.map { $0.zeroPoint == $0.lowest } == true }
+            let activation = layer.activation == .identity && clamps ? "relu (quantizer clamp)" : layer.activation.rawValue
+            return Layer(inputs: layer.inputSize, neurons: layer.outputSize, activation: activation, parameters: layer.parameterCount)
         }
         parameters = network.parameterCount
         inputNormalization = network.normalization.flatMap { n in

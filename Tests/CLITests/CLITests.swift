@@ -188,6 +188,8 @@ struct QuantizedCLITests {
         let info = try qrobust(["info", "\(qdq)/sklearn_moons_qdq_per_tensor.onnx"])
         #expect(info.code == 0)
         #expect(info.stdout.contains("activation quantisation") && info.stdout.contains("the input: scale"))
+        // The quantiser removed the Relu nodes; the quantizers' clamps at 0 are the ReLUs.
+        #expect(info.stdout.contains("2 inputs → 16 relu (quantizer clamp) → 16 relu (quantizer clamp) → 1 identity → sigmoid"), "\(info.stdout)")
         #expect(info.stdout.contains("quantised probabilities") && info.stdout.contains("not modelled"))
         // The logits' quantizer, as info prints it: "layer 2's pre-activations: scale S, zero point Z, int8".
         let line = try #require(info.stdout.split(separator: "\n").first { $0.contains("layer 2's pre-activations: scale") })
