@@ -76,9 +76,15 @@ public struct AffineQuantization: Sendable, Equatable, CustomStringConvertible {
         return Int(clamped) + zeroPoint
     }
 
+    /// Each layer's stored integers, scales and zero points.
+    /// - Throws: ``CompressionError`` as ``apply(to:)``.
+    public func integerWeights(of network: Network) throws -> [StoredIntegerWeights] {
+        try quantized(network).map(\.stored)
+    }
+
     /// Each layer's weights as `(q − z)·s`, with each weight's radius for the perturbation set.
     /// - Throws: ``CompressionError`` for a weight beyond float32's range (it has no scale).
-    private func quantized(_ network: Network) throws -> [(weights: [[Double]], radii: [[Rational]])] {
+    private func quantized(_ network: Network) throws -> [(weights: [[Double]], radii: [[Rational]], stored: StoredIntegerWeights)] {
         for (l, layer) in network.layers.enumerated() {
             for (k, row) in layer.weights.enumerated() {
                 if let j = row.firstIndex(where: { !Float($0).isFinite }) {
@@ -86,10 +92,11 @@ public struct AffineQuantization: Sendable, Equatable, CustomStringConvertible {
                 }
             }
         }
-        var result: [(weights: [[Double]], radii: [[Rational]])] = []
+        var result: [(weights: [[Double]], radii: [[Rational]], stored: StoredIntegerWeights)] = []
         for (l, layer) in network.layers.enumerated() {
             let whole = perChannel ? nil : parameters(for: layer.weights.flatMap { $0 })
             var weights: [[Double]] = [], radii: [[Rational]] = []
+            var stored = StoredIntegerWeights(integers: [], scales: [], zeroPoints: [], isUnsigned: !symmetric)
             for (k, row) in layer.weights.enumerated() {
                 let (scale, zero) = whole ?? parameters(for: row)
                 // The span of float32 weights can overflow float32 even when each weight does not.
@@ -97,13 +104,16 @@ public struct AffineQuantization: Sendable, Equatable, CustomStringConvertible {
                     throw CompressionError("layers[\(l)].weights[\(k)]: the weights span more than float32's range, so no scale exists")
                 }
                 let half = exactScale * Rational(1, 2)
-                let values = row.map { Double(quantize($0, scale: scale, zeroPoint: zero) - zero) * Double(scale) }
+                let integers = row.map { quantize($0, scale: scale, zeroPoint: zero) }
+                let values = integers.map { Double($0 - zero) * Double(scale) }
+                stored.integers.append(integers)
+                if whole == nil || k == 0 { (stored.scales, stored.zeroPoints) = (stored.scales + [scale], stored.zeroPoints + [zero]) }
                 weights.append(values)
                 radii.append(zip(row, values).map { w, v in
                     Rational.max(half, (Rational(exactly: w)! - Rational(exactly: v)!).magnitude)
                 })
             }
-            result.append((weights, radii))
+            result.append((weights, radii, stored))
         }
         return result
     }

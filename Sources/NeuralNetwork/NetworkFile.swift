@@ -44,14 +44,22 @@ public enum NetworkFile {
     }
 
     /// Writes a network in the format its path's extension names.
-    public static func write(_ network: Network, to path: String) throws {
+    /// - Parameter integerWeights: for `.onnx`, each layer's weights as stored
+    ///   8-bit integers, written in QDQ form (`DequantizeLinear` on int8 or uint8
+    ///   initializers); the other formats hold the dequantised values.
+    public static func write(_ network: Network, to path: String, integerWeights: [StoredIntegerWeights]? = nil) throws {
         guard let format = Format(path: path) else {
             throw ModelError(file: path, place: "", problem: "unknown output format '.\((path as NSString).pathExtension)' (write .onnx, .nnet or .json)")
         }
-        let data: Data = switch format {
-        case .onnx: try ONNXFormat.render(network)
-        case .json: try JSONFormat.render(network)
-        case .nnet: Data(NNetFormat.render(network).utf8)
+        let data: Data
+        do {
+            data = switch format {
+            case .onnx: try ONNXFormat.render(network, integerWeights: integerWeights)
+            case .json: try JSONFormat.render(network)
+            case .nnet: Data(NNetFormat.render(network).utf8)
+            }
+        } catch let error as ModelError {
+            throw error.inFile(path)
         }
         do { try data.write(to: URL(fileURLWithPath: path)) } catch {
             throw ModelError(file: path, place: "", problem: "cannot write: \(error.localizedDescription)")

@@ -13,14 +13,17 @@ struct QuantizeCommand: ParsableCommand {
               qrobust quantize Examples/moons-relu.json --bits 4 -o /tmp/moons-relu-q4.json
               qrobust quantize net.nnet --precision float16 -o net-fp16.nnet
               qrobust quantize model.onnx --bits 6 -o model-q6.onnx
-              qrobust quantize model.onnx --int 8 --per-channel -o model-int8.onnx   # dequantised weights
+              qrobust quantize model.onnx --int 8 --per-channel -o model-int8.onnx   # QDQ: int8 + DequantizeLinear
 
             An .onnx output is Gemm + Relu layers (opset 13) with the input normalisation as \
             Max/Min/Sub/Div and a final Sigmoid or Softmax, in float32 when every number is a \
             float32 value and float64 otherwise, so onnxruntime and other runtimes run the very \
-            weights that were checked. With --int the weights written are the dequantised \
-            values (q − z)·s; writing the integers with DequantizeLinear (QDQ form) is not \
-            available yet.
+            weights that were checked. With --int B (B ≤ 8) an .onnx output holds the weights \
+            as int8 (uint8 with --asymmetric) initializers with their float32 scales and zero \
+            points, per tensor or per channel, each dequantised by a DequantizeLinear before its \
+            Gemm (QDQ form; biases, activations and inputs stay float32). A runtime computes \
+            (q − z)·s in float32, which can round it; qrobust reads the file back with the exact \
+            values. More bits, and .nnet and .json outputs, hold the dequantised values (q − z)·s.
             """)
 
     @OptionGroup var modelOptions: ModelOptions
@@ -48,7 +51,12 @@ struct QuantizeCommand: ParsableCommand {
             guard let (rounded, scheme) = try self.scheme.round(network) else {
                 throw ValidationError("Choose exactly one of --bits K, --precision float16|bfloat16 or --int B.")
             }
-            try NetworkFile.write(rounded, to: outputFile)
+            // Integer weights of 8 bits or fewer go to ONNX as stored integers (QDQ).
+            let stored = try self.scheme.integer.flatMap { scheme -> [StoredIntegerWeights]? in
+                guard scheme.bits <= 8, NetworkFile.Format(path: outputFile) == .onnx else { return nil }
+                return try scheme.integerWeights(of: network)
+            }
+            try NetworkFile.write(rounded, to: outputFile, integerWeights: stored)
             let changed = zip(network.layers, rounded.layers).reduce(0) { count, pair in
                 count + zip(pair.0.weights.joined(), pair.1.weights.joined()).filter { $0 != $1 }.count
                     + zip(pair.0.biases, pair.1.biases).filter { $0 != $1 }.count
@@ -60,7 +68,8 @@ struct QuantizeCommand: ParsableCommand {
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
                 print(String(decoding: try encoder.encode(summary), as: UTF8.self))
             } else {
-                print("wrote \(outputFile): \(scheme), \(changed) of \(network.parameterCount) parameters changed")
+                print("wrote \(outputFile): \(scheme), \(changed) of \(network.parameterCount) parameters changed"
+                      + (stored == nil ? "" : "; weights as 8-bit integers with DequantizeLinear (QDQ)"))
             }
         }
     }

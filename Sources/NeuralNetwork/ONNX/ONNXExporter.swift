@@ -14,10 +14,28 @@ import SwiftProtobuf
 enum ONNXExporter {
     static let opset: Int64 = 13
 
-    static func render(_ network: Network) throws -> Data {
-        let numbers = network.layers.flatMap { $0.weights.joined() + $0.biases }
+    /// - Parameter integerWeights: per layer, its weights as stored integers (the
+    ///   network's weights are their dequantised values): written as int8 or uint8
+    ///   initializers with a float32 scale and a zero point, per tensor or per
+    ///   output channel (`axis = 0`), and a `DequantizeLinear` before the `Gemm`.
+    /// - Throws: ``ModelError`` when they do not match the network, do not fit
+    ///   8 bits, or the other numbers are not float32 (the QDQ graph computes in float32).
+    static func render(_ network: Network, integerWeights: [StoredIntegerWeights]? = nil) throws -> Data {
+        if let integerWeights {
+            guard integerWeights.count == network.layers.count,
+                  zip(integerWeights, network.layers).allSatisfy({ $0.values == $1.weights }) else {
+                throw ModelError(place: "", problem: "the stored integers do not give the network's weights")
+            }
+            guard integerWeights.allSatisfy(\.fitsEightBits) else {
+                throw ModelError(place: "", problem: "QDQ files hold 8-bit weights (ONNX opset 13); write more bits as dequantised floats")
+            }
+        }
+        let numbers = network.layers.enumerated().flatMap { l, layer in (integerWeights == nil ? Array(layer.weights.joined()) : []) + layer.biases }
             + (network.normalization.map { $0.means + $0.ranges + $0.minimums + $0.maximums } ?? [])
         let single = numbers.allSatisfy { Double(Float($0)) == $0 || $0.isNaN }
+        if integerWeights != nil && !single {
+            throw ModelError(place: "", problem: "a QDQ file computes in float32, but a bias or normalisation constant is not a float32 number")
+        }
         let elementType: Onnx_TensorProto.DataType = single ? .float : .double
 
         var graph = Onnx_GraphProto()
@@ -74,8 +92,32 @@ enum ONNXExporter {
                 node("Div", [current, "input_ranges"], name: "divide_by_ranges")
             }
         }
+        func integerTensor(_ name: String, _ shape: [Int], _ values: [Int], unsigned: Bool) -> Onnx_TensorProto {
+            var t = Onnx_TensorProto()
+            t.name = name
+            t.dims = shape.map(Int64.init)
+            t.dataType = Int32((unsigned ? Onnx_TensorProto.DataType.uint8 : .int8).rawValue)
+            t.rawData = Data(values.map { UInt8(truncatingIfNeeded: $0) })
+            return t
+        }
         for (l, layer) in network.layers.enumerated() {
-            graph.initializer.append(tensor("layer\(l).weight", [layer.outputSize, layer.inputSize], Array(layer.weights.joined())))
+            if let stored = integerWeights?[l] {
+                let perChannel = stored.scales.count > 1
+                let shape = perChannel ? [stored.scales.count] : []
+                graph.initializer.append(integerTensor("layer\(l).weight_quantized", [layer.outputSize, layer.inputSize],
+                                                       Array(stored.integers.joined()), unsigned: stored.isUnsigned))
+                graph.initializer.append(tensor("layer\(l).weight_scale", shape, stored.scales.map(Double.init)))
+                graph.initializer.append(integerTensor("layer\(l).weight_zero_point", shape, stored.zeroPoints, unsigned: stored.isUnsigned))
+                var dequantize = Onnx_NodeProto()
+                dequantize.opType = "DequantizeLinear"
+                dequantize.name = "layer\(l).weight_dequantize"
+                dequantize.input = ["layer\(l).weight_quantized", "layer\(l).weight_scale", "layer\(l).weight_zero_point"]
+                dequantize.output = ["layer\(l).weight"]
+                if perChannel { dequantize.attribute = [intAttribute("axis", 0)] }
+                graph.node.append(dequantize)
+            } else {
+                graph.initializer.append(tensor("layer\(l).weight", [layer.outputSize, layer.inputSize], Array(layer.weights.joined())))
+            }
             graph.initializer.append(tensor("layer\(l).bias", [layer.outputSize], layer.biases))
             node("Gemm", [current, "layer\(l).weight", "layer\(l).bias"], name: "layer\(l).gemm",
                  attributes: [intAttribute("transB", 1)])

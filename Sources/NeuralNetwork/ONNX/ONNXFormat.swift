@@ -18,7 +18,7 @@ public enum ONNXFormat {
     }
 
     /// Serializes a network as an ONNX model (opset 13).
-    public static func render(_ network: Network) throws -> Data {
-        try ONNXExporter.render(network)
+    public static func render(_ network: Network, integerWeights: [StoredIntegerWeights]? = nil) throws -> Data {
+        try ONNXExporter.render(network, integerWeights: integerWeights)
     }
 }

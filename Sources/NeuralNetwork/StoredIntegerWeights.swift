@@ -1,0 +1,33 @@
+/// A layer's weights as stored integers: `W_kj = (q_kj − z_c)·s_c` with one
+/// scale and zero point per matrix (c = 0) or per output channel (c = k), the
+/// scales float32 values. What ``NetworkFile/write(_:to:integerWeights:)``
+/// writes to ONNX as int8/uint8 initializers with `DequantizeLinear` (QDQ form).
+public struct StoredIntegerWeights: Sendable, Equatable {
+    public var integers: [[Int]]
+    /// One value, or one per output channel; each exactly a float32 number.
+    public var scales: [Float]
+    public var zeroPoints: [Int]
+    /// Whether the integers are unsigned (`uint8`) rather than signed (`int8`).
+    public var isUnsigned: Bool
+
+    public init(integers: [[Int]], scales: [Float], zeroPoints: [Int], isUnsigned: Bool) {
+        self.integers = integers
+        self.scales = scales
+        self.zeroPoints = zeroPoints
+        self.isUnsigned = isUnsigned
+    }
+
+    /// Whether every integer and zero point fits the 8-bit type (ONNX opset 13's `DequantizeLinear` types).
+    public var fitsEightBits: Bool {
+        let range = isUnsigned ? 0...255 : -128...127
+        return integers.joined().allSatisfy(range.contains) && zeroPoints.allSatisfy(range.contains)
+    }
+
+    /// The dequantised weight matrix.
+    public var values: [[Double]] {
+        integers.enumerated().map { k, row in
+            let c = scales.count == 1 ? 0 : k
+            return row.map { Double($0 - zeroPoints[c]) * Double(scales[c]) }
+        }
+    }
+}
