@@ -23,7 +23,8 @@ struct QuantizeCommand: ParsableCommand {
             points, per tensor or per channel, each dequantised by a DequantizeLinear before its \
             Gemm (QDQ form; biases, activations and inputs stay float32). A runtime computes \
             (q − z)·s in float32, which can round it; qrobust reads the file back with the exact \
-            values. More bits, and .nnet and .json outputs, hold the dequantised values (q − z)·s.
+            values. More bits, a bias or normalisation constant that is not a float32 number, \
+            and .nnet and .json outputs: the dequantised values (q − z)·s.
             """)
 
     @OptionGroup var modelOptions: ModelOptions
@@ -51,9 +52,13 @@ struct QuantizeCommand: ParsableCommand {
             guard let (rounded, scheme) = try self.scheme.round(network) else {
                 throw ValidationError("Choose exactly one of --bits K, --precision float16|bfloat16 or --int B.")
             }
-            // Integer weights of 8 bits or fewer go to ONNX as stored integers (QDQ).
+            // Integer weights of 8 bits or fewer go to ONNX as stored integers (QDQ), whose
+            // graph computes in float32: the other numbers must be float32 values.
+            let others = rounded.layers.flatMap(\.biases)
+                + (rounded.normalization.map { $0.means + $0.ranges + $0.minimums + $0.maximums } ?? [])
             let stored = try self.scheme.integer.flatMap { scheme -> [StoredIntegerWeights]? in
-                guard scheme.bits <= 8, NetworkFile.Format(path: outputFile) == .onnx else { return nil }
+                guard scheme.bits <= 8, NetworkFile.Format(path: outputFile) == .onnx,
+                      others.allSatisfy({ Double(Float($0)) == $0 }) else { return nil }
                 return try scheme.integerWeights(of: network)
             }
             try NetworkFile.write(rounded, to: outputFile, integerWeights: stored)
