@@ -105,9 +105,12 @@ public struct AffineQuantization: Sendable, Equatable, CustomStringConvertible {
                 }
                 let half = exactScale * Rational(1, 2)
                 let integers = row.map { quantize($0, scale: scale, zeroPoint: zero) }
-                let values = integers.map { Double($0 - zero) * Double(scale) }
+                let values = integers.map { StoredIntegerWeights.value(of: $0, scale: scale, zeroPoint: zero) }
                 stored.integers.append(integers)
-                if whole == nil || k == 0 { (stored.scales, stored.zeroPoints) = (stored.scales + [scale], stored.zeroPoints + [zero]) }
+                if whole == nil || k == 0 {
+                    stored.scales.append(scale)
+                    stored.zeroPoints.append(zero)
+                }
                 weights.append(values)
                 radii.append(zip(row, values).map { w, v in
                     Rational.max(half, (Rational(exactly: w)! - Rational(exactly: v)!).magnitude)

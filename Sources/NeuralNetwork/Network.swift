@@ -64,3 +64,10 @@ public struct Network: Sendable, Equatable {
         try Network(inputSize: inputSize, layers: layers, output: output, normalization: normalization)
     }
 }
+
+extension Network {
+    /// The numbers besides the weights: the biases and the input normalisation's constants.
+    public var constantsBesideWeights: [Double] {
+        layers.flatMap(\.biases) + (normalization.map { $0.means + $0.ranges + $0.minimums + $0.maximums } ?? [])
+    }
+}

@@ -25,8 +25,7 @@ public struct NetworkSummary: Encodable, Sendable {
 
     public init(network: Network, model: String, provenance: ModelProvenance? = nil,
                 quantizers: [QuantizedNetwork.Position: Quantizer] = [:]) {
-        activationQuantizers = quantizers.sorted { Self.order($0.key) < Self.order($1.key) }
-            .map { "\($0.key): \($0.value)" }
+        activationQuantizers = quantizers.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }
         self.model = model
         format = provenance?.format
         folded = provenance?.folded ?? []
@@ -44,16 +43,6 @@ public struct NetworkSummary: Encodable, Sendable {
         parameters = network.parameterCount
         inputNormalization = network.normalization.flatMap { n in
             n.isIdentity ? nil : "clamp to [min, max], then (x − mean) / range; means \(n.means), ranges \(n.ranges), minimums \(n.minimums), maximums \(n.maximums)"
-        }
-    }
-
-    /// Where a position comes on the data path.
-    private static func order(_ position: QuantizedNetwork.Position) -> Int {
-        switch position {
-        case .input: 0
-        case .product(let l): 3 * l + 1
-        case .preActivation(let l): 3 * l + 2
-        case .output(let l): 3 * l + 3
         }
     }
 

@@ -11,7 +11,7 @@ import ExactArithmetic
 /// not model the quantisers can read it as the float network.
 public struct QuantizedNetwork: Sendable, Equatable {
     /// Where on the data path a quantizer sits.
-    public enum Position: Sendable, Equatable, Hashable, CustomStringConvertible {
+    public enum Position: Sendable, Hashable, Comparable, CustomStringConvertible {
         /// On the (normalised) input, before the first layer.
         case input
         /// After layer l's weights, before its biases are added (a `MatMul` quantised before its `Add`).
@@ -20,6 +20,18 @@ public struct QuantizedNetwork: Sendable, Equatable {
         case preActivation(Int)
         /// After layer l's activation.
         case output(Int)
+
+        /// Where the data meets it: the input, then per layer product, pre-activations, outputs.
+        private var order: Int {
+            switch self {
+            case .input: 0
+            case .product(let l): 3 * l + 1
+            case .preActivation(let l): 3 * l + 2
+            case .output(let l): 3 * l + 3
+            }
+        }
+
+        public static func < (a: Position, b: Position) -> Bool { a.order < b.order }
 
         public var description: String {
             switch self {
@@ -52,10 +64,11 @@ public struct QuantizedNetwork: Sendable, Equatable {
     public init(network: Network, quantizers: [Position: Quantizer]) {
         self.network = network
         self.quantizers = quantizers
-        products = network.exactLayers.map { layer in
+        let exact = network.exactLayers
+        products = exact.map { layer in
             ExactLayer(weights: layer.weights, biases: layer.biases.map { _ in .zero }, activation: .identity)
         }
-        biases = network.exactLayers.map(\.biases)
+        biases = exact.map(\.biases)
         integerRows = network.layers.map { IntegerRows($0.weights) }
     }
 
@@ -81,7 +94,6 @@ public struct QuantizedNetwork: Sendable, Equatable {
             integers = (offsets, q.scale)
             return offsets.map { Rational($0) * q.scale }
         }
-        integers = nil
         var h = quantized(network.normalizedInput(raw), at: .input)
         for (l, product) in products.enumerated() {
             // W·h: an int64 accumulation where the input is quantised and the weights

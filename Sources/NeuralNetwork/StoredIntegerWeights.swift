@@ -27,7 +27,12 @@ public struct StoredIntegerWeights: Sendable, Equatable {
     public var values: [[Double]] {
         integers.enumerated().map { k, row in
             let c = scales.count == 1 ? 0 : k
-            return row.map { Double($0 - zeroPoints[c]) * Double(scales[c]) }
+            return row.map { Self.value(of: $0, scale: scales[c], zeroPoint: zeroPoints[c]) }
         }
+    }
+
+    /// `(q − z)·s`, exact in binary64 (at most 17 + 24 significant bits).
+    public static func value(of q: Int, scale: Float, zeroPoint: Int) -> Double {
+        Double(q - zeroPoint) * Double(scale)
     }
 }

@@ -77,17 +77,17 @@ public enum LocalRobustness {
                 found.compactMap { $0.map { evaluator.value($0.best.logits).lower } }.max() ?? .zero
             }
             /// The objective value at or below which objective n cannot widen the answer
-            /// beyond the tolerance, or move it past τ (logit metric only).
-            func enough(_ n: Int) -> Rational? {
+            /// beyond the tolerance of `best` (the best witness's value), or move it past τ
+            /// (logit metric only).
+            func enough(_ n: Int, best: Rational) -> Rational? {
                 guard let offset = evaluator.deviationOffset(ofObjective: n) else { return nil }
-                let level = Rational.max(bestLower() + query.tolerance, query.tau ?? .zero)
-                return level + offset
+                return Rational.max(best + query.tolerance, query.tau ?? .zero) + offset
             }
-            /// Whether objective n needs no more search: exact, within the tolerance, or below `enough(n)`.
-            func settled(_ n: Int) -> Bool {
+            /// Whether objective n needs no more search: exact, within the tolerance, or below `enough`.
+            func settled(_ n: Int, best: Rational) -> Bool {
                 guard let bounds = found[n] else { return false }
                 return substitution?.isExact == true || bounds.upper - bounds.lower <= query.tolerance
-                    || enough(n).map { bounds.upper <= $0 } == true
+                    || enough(n, best: best).map { bounds.upper <= $0 } == true
             }
             /// Whether a witness already decides the query: past τ, or a flip.
             func decidedByWitness() -> Bool {
@@ -104,9 +104,10 @@ public enum LocalRobustness {
                     return (witness, witness.deviation)
                 }
                 let uppers = bounds.map(\.upper)
+                let best = bestLower()
                 return try assemble(query, evaluator, candidates: candidates,
                                     upper: evaluator.upperBound(fromObjectiveUppers: uppers), objectiveUppers: uppers,
-                                    reasons: reasons + bounds.indices.filter { !settled($0) }.compactMap { bounds[$0].reason },
+                                    reasons: reasons + bounds.indices.filter { !settled($0, best: best) }.compactMap { bounds[$0].reason },
                                     statistics: statistics, start: start,
                                     verify: verify)
             }
@@ -134,14 +135,14 @@ public enum LocalRobustness {
             func branchAndBound(_ n: Int, from substituted: ObjectiveBounds, until end: Date?) throws -> ObjectiveBounds? {
                 guard let relaxation, (try? relaxation.setObjective(objectives[n])) == true else { return nil }
                 var search = ReluBranchAndBound(encoding: relaxation, objective: objectives[n], input: x, tolerance: query.tolerance)
-                search.enough = enough(n)
+                search.enough = enough(n, best: bestLower())
                 return try search.run(from: substituted, deadline: end, frontier: &frontiers[n], statistics: &statistics)
             }
             // The objectives whose witnesses reach highest first: most likely to hold the
-            // maximum, they raise `bestLower()`, which lets the others stop at `enough(n)`.
+            // maximum, they raise `bestLower()`, which lets the others stop at `enough`.
             // Each gets a fair share of the time left; the branch and bound of those that
             // used up their share resumes where it stopped, in the time left over (most
-            // objectives close at once, below `enough(n)`).
+            // objectives close at once, below `enough`).
             var pending = objectives.indices.sorted { a, b in
                 guard let fa = found[a], let fb = found[b] else { return a < b }
                 let offsetA = evaluator.deviationOffset(ofObjective: a) ?? .zero
@@ -153,10 +154,11 @@ public enum LocalRobustness {
                 var outOfShare: [Int] = []
                 for (done, n) in pending.enumerated() {
                     if decidedByWitness() { break }
-                    if substitution != nil, !settled(n) { buildRelaxation() }
+                    let isSettled = settled(n, best: bestLower())
+                    if substitution != nil, !isSettled { buildRelaxation() }
                     // A fair share of the time left among the objectives not yet done in this pass.
                     let share = deadline.map { Date().addingTimeInterval($0.timeIntervalSinceNow / Double(pending.count - done)) }
-                    if let substituted = found[n], !settled(n), deadline.map({ Date() < $0 }) ?? true,
+                    if let substituted = found[n], !isSettled, deadline.map({ Date() < $0 }) ?? true,
                        let searched = try branchAndBound(n, from: substituted, until: share) {
                         found[n] = searched
                         if let provisional, let interim = try result(reasons: ["timeout"], statistics: statistics) { provisional(interim) }
@@ -167,7 +169,7 @@ public enum LocalRobustness {
                             continue
                         }
                     }
-                    if settled(n) {
+                    if settled(n, best: bestLower()) {
                         // Decided without a solver.
                     } else if var substituted = found[n], let deadline, Date() >= deadline {
                         // Out of time: the proved bounds stand, without building or running Z3.
@@ -185,7 +187,8 @@ public enum LocalRobustness {
                     if firstPass { progress?(done + 1, objectives.count, Date().timeIntervalSince(start)) }
                 }
                 firstPass = false
-                pending = deadline.map { Date() < $0 } == true ? outOfShare.filter { !settled($0) } : []
+                let best = bestLower()
+                pending = deadline.map { Date() < $0 } == true ? outOfShare.filter { !settled($0, best: best) } : []
             }
             if let maximizer { statistics.add(maximizer.statistics) }
             return try result(reasons: [], statistics: statistics)!

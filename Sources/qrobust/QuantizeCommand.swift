@@ -54,11 +54,9 @@ struct QuantizeCommand: ParsableCommand {
             }
             // Integer weights of 8 bits or fewer go to ONNX as stored integers (QDQ), whose
             // graph computes in float32: the other numbers must be float32 values.
-            let others = rounded.layers.flatMap(\.biases)
-                + (rounded.normalization.map { $0.means + $0.ranges + $0.minimums + $0.maximums } ?? [])
             let stored = try self.scheme.integer.flatMap { scheme -> [StoredIntegerWeights]? in
                 guard scheme.bits <= 8, NetworkFile.Format(path: outputFile) == .onnx,
-                      others.allSatisfy({ Double(Float($0)) == $0 }) else { return nil }
+                      rounded.constantsBesideWeights.allSatisfy({ Double(Float($0)) == $0 }) else { return nil }
                 return try scheme.integerWeights(of: network)
             }
             try NetworkFile.write(rounded, to: outputFile, integerWeights: stored)

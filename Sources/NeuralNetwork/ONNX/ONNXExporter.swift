@@ -30,8 +30,7 @@ enum ONNXExporter {
                 throw ModelError(place: "", problem: "QDQ files hold 8-bit weights (ONNX opset 13); write more bits as dequantised floats")
             }
         }
-        let numbers = network.layers.enumerated().flatMap { l, layer in (integerWeights == nil ? Array(layer.weights.joined()) : []) + layer.biases }
-            + (network.normalization.map { $0.means + $0.ranges + $0.minimums + $0.maximums } ?? [])
+        let numbers = (integerWeights == nil ? network.layers.flatMap { $0.weights.joined() } : []) + network.constantsBesideWeights
         let single = numbers.allSatisfy { Double(Float($0)) == $0 || $0.isNaN }
         if integerWeights != nil && !single {
             throw ModelError(place: "", problem: "a QDQ file computes in float32, but a bias or normalisation constant is not a float32 number")
