@@ -87,7 +87,7 @@ let package = Package(
         .testTarget(name: "CompressionTests", dependencies: ["Compression", "NeuralNetwork", "TestSupport"]),
         // Seeded randomness and small networks shared by the test targets.
         .target(name: "TestSupport", dependencies: ["NeuralNetwork", "ExactArithmetic"], path: "Tests/TestSupport"),
-        .testTarget(name: "BoundsTests", dependencies: ["Queries", "Bounds", "Compression", "NeuralNetwork", "TestSupport"]),
+        .testTarget(name: "BoundsTests", dependencies: ["Queries", "Bounds", "Compression", "NeuralNetwork", "ExactArithmetic", "TestSupport"]),
         .testTarget(name: "LPBoundsTests", dependencies: ["LPBounds", "Bounds"]),
         .testTarget(name: "RobustnessTests",
                     dependencies: ["Queries", "Robustness", "Compression", "NeuralNetwork", "Z3Kit", "Bounds", "TestSupport"]),

@@ -1,4 +1,5 @@
 import Compression
+import ExactArithmetic
 import NeuralNetwork
 
 /// What the original network is compared with, as the bound propagation sees it.
@@ -7,6 +8,8 @@ public enum ComparedParameters: Sendable {
     case concrete(Network)
     /// Every parameter vector within these radii of the original's.
     case perturbation(PerturbationRadii)
+    /// A network that quantises its activations (its exact integer arithmetic).
+    case quantized(QuantizedNetwork)
 }
 
 /// Sound bounds for a pair (original f, compressed g) over an input box.
@@ -47,10 +50,13 @@ public struct DifferentialAnalysis: Sendable {
     public let original: Network
     public let compared: ComparedParameters
     private let differences: [ParameterDifference]?
+    /// The binary64 enclosure of a quantised network's values, built once.
+    private let enclosure: QuantizedEnclosure?
 
     public init(original: Network, compared: ComparedParameters) {
         self.original = original
         self.compared = compared
+        if case .quantized(let g) = compared { enclosure = QuantizedEnclosure(g) } else { enclosure = nil }
         if case .concrete(let g) = compared, g.layers.map(\.outputSize) == original.layers.map(\.outputSize) {
             differences = zip(original.layers, g.layers).map { ParameterDifference(original: $0, compressed: $1) }
         } else {
@@ -68,6 +74,9 @@ public struct DifferentialAnalysis: Sendable {
     public func bounds(over box: [Interval]) -> PairBounds {
         if case .concrete(let g) = compared, differences == nil {
             return separateBounds(g, over: box)
+        }
+        if case .quantized(let g) = compared {
+            return quantizedBounds(g, over: box)
         }
         let n = original.inputSize
         let inputForms = FormPair(lower: .identity(inputs: n), upper: .identity(inputs: n))
@@ -106,6 +115,8 @@ public struct DifferentialAnalysis: Sendable {
                 }
                 pd = d
                 pg = .sum(pf, d)
+            case .quantized:
+                preconditionFailure("bounds(over:) answers quantised networks before this loop")
             case .concrete:
                 let gLayer = compressedLayers[l]
                 pg = hg.affine(weights: gLayer.weights, biases: gLayer.biases)
@@ -160,6 +171,43 @@ public struct DifferentialAnalysis: Sendable {
                           originalRange: (0..<f.outputs.count).map { f.outputs.concrete($0, over: box) },
                           differenceRange: (0..<difference.count).map { difference.concrete($0, over: box) },
                           unstableCount: f.unstableCount + gb.unstableCount)
+    }
+
+    /// A network with quantised activations: f's symbolic bounds, and the
+    /// exact ranges of the integer arithmetic's logits over the box (constants:
+    /// g is piecewise constant), so `g − f` lies between `L_g − f`'s upper form
+    /// and `U_g − f`'s lower form. The ranges shrink to points once the box lies
+    /// in one cell of the input quantizer, and the bound then closes as f's does.
+    private func quantizedBounds(_ g: QuantizedNetwork, over box: [Interval]) -> PairBounds {
+        let f = SymbolicBounds(network: original, box: box)
+        let ranges = enclosure?.ranges(over: box) ?? exactRanges(g, over: box)
+        var constants = FormPair(zeros: g.outputSize, inputs: box.count)
+        for (k, r) in ranges.logits.enumerated() {
+            constants.lower.addConstant(k, r.lower, r.lower)
+            constants.upper.addConstant(k, r.upper, r.upper)
+        }
+        let difference = FormPair.difference(constants, f.outputs)
+        let compressed = ranges.preActivations
+        var unstable = 0
+        for (layer, ranges) in zip(g.network.layers, compressed) where layer.activation == .relu {
+            unstable += ranges.filter { $0.lower < 0 && $0.upper > 0 }.count
+        }
+        return PairBounds(original: f.preActivations, compressed: compressed,
+                          originalOutputs: f.outputs, differenceOutputs: difference,
+                          originalRange: (0..<f.outputs.count).map { f.outputs.concrete($0, over: box) },
+                          differenceRange: (0..<difference.count).map { difference.concrete($0, over: box) },
+                          unstableCount: f.unstableCount + unstable)
+    }
+
+    /// The exact ranges, enclosed in binary64 (for a scale without an exact binary64 value).
+    private func exactRanges(_ g: QuantizedNetwork, over box: [Interval]) -> (preActivations: [[Interval]], logits: [Interval]) {
+        // The query's box is finite (validated); an infinite end would become the largest finite one.
+        func exact(_ x: Double) -> Rational {
+            Rational(exactly: x) ?? Rational(exactly: x < 0 ? -Double.greatestFiniteMagnitude : .greatestFiniteMagnitude)!
+        }
+        let ranges = g.exactRanges(normalizedBox: box.map { (exact($0.lower), exact($0.upper)) })
+        let enclosure = { (r: QuantizedNetwork.ExactRange) in Interval(r.lower.roundedDown, r.upper.roundedUp) }
+        return (ranges.preActivations.map { $0.map(enclosure) }, ranges.logits.map(enclosure))
     }
 
     /// `u' − u = W'·(h' − h) + (W' − W)·h + (b' − b)` as forms, with the exact

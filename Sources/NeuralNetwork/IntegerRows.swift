@@ -60,4 +60,26 @@ struct IntegerRows: Sendable {
         }
         return result
     }
+
+    /// The range of `W·(scale·d)` over integer vectors `lower ≤ d ≤ upper`,
+    /// exactly, or nil if a sum overflows Int64.
+    func productRange(lower: [Int], upper: [Int], scale: Rational) -> [(lower: Rational, upper: Rational)]? {
+        var result: [(lower: Rational, upper: Rational)] = []
+        result.reserveCapacity(integers.count)
+        for (row, shift) in zip(integers, shifts) {
+            var low = 0, high = 0
+            for j in row.indices where row[j] != 0 {
+                let (a, b) = row[j] > 0 ? (lower[j], upper[j]) : (upper[j], lower[j])
+                let (p, o1) = row[j].multipliedReportingOverflow(by: a)
+                let (q, o2) = row[j].multipliedReportingOverflow(by: b)
+                let (s, o3) = low.addingReportingOverflow(p)
+                let (t, o4) = high.addingReportingOverflow(q)
+                if o1 || o2 || o3 || o4 { return nil }
+                (low, high) = (s, t)
+            }
+            let factor = scale * Rational.powerOfTwo(-shift)
+            result.append((Rational(low) * factor, Rational(high) * factor))
+        }
+        return result
+    }
 }

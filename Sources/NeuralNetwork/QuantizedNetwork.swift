@@ -56,10 +56,10 @@ public struct QuantizedNetwork: Sendable, Equatable {
 
     /// Each layer's weights alone (no biases, identity), exactly, and its biases:
     /// converted once, as evaluation runs many times.
-    private let products: [ExactLayer]
-    private let biases: [[Rational]]
+    let products: [ExactLayer]
+    let biases: [[Rational]]
     /// The weights as machine integers, where they fit (see ``IntegerRows``).
-    private let integerRows: [IntegerRows?]
+    let integerRows: [IntegerRows?]
 
     public init(network: Network, quantizers: [Position: Quantizer]) {
         self.network = network
@@ -84,6 +84,12 @@ public struct QuantizedNetwork: Sendable, Equatable {
     ///   (to see how close an input comes to a rounding tie).
     public func exactLogits(at raw: [Rational],
                             watching: ((_ position: Position, _ quantizer: Quantizer, _ value: Rational) -> Void)? = nil) -> [Rational] {
+        exactLogits(normalizedInput: network.normalizedInput(raw), watching: watching)
+    }
+
+    /// The logits at a normalised input, exactly (see ``exactLogits(at:watching:)``).
+    public func exactLogits(normalizedInput x: [Rational],
+                            watching: ((_ position: Position, _ quantizer: Quantizer, _ value: Rational) -> Void)? = nil) -> [Rational] {
         /// The integers `q − z` and the scale of the values the last quantizer gave, if the
         /// data came straight from one: the next product is then an integer accumulation.
         var integers: (offsets: [Int], scale: Rational)?
@@ -94,7 +100,7 @@ public struct QuantizedNetwork: Sendable, Equatable {
             integers = (offsets, q.scale)
             return offsets.map { Rational($0) * q.scale }
         }
-        var h = quantized(network.normalizedInput(raw), at: .input)
+        var h = quantized(x, at: .input)
         for (l, product) in products.enumerated() {
             // W·h: an int64 accumulation where the input is quantised and the weights
             // fit (as a runtime's int32 one), else integers over one common denominator.

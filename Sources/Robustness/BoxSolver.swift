@@ -26,6 +26,7 @@ struct BoxSolver: Sendable {
         switch compared {
         case .concrete(let g): compressedLayers = g.exactLayers
         case .perturbation: compressedLayers = originalLayers
+        case .quantized: compressedLayers = []  // no exact engine models the rounding yet: boxes are split instead
         }
         self.metric = metric
         self.region = region
@@ -59,6 +60,8 @@ struct BoxSolver: Sendable {
         let zPrime: [Node]
         var perturbation: (encoding: LinearPerturbationEncoding, set: PerturbationSet)?
         switch compared {
+        case .quantized:
+            return nil
         case .concrete:
             zPrime = try Self.encode(compressedLayers, inputs: inputs, ranges: bounds.compressed, prefix: "g",
                                      z3: z3, constraints: &constraints)
@@ -157,6 +160,7 @@ struct BoxSolver: Sendable {
                     let compressed: [Double], parameters: () -> [ExactLayer]?
                     switch compared {
                     case .concrete(let g): (compressed, parameters) = (g.logits(normalizedInput: approximate), { nil })
+                    case .quantized: return nil
                     case .perturbation(let radii):
                         let member = radii.member(of: originalLayers, approximate: original.layers, at: approximate) { l, k in
                             point[lp.compressedPre[l][k]]

@@ -42,9 +42,6 @@ public struct GlobalQuery: Sendable {
     /// Rejects questions that have no meaning, before any search.
     public func validate() throws {
         try region.validate(inputSize: network.inputSize)
-        if case .quantized = compression {
-            throw QueryError("a network that quantises its activations is compared at points only, for now (use local --input or --inputs); over a box its piecewise-constant function needs an encoding of the rounding, which is not there yet")
-        }
         if metric == .flip {
             throw QueryError("the flip metric is answered per input, not over a box; use the logit or probability metric", setting: .metric)
         }

@@ -37,7 +37,7 @@ public enum GlobalRobustness {
         switch query.compression {
         case .concrete(let g): compared = .concrete(g)
         case .perturbation(let set): compared = .perturbation(PerturbationRadii(network: network, set: set))
-        case .quantized: throw QueryError("a network that quantises its activations is compared at points only, for now")
+        case .quantized(let g): compared = .quantized(g)
         }
         let metric = BoxMetric(metric: query.metric, output: network.output)
         let bounder = BoxBounder(analysis: DifferentialAnalysis(original: network, compared: compared), metric: metric,

@@ -42,6 +42,8 @@ struct PairEvaluator: Sendable {
         switch compared {
         case .concrete(let g):
             return Candidate(value: metric.value(original: z, compressed: g.logits(normalizedInput: x)), point: x)
+        case .quantized(let g):
+            return Candidate(value: metric.value(original: z, compressed: g.estimatedLogits(normalizedInput: x)), point: x)
         case .perturbation(let radii):
             var best = Candidate(value: -1, point: x)
             for i in z.indices {
@@ -97,6 +99,8 @@ struct PairEvaluator: Sendable {
         switch compared {
         case .concrete(let g):
             return (nil, z, Network.exactLogits(layers: g.exactLayers, normalizedInput: x))
+        case .quantized(let g):
+            return (nil, z, g.exactLogits(normalizedInput: x))
         case .perturbation(let radii):
             // Sampled candidates carry directions; one without (the centre) keeps the original parameters.
             var h = x

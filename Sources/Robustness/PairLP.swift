@@ -36,6 +36,7 @@ final class PairLP: PhaseSplitLP {
         switch compared {
         case .concrete(let g): networks = [f, g]
         case .perturbation(let r): (networks, radii) = ([f, f], r)
+        case .quantized: return nil  // the LP does not model the rounding
         }
         guard networks.allSatisfy({ n in
             n.layers.last?.activation == .identity && n.layers.dropLast().allSatisfy { $0.activation == .relu }

@@ -62,9 +62,13 @@ struct SearchSettings: Sendable {
         case .perturbation:
             (unstableLimit, depthLimit) = (6, 6 * n)
             branchAndBoundUnstableLimit = 24
-        case .concrete, .quantized:
+        case .concrete:
             (unstableLimit, depthLimit) = n >= 3 ? (6, 6 * n) : (-1, Int.max)
             branchAndBoundUnstableLimit = n >= 8 ? 64 : -1
+        case .quantized:
+            // Neither Z3 nor the LP models the rounding yet: only splitting closes boxes.
+            (unstableLimit, depthLimit) = (-1, Int.max)
+            branchAndBoundUnstableLimit = -1
         }
         branchAndBoundTolerance = query.tolerance * Rational(1, 4)
         branchAndBoundEnough = query.metric == .logit ? query.tau : nil
