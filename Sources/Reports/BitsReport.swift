@@ -17,7 +17,12 @@ public struct BitsReport: JSONReport {
     public var model: String
     public var scope: String
     public var compressionModel: String
+    /// The quantiser family, e.g. `fixed point, nearest rounding` or `int affine, per channel, symmetric`.
+    public var scheme: String
+    /// How values are rounded: `nearest` or `truncate` (fixed point), `half-to-even` (affine integers).
     public var rounding: String
+    /// What k counts: `fractional` bits (fixed point) or `integer` bits (affine).
+    public var bitsKind: String
     public var metric: Metric
     public var tau: Double
     @ExplicitNull public var fewestBits: Int?
@@ -32,7 +37,11 @@ public struct BitsReport: JSONReport {
         case .global(let region): scope = "box " + region.description
         }
         compressionModel = query.model.rawValue
-        rounding = query.rounding.rawValue
+        scheme = query.scheme.description
+        switch query.scheme {
+        case .fixedPoint(let r): (rounding, bitsKind) = (r.rawValue, "fractional")
+        case .affine: (rounding, bitsKind) = ("half-to-even", "integer")
+        }
         metric = query.metric
         tau = query.tau.approximateDouble
         fewestBits = result.fewest
@@ -47,14 +56,14 @@ public struct BitsReport: JSONReport {
 
     /// The table k → verdict, deviation bounds.
     public var text: String {
-        var lines = ["\(model) at \(scope), \(compressionModel) model, \(rounding) rounding, \(metric) metric, τ = \(tau)",
+        var lines = ["\(model) at \(scope), \(compressionModel) model, \(scheme), \(metric) metric, τ = \(tau)",
                      "   k  verdict      deviation"]
         for row in rows {
             lines.append(String(format: "%4d  %@  [%.6g, %.6g]", row.bits,
                                 row.verdict.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0),
                                 row.deviation.lower, row.deviation.upper))
         }
-        lines.append(fewestBits.map { "fewest fractional bits: \($0)" } ?? "fewest fractional bits: none in the range")
+        lines.append("fewest \(bitsKind) bits: " + (fewestBits.map(String.init) ?? "none in the range"))
         if let note { lines.append("note: \(note)") }
         lines.append(String(format: "time: %.3f s", seconds))
         return lines.joined(separator: "\n")

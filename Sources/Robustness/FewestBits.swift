@@ -20,12 +20,52 @@ public enum BitsModel: String, Sendable, CaseIterable {
     case concrete
 }
 
-/// The fewest fractional bits k for which the property holds at τ (docs/semantics.md §1.3).
+/// Which family of quantisers the bit width k indexes.
+public enum BitsScheme: Sendable, Equatable {
+    /// Fixed point with k fractional bits (``FixedPoint``), k in 0…52.
+    case fixedPoint(Rounding)
+    /// Affine integers of k bits (``AffineQuantization``), k in 2…16.
+    case affine(perChannel: Bool, symmetric: Bool, restrictedRange: Bool)
+
+    /// The widths this scheme has.
+    public var supportedBits: ClosedRange<Int> {
+        switch self {
+        case .fixedPoint: FixedPoint.supportedBits
+        case .affine: AffineQuantization.supportedBits
+        }
+    }
+
+    /// The scheme at k bits: the rounded network and the perturbation set around `network`.
+    func compression(_ k: Int, of network: Network, model: BitsModel) throws -> CompressionModel {
+        switch self {
+        case .fixedPoint(let rounding):
+            let fixed = try FixedPoint(fractionalBits: k, rounding: rounding)
+            return model == .concrete ? .concrete(try fixed.apply(to: network)) : .perturbation(fixed.perturbationSet)
+        case .affine(let perChannel, let symmetric, let restrictedRange):
+            let affine = try AffineQuantization(bits: k, perChannel: perChannel, symmetric: symmetric,
+                                                restrictedRange: restrictedRange)
+            return model == .concrete ? .concrete(try affine.apply(to: network))
+                : .perturbation(try affine.perturbationSet(for: network))
+        }
+    }
+
+    /// For example `fixed point, nearest rounding` or `int affine, per channel, symmetric`.
+    public var description: String {
+        switch self {
+        case .fixedPoint(let rounding): "fixed point, \(rounding.rawValue) rounding"
+        case .affine(let perChannel, let symmetric, let restrictedRange):
+            "int affine, \(perChannel ? "per channel" : "per tensor"), "
+                + (symmetric ? (restrictedRange ? "symmetric, restricted range" : "symmetric") : "asymmetric")
+        }
+    }
+}
+
+/// The fewest bits k for which the property holds at τ (docs/semantics.md §1.3).
 public struct BitsQuery: Sendable {
     public var network: Network
     public var scope: BitsScope
     public var model: BitsModel
-    public var rounding: Rounding
+    public var scheme: BitsScheme
     public var metric: Metric
     public var tau: Rational
     /// The bit widths to consider.
@@ -35,13 +75,14 @@ public struct BitsQuery: Sendable {
     /// Parallel branches per global check.
     public var jobs: Int
 
-    public init(network: Network, scope: BitsScope, model: BitsModel = .perturbation, rounding: Rounding = .nearest,
+    public init(network: Network, scope: BitsScope, model: BitsModel = .perturbation,
+                scheme: BitsScheme = .fixedPoint(.nearest),
                 metric: Metric = .probability, tau: Rational, range: ClosedRange<Int> = 1...16,
                 timeLimit: Double? = nil, jobs: Int = 2) {
         self.network = network
         self.scope = scope
         self.model = model
-        self.rounding = rounding
+        self.scheme = scheme
         self.metric = metric
         self.tau = tau
         self.range = range
@@ -81,13 +122,13 @@ public struct BitsResult: Sendable {
     }
 }
 
-/// Searches the fewest fractional bits: the library call behind `qrobust bits`.
+/// Searches the fewest bits (fixed point or affine integers): the library call behind `qrobust bits`.
 public enum FewestBits {
     /// - Parameter progress: called after each checked width.
     public static func search(_ query: BitsQuery, progress: (@Sendable (BitsRow) -> Void)? = nil) async throws -> BitsResult {
-        guard FixedPoint.supportedBits.contains(query.range.lowerBound),
-              FixedPoint.supportedBits.contains(query.range.upperBound) else {
-            throw QueryError("the bit range must lie within \(FixedPoint.supportedBits), found \(query.range)")
+        let supported = query.scheme.supportedBits
+        guard supported.contains(query.range.lowerBound), supported.contains(query.range.upperBound) else {
+            throw QueryError("the bit range must lie within \(supported.lowerBound):\(supported.upperBound) for \(query.scheme.description), found \(query.range.lowerBound):\(query.range.upperBound)")
         }
         let start = Date()
         let deadline = query.timeLimit.map { start.addingTimeInterval($0) }
@@ -102,7 +143,14 @@ public enum FewestBits {
         }
 
         var fewest: Int?, note: String?, uncertain = false
-        switch query.model {
+        // Bisection needs nested sets: fixed point's are; an affine scheme's scales are
+        // checked width by width, and where they are not nested every width is checked.
+        var bisects = query.model == .perturbation
+        if bisects, case .affine = query.scheme, !(try nestedSets(query)) {
+            bisects = false
+            note = "the perturbation sets of these widths are not nested, so every width is checked"
+        }
+        switch bisects ? BitsModel.perturbation : .concrete {
         case .concrete:
             for k in query.range {
                 let row = try await check(k)
@@ -110,7 +158,7 @@ public enum FewestBits {
             }
             let verdicts = query.range.compactMap { rows[$0]?.verdict }
             if let first = fewest, verdicts.dropFirst(first - query.range.lowerBound).contains(where: { $0 != .robust }) {
-                note = "robustness is not monotone in k here: some wider rounding fails again"
+                note = (note.map { $0 + "; " } ?? "") + "robustness is not monotone in k here: some wider rounding fails again"
             }
         case .perturbation:
             // Invariant: every k ≥ high is robust (nested sets), nothing below low is known robust.
@@ -134,12 +182,26 @@ public enum FewestBits {
                           isUncertain: uncertain, seconds: Date().timeIntervalSince(start))
     }
 
+    /// Whether each width's perturbation set lies inside the next narrower width's,
+    /// radius by radius (affine scales come from float32 arithmetic and saturation,
+    /// so this is checked, not assumed).
+    private static func nestedSets(_ query: BitsQuery) throws -> Bool {
+        var wider: [[[Rational]]]?
+        for k in query.range {
+            guard case .perturbation(.explicit(let radii, _)) = try query.scheme.compression(k, of: query.network, model: .perturbation)
+            else { return false }
+            if let wider, zip(wider, radii).contains(where: { zip($0, $1).contains { zip($0, $1).contains { $1 > $0 } } }) {
+                return false
+            }
+            wider = radii
+        }
+        return true
+    }
+
     /// One local or global check at k bits.
     private static func checkWidth(_ k: Int, _ query: BitsQuery, deadline: Date?) async throws -> BitsRow {
         let started = Date()
-        let fixed = try FixedPoint(fractionalBits: k, rounding: query.rounding)
-        let compression: CompressionModel = query.model == .concrete
-            ? .concrete(try fixed.apply(to: query.network)) : .perturbation(fixed.perturbationSet)
+        let compression = try query.scheme.compression(k, of: query.network, model: query.model)
         let remaining = deadline.map { max(0.001, $0.timeIntervalSinceNow) }
         let verdict: Verdict?, deviation: DeviationBounds, reason: String?
         switch query.scope {

@@ -10,16 +10,21 @@ import Synchronization
 
 extension BitsModel: ExpressibleByArgument {}
 
-/// `qrobust bits`: the fewest fractional bits that keep the deviation under τ.
+/// `qrobust bits`: the fewest bits (fixed point or affine integers) that keep the deviation under τ.
 struct BitsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bits",
-        abstract: "The fewest fractional bits k for which the property holds at τ, with the table k → verdict.",
+        abstract: "The fewest bits k for which the property holds at τ, with the table k → verdict.",
         discussion: """
             Examples:
               qrobust bits Examples/moons-relu.json --input 0.5,0.25 --tau 0.05
               qrobust bits Examples/moons-relu.json --box -1:2,-1:1.5 --tau 0.05 \\
                   --compression-model concrete --range 2:10
+              qrobust bits Examples/moons-relu.json --input 0.5,0.25 --tau 0.05 --scheme int --per-channel
+
+            k counts fractional bits of fixed point (--scheme fixed, the default; k in 0–52) or the \
+            bits of affine integers as PyTorch and ONNX Runtime store weights (--scheme int, with \
+            --per-channel, --asymmetric or --restricted-range as for --int B elsewhere; k in 2–16).
 
             With --compression-model perturbation (the default) the property is monotone in k, so the search \
             bisects the range and the answer holds for every quantiser with k fractional bits or \
@@ -43,8 +48,26 @@ struct BitsCommand: AsyncParsableCommand {
     @Option(parsing: .unconditional, help: "The threshold τ > 0.", transform: ExactNumber.positive)
     var tau: ExactNumber
 
-    @Option(help: "The bit widths to consider, lo:hi (between 0 and 52). (default: 1:16)", transform: Self.bitRange)
-    var range: ClosedRange<Int> = 1...16
+    @Option(help: "The bit widths to consider, lo:hi (between 0 and 52 for fixed point, 2 and 16 for integers). (default: 1:16, integers 2:16)",
+            transform: Self.bitRange)
+    var range: ClosedRange<Int>?
+
+    /// What k counts.
+    enum SchemeName: String, ExpressibleByArgument, CaseIterable {
+        case fixed, int
+    }
+
+    @Option(help: "fixed (k fractional bits of fixed point) or int (k-bit affine integers, a scale per tensor or per channel).")
+    var scheme: SchemeName = .fixed
+
+    @Flag(help: "With --scheme int: one scale (and zero point) per output channel instead of per weight matrix.")
+    var perChannel = false
+
+    @Flag(help: "With --scheme int: unsigned range [0, 2^k − 1] with a zero point, instead of symmetric (z = 0).")
+    var asymmetric = false
+
+    @Flag(help: "With --scheme int, symmetric: the range [−(2^(k−1) − 1), 2^(k−1) − 1] (ONNX Runtime, TFLite) instead of PyTorch's full one.")
+    var restrictedRange = false
 
     @Option(name: .customLong("compression-model"),
             help: "perturbation (every quantiser within the rounding error; bisection) or concrete (the one rounded network; every k).")
@@ -57,8 +80,8 @@ struct BitsCommand: AsyncParsableCommand {
     /// The model of compression asked for, under either spelling.
     var kind: BitsModel { kindOption ?? legacyKind ?? .perturbation }
 
-    @Option(help: "Rounding: nearest (error ≤ 2^-(k+1)) or truncate (toward zero, error < 2^-k).")
-    var rounding: Rounding = .nearest
+    @Option(help: "Rounding for fixed point: nearest (error ≤ 2^-(k+1)) or truncate (toward zero, error < 2^-k). Integers round half to even.")
+    var rounding: Rounding?
 
     @Option(help: "probability (needs a classifier) or logit.")
     var metric: Metric?
@@ -76,6 +99,19 @@ struct BitsCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard (input == nil) != (box == nil) else { throw ValidationError("Give exactly one of --input or --box.") }
+        if scheme == .int && rounding != nil {
+            throw ValidationError("--rounding is for fixed point; integers round half to even, as ONNX QuantizeLinear does.")
+        }
+        if scheme == .fixed && (perChannel || asymmetric || restrictedRange) {
+            throw ValidationError("--per-channel, --asymmetric and --restricted-range go with --scheme int.")
+        }
+        if asymmetric && restrictedRange {
+            throw ValidationError("--restricted-range is for symmetric quantisation; leave out --asymmetric.")
+        }
+        if scheme == .int, let range, !AffineQuantization.supportedBits.contains(range.lowerBound)
+            || !AffineQuantization.supportedBits.contains(range.upperBound) {
+            throw ValidationError("with --scheme int the widths must lie between 2 and 16, found \(range.lowerBound):\(range.upperBound).")
+        }
         try validateJobs(jobs)
     }
 
@@ -101,9 +137,12 @@ struct BitsCommand: AsyncParsableCommand {
             } else {
                 throw ValidationError("Give exactly one of --input or --box.")
             }
-            let query = BitsQuery(network: network, scope: scope, model: kind, rounding: rounding,
+            let bitsScheme: BitsScheme = scheme == .fixed ? .fixedPoint(rounding ?? .nearest)
+                : .affine(perChannel: perChannel, symmetric: !asymmetric, restrictedRange: restrictedRange)
+            let query = BitsQuery(network: network, scope: scope, model: kind, scheme: bitsScheme,
                                   metric: metric ?? (network.output == .logits ? .logit : .probability),
-                                  tau: tau.value, range: range, timeLimit: timeout, jobs: jobs)
+                                  tau: tau.value, range: range ?? (scheme == .fixed ? 1...16 : AffineQuantization.supportedBits),
+                                  timeLimit: timeout, jobs: jobs)
             let start = Date()
             let stop = HardStop(limit: timeout)
             let rows = Mutex<[BitsRow]>([])

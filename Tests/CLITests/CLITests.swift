@@ -456,6 +456,25 @@ struct GlobalCLITests {
         #expect(try qrobust(["bits", relu, "--tau", "0.05"]).code == 64)
         #expect(try qrobust(["bits", relu, "--input", "0.5,0.25", "--tau", "0.05", "--range", "9:3"]).code == 64)
     }
+
+    @Test("bits --scheme int searches integer widths (2–16) and says so; fixed-point and integer options do not mix")
+    func integerBits() throws {
+        let json = try qrobust(["bits", relu, "--input", "0.5,0.25", "--tau", "0.05", "--scheme", "int", "--per-channel", "--json"])
+        #expect(json.code == 0, "\(json.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect(object["bitsKind"] as? String == "integer")
+        #expect(object["scheme"] as? String == "int affine, per channel, symmetric")
+        let rows = try #require(object["rows"] as? [[String: Any]])
+        #expect(rows.allSatisfy { (2...16).contains($0["bits"] as? Int ?? 0) })
+        let text = try qrobust(["bits", relu, "--input", "0.5,0.25", "--tau", "0.05", "--scheme", "int"])
+        #expect(text.stdout.contains("fewest integer bits: "))
+        for wrong in [["--scheme", "int", "--rounding", "truncate"], ["--scheme", "int", "--range", "1:8"],
+                      ["--per-channel"], ["--scheme", "int", "--asymmetric", "--restricted-range"]] {
+            let run = try qrobust(["bits", relu, "--input", "0.5,0.25", "--tau", "0.05"] + wrong)
+            #expect(run.code == 64, "\(wrong): \(run.stderr)")
+            #expect(run.stderr.split(separator: "\n").count == 1)
+        }
+    }
 }
 
 @Suite("qrobust study", .serialized)

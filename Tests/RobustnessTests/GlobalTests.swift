@@ -197,4 +197,37 @@ struct GlobalTests {
         #expect(concrete.rows.map(\.bits) == Array(1...8))
         #expect(concrete.fewest == concrete.rows.first { $0.verdict == .robust }?.bits)
     }
+
+    @Test("fewest integer bits: bisection over affine sets (per tensor and per channel) agrees with checking every b; the concrete table is each rounded network's own answer",
+          arguments: [false, true])
+    func fewestIntegerBits(perChannel: Bool) async throws {
+        let f = TestNetworks.random(sizes: [2, 6, 6, 1], hidden: .relu, output: .sigmoid, seed: 31)
+        let x = [Rational(1, 3), Rational(-1, 4)]
+        let tau = Rational(1, 200)
+        let scheme = BitsScheme.affine(perChannel: perChannel, symmetric: true, restrictedRange: false)
+        let bisected = try await FewestBits.search(BitsQuery(network: f, scope: .local(input: x), scheme: scheme, tau: tau, range: 2...16))
+        var firstRobust: Int?
+        for b in (2...16).reversed() {
+            let set = try AffineQuantization(bits: b, perChannel: perChannel).perturbationSet(for: f)
+            let result = try LocalRobustness.check(LocalQuery(network: f, compression: .perturbation(set), input: x, tau: tau))
+            if result.verdict == .robust { firstRobust = b } else { break }
+        }
+        #expect(firstRobust != nil && firstRobust != 2, "the case should have a threshold inside the range")
+        #expect(bisected.fewest == firstRobust)
+        #expect(bisected.note == nil, "the sets should be nested: \(bisected.note ?? "")")
+        #expect(bisected.rows.count < 15)
+
+        let concrete = try await FewestBits.search(BitsQuery(network: f, scope: .local(input: x), model: .concrete,
+                                                             scheme: scheme, tau: tau, range: 2...16))
+        #expect(concrete.rows.map(\.bits) == Array(2...16))
+        for row in concrete.rows {
+            let g = try AffineQuantization(bits: row.bits, perChannel: perChannel).apply(to: f)
+            let own = try LocalRobustness.check(LocalQuery(network: f, compression: .concrete(g), input: x, tau: tau))
+            #expect(row.verdict == own.verdict && row.deviation == own.deviation)
+        }
+        #expect(concrete.fewest == concrete.rows.first { $0.verdict == .robust }?.bits)
+        await #expect(throws: QueryError.self) {
+            try await FewestBits.search(BitsQuery(network: f, scope: .local(input: x), scheme: scheme, tau: tau, range: 1...8))
+        }
+    }
 }
