@@ -78,6 +78,34 @@ struct AffineQuantizationTests {
         #expect(set.firstViolation(of: outside, around: network) == "layers[0].weights[0][0]")
     }
 
+    @Test("sampled: every per-channel rounding (random networks, widths 2–16, all three ranges) lies in its set")
+    func perChannelRoundingsAreMembers() throws {
+        var rng = SeededGenerator(seed: 1430)
+        for seed in 0..<60 {
+            let sizes = [Int.random(in: 1...5, using: &rng), Int.random(in: 1...8, using: &rng), Int.random(in: 1...3, using: &rng)]
+            let network = TestNetworks.random(sizes: sizes, hidden: .relu, output: .logits, seed: UInt64(100 + seed))
+            let bits = Int.random(in: 2...16, using: &rng)
+            let (symmetric, restricted) = [(true, false), (true, true), (false, false)][seed % 3]
+            let scheme = try AffineQuantization(bits: bits, perChannel: true, symmetric: symmetric, restrictedRange: restricted)
+            let set = try scheme.perturbationSet(for: network)
+            #expect(set.firstViolation(of: try scheme.apply(to: network).exactLayers, around: network) == nil,
+                    "\(scheme) on seed \(seed)")
+        }
+    }
+
+    @Test("per channel is narrower than per tensor where the channels' ranges differ, and never wider",
+          arguments: [2, 4, 8, 12])
+    func perChannelIsNarrower(bits: Int) throws {
+        // Row 0 spans ±2, row 1 only ±0.01: per tensor, row 1 gets row 0's step.
+        let network = try Self.network([[2, -1.3, 0.7], [0.01, -0.004, 0.0077]])
+        guard case .explicit(let channel, _) = try AffineQuantization(bits: bits, perChannel: true).perturbationSet(for: network),
+              case .explicit(let tensor, _) = try AffineQuantization(bits: bits).perturbationSet(for: network) else {
+            Issue.record("not explicit sets"); return
+        }
+        for (a, b) in zip(channel[0].joined(), tensor[0].joined()) { #expect(a <= b) }
+        for (a, b) in zip(channel[0][1], tensor[0][1]) { #expect(a * Rational(100) < b, "row 1: \(a) against \(b)") }
+    }
+
     @Test("a weight, or a span of weights, beyond float32's range is one clear error")
     func beyondFloat32() throws {
         #expect(throws: CompressionError.self) { try AffineQuantization(bits: 8).apply(to: try Self.network([[1e300, 1]])) }
