@@ -20,20 +20,9 @@ public enum ActivationStudy {
     {
         try configuration.validate()
         let settings = signature(configuration)
-        let done = try finishedRecords(resultsFile, settings: settings)
-        var records: [NetworkRecord] = []
-        for (index, entry) in zoo.entries.enumerated() {
-            if let record = done[entry.file], record.entry == entry {
-                progress?(index, zoo.entries.count, entry.file, true)
-                records.append(record)
-                continue
-            }
-            progress?(index, zoo.entries.count, entry.file, false)
-            let record = try await study(entry, in: zoo, configuration: configuration, settings: settings)
-            try append(record, to: resultsFile)
-            records.append(record)
+        return try await ResultsFile.run(zoo: zoo, settings: settings, path: resultsFile, progress: progress) { entry in
+            try await study(entry, in: zoo, configuration: configuration, settings: settings)
         }
-        return records
     }
 
     /// Studies one network.
@@ -42,8 +31,7 @@ public enum ActivationStudy {
         let started = Date()
         let network = try zoo.network(entry)
         guard network.output == .sigmoid else { throw StudyError("\(entry.file): the study needs a sigmoid classifier") }
-        let region = InputRegion(lower: Array(repeating: Rational(exactly: zoo.inputBox[0])!, count: network.inputSize),
-                                 upper: Array(repeating: Rational(exactly: zoo.inputBox[1])!, count: network.inputSize))
+        let region = region(zoo, network)
         var rounding: [BitsPoint] = [], perturbation: [BitsPoint] = []
         for k in configuration.bits {
             let fixed = try FixedPoint(fractionalBits: k)
@@ -81,11 +69,24 @@ public enum ActivationStudy {
 
     private static func global(_ network: Network, _ compression: CompressionModel, _ region: InputRegion, _ k: Int,
                                _ configuration: StudyConfiguration) async throws -> BitsPoint {
+        let (deviation, witness) = try await globalDeviation(network, compression, region, configuration)
+        return BitsPoint(bits: k, deviation: deviation, witness: witness)
+    }
+
+    /// The certified maximal confidence deviation over the region, and the input of its witness.
+    static func globalDeviation(_ network: Network, _ compression: CompressionModel, _ region: InputRegion,
+                                _ configuration: StudyConfiguration) async throws -> (CertifiedInterval, [Double]?) {
         let result = try await GlobalRobustness.check(GlobalQuery(
             network: network, compression: compression, region: region, metric: .probability,
             tolerance: configuration.tolerance, timeLimit: configuration.timeLimitPerQuery, jobs: configuration.jobs))
-        return BitsPoint(bits: k, deviation: CertifiedInterval(result.deviation, reason: result.reason, seconds: result.seconds),
-                         witness: result.witness.map { $0.input.map(\.approximateDouble) })
+        return (CertifiedInterval(result.deviation, reason: result.reason, seconds: result.seconds),
+                result.witness.map { $0.input.map(\.approximateDouble) })
+    }
+
+    /// The zoo's input box `[low, high]^d` for a network.
+    static func region(_ zoo: Zoo, _ network: Network) -> InputRegion {
+        InputRegion(lower: Array(repeating: Rational(exactly: zoo.inputBox[0])!, count: network.inputSize),
+                    upper: Array(repeating: Rational(exactly: zoo.inputBox[1])!, count: network.inputSize))
     }
 
     /// The settings that change results (not the job count).
@@ -94,42 +95,10 @@ public enum ActivationStudy {
             + "tolerance \(c.tolerance); \(c.timeLimitPerQuery) s per query"
     }
 
-    /// The records already in `resultsFile`, by network file; none when the
-    /// file does not exist.
+    /// The records already in `resultsFile`, by network file; none when the file does not exist.
     /// - Throws: ``StudyError`` when a record was made with other settings.
     static func finishedRecords(_ resultsFile: String, settings: String) throws -> [String: NetworkRecord] {
-        var done: [String: NetworkRecord] = [:]
-        for record in try readRecords(resultsFile) {
-            guard record.settings == settings else {
-                throw StudyError("\(resultsFile) holds results made with other settings (\(record.settings)); choose another output folder or remove it")
-            }
-            done[record.entry.file] = record
-        }
-        return done
-    }
-
-    private static func readRecords(_ path: String) throws -> [NetworkRecord] {
-        guard let data = FileManager.default.contents(atPath: path) else { return [] }
-        let decoder = JSONDecoder()
-        return try data.split(separator: UInt8(ascii: "\n")).enumerated().map { line, bytes in
-            do { return try decoder.decode(NetworkRecord.self, from: Data(bytes)) } catch {
-                throw StudyError("\(path): line \(line + 1) is not a study record; remove the file to start over")
-            }
-        }
-    }
-
-    private static func append(_ record: NetworkRecord, to path: String) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        var line = try encoder.encode(record)
-        line.append(UInt8(ascii: "\n"))
-        if !FileManager.default.fileExists(atPath: path) {
-            guard FileManager.default.createFile(atPath: path, contents: nil) else { throw StudyError("\(path): cannot be created") }
-        }
-        guard let handle = FileHandle(forWritingAtPath: path) else { throw StudyError("\(path): cannot be written") }
-        defer { try? handle.close() }
-        try handle.seekToEnd()
-        try handle.write(contentsOf: line)
+        try ResultsFile.finished(NetworkRecord.self, resultsFile, settings: settings)
     }
 }
 

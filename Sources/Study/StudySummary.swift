@@ -27,7 +27,8 @@ public struct StudySummary: Sendable {
         return (at(0.25), at(0.5), at(0.75))
     }
 
-    private static func format(_ v: Double) -> String {
+    /// A deviation for a table: three decimals, or two significant digits below 0.01.
+    static func format(_ v: Double) -> String {
         v == 0 ? "0" : (v >= 0.01 ? String(format: "%.3f", v) : String(format: "%.1e", v))
     }
 

@@ -11,7 +11,7 @@ struct StudyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "study",
         abstract: "Studies over a zoo of networks.",
-        subcommands: [ActivationsCommand.self])
+        subcommands: [ActivationsCommand.self, SchemesCommand.self])
 }
 
 /// `qrobust study activations`: ReLU against linear hidden layers under quantisation.
@@ -164,6 +164,86 @@ struct ActivationsCommand: AsyncParsableCommand {
     private func writeFile(_ text: String, _ path: String) throws {
         do { try text.write(toFile: path, atomically: true, encoding: .utf8) } catch {
             throw StudyError("\(path): cannot write (\(error.localizedDescription))")
+        }
+    }
+}
+
+/// `qrobust study schemes`: fixed point, affine integers and float16 on the same zoo.
+struct SchemesCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "schemes",
+        abstract: "Compare storage schemes: fixed point, int-B per tensor and per channel, float16, on every zoo network.",
+        discussion: """
+            For every network of ZOO/zoo.json, over the input box [0, 1]^d and with the \
+            probability metric |σ(z') − σ(z)|, the maximal confidence deviation as a certified \
+            interval under four schemes: fixed point with --bits fractional bits (round to \
+            nearest), affine --bits-bit integers with one scale per weight matrix and with one per \
+            output channel (symmetric, PyTorch's min/max rule, as `--int B [--per-channel]`), and \
+            float16. Each scheme is asked twice: for the one rounded network, and for the \
+            perturbation set of its rounding errors.
+
+            Each global query stops at --tolerance or at --timeout-per-query; then its interval \
+            is simply wider (the table counts how many). Results are appended to \
+            OUT/schemes.jsonl as each network finishes; running the same command again resumes. \
+            At the end OUT holds schemes.md (the table printed here) and deviation-by-scheme.svg.
+
+            The committed results (release build, 2 cores):
+              qrobust study schemes Examples/zoo --bits 8 --timeout-per-query 1 --out docs/study
+            """)
+
+    @Argument(help: "A zoo folder with zoo.json.")
+    var zoo: String
+
+    @Option(help: "Bits of the fixed-point (fractional) and integer schemes, 2 to 16.")
+    var bits = 8
+
+    @Option(help: "Time limit of each query in seconds.")
+    var timeoutPerQuery = 1.0
+
+    @Option(help: "Each global query stops once its interval is this narrow. (default: 0.001)", transform: ExactNumber.positive)
+    var tolerance = ExactNumber(Rational(1, 1000), written: "0.001")
+
+    @Option(help: "Parallel branches of each global query (1 to 256).")
+    var jobs = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(help: "Only the networks whose file name contains this text.")
+    var only: String?
+
+    @Option(help: "The folder for schemes.jsonl, schemes.md and deviation-by-scheme.svg.")
+    var out = "study-results"
+
+    func validate() throws {
+        try validateJobs(jobs)
+        guard timeoutPerQuery > 0, timeoutPerQuery.isFinite else { throw ValidationError("--timeout-per-query must be positive.") }
+        guard AffineQuantization.supportedBits.contains(bits) else { throw ValidationError("--bits must be between 2 and 16, found \(bits).") }
+    }
+
+    func run() async throws {
+        try await reportingErrors {
+            var zoo = try Zoo.load(directory: self.zoo)
+            if let only {
+                zoo.entries = zoo.entries.filter { $0.file.contains(only) }
+                guard !zoo.entries.isEmpty else { throw StudyError("no network of \(self.zoo) has '\(only)' in its file name") }
+            }
+            let configuration = StudyConfiguration(bits: [bits], timeLimitPerQuery: timeoutPerQuery, tolerance: tolerance.value, jobs: jobs)
+            do { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) } catch {
+                throw StudyError("\(out): cannot create the folder (\(error.localizedDescription))")
+            }
+            let started = Date()
+            let records = try await SchemeStudy.run(zoo: zoo, configuration: configuration,
+                                                    resultsFile: (out as NSString).appendingPathComponent("schemes.jsonl")) { i, n, file, resumed in
+                let elapsed = Int(Date().timeIntervalSince(started))
+                printProgress("qrobust: [\(i + 1)/\(n)] \(file)\(resumed ? " (already in schemes.jsonl)" : "") — \(elapsed) s so far")
+            }
+            let table = SchemeStudy.table(records, bits: bits)
+            print(table)
+            for (text, name) in [(table + "\n", "schemes.md"), (SchemeStudy.svg(records, bits: bits), "deviation-by-scheme.svg")] {
+                let path = (out as NSString).appendingPathComponent(name)
+                do { try text.write(toFile: path, atomically: true, encoding: .utf8) } catch {
+                    throw StudyError("\(path): cannot write (\(error.localizedDescription))")
+                }
+            }
+            printProgress("qrobust: wrote \(out)/schemes.md, deviation-by-scheme.svg and schemes.jsonl")
         }
     }
 }

@@ -40,4 +40,28 @@ struct CommittedStudyTests {
         #expect(showsTables, "the README's study tables differ from what the command prints (docs/study/summary.md)")
         #expect(showsCommand, "the README does not show the command behind docs/study")
     }
+
+    @Test("docs/study/schemes.md and the README's scheme table are what the README's command prints")
+    func schemeTableMatchesTheCommand() async throws {
+        // The README's command: `study schemes Examples/zoo --bits 8 --timeout-per-query 1`.
+        let configuration = StudyConfiguration(bits: [8], timeLimitPerQuery: 1)
+        let zoo = try Zoo.load(directory: "\(root)/Examples/zoo")
+        let committed = "\(root)/docs/study/schemes.jsonl"
+        let done = try ResultsFile.finished(SchemeRecord.self, committed, settings: SchemeStudy.signature(configuration, bits: 8))
+        let missing = zoo.entries.filter { done[$0.file]?.entry != $0 }
+        guard missing.isEmpty else {
+            Issue.record("docs/study/schemes.jsonl has no record of \(missing.map(\.file)); re-run the README's command")
+            return
+        }
+        let copy = FileManager.default.temporaryDirectory.appendingPathComponent("qrobust-schemes-\(UUID().uuidString).jsonl").path
+        try FileManager.default.copyItem(atPath: committed, toPath: copy)
+        defer { try? FileManager.default.removeItem(atPath: copy) }
+        let records = try await SchemeStudy.run(zoo: zoo, configuration: configuration, resultsFile: copy)
+        #expect(records.count == zoo.entries.count)
+        let table = SchemeStudy.table(records, bits: 8)
+        #expect(try String(contentsOfFile: "\(root)/docs/study/schemes.md", encoding: .utf8) == table + "\n")
+        let readme = try String(contentsOfFile: "\(root)/README.md", encoding: .utf8)
+        #expect(readme.contains(table), "the README's scheme table differs from docs/study/schemes.md")
+        #expect(readme.contains("study schemes Examples/zoo --bits 8 --timeout-per-query 1 --out docs/study"))
+    }
 }

@@ -104,6 +104,47 @@ struct StudyTests {
         #expect(summary.winTable.contains("| rounding | 2 | 2 |") && summary.csv.split(separator: "\n").count == 1 + 4 * 2 * 2)
     }
 
+    @Test("the scheme study: each scheme's bounds lie above a grid of its rounded network, rounded ≤ set, and a second run resumes")
+    func schemesAgainstGrid() async throws {
+        let folder = try tinyZoo()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let zoo = try Zoo.load(directory: folder)
+        let configuration = StudyConfiguration(bits: [4], timeLimitPerQuery: 3, tolerance: Rational(1, 1000), jobs: 1)
+        let results = "\(folder)/schemes.jsonl"
+        let records = try await SchemeStudy.run(zoo: zoo, configuration: configuration, resultsFile: results)
+        #expect(records.count == 4)
+        for record in records {
+            let network = try zoo.network(record.entry)
+            #expect(record.schemes.map(\.scheme) == StudyScheme.allCases)
+            for point in record.schemes {
+                let rounded = try point.scheme.compress(network, bits: 4).rounded
+                var grid = 0.0
+                for i in 0...60 {
+                    for j in 0...60 {
+                        let x = [Double(i) / 60, Double(j) / 60]
+                        grid = max(grid, abs(sigmoid(rounded.logits(at: x)[0]) - sigmoid(network.logits(at: x)[0])))
+                    }
+                }
+                #expect(grid <= point.rounding.upper + 1e-12 && grid <= point.perturbation.upper + 1e-12,
+                        "\(record.entry.file), \(point.scheme): grid \(grid)")
+                #expect(point.rounding.upper <= point.perturbation.upper + 1e-3)
+            }
+        }
+        let resumed = Resumed()
+        let again = try await SchemeStudy.run(zoo: zoo, configuration: configuration, resultsFile: results) { _, _, _, fromFile in
+            resumed.add(fromFile)
+        }
+        #expect(again == records && resumed.all)
+        let table = SchemeStudy.table(records, bits: 4)
+        #expect(table.contains("| relu | int4 per channel | 2 |") && table.contains("| linear | float16 | 2 |"))
+        #expect(SchemeStudy.svg(records, bits: 4).contains("<circle"))
+        var twoWidths = configuration
+        twoWidths.bits = [4, 8]
+        await #expect(throws: StudyError.self) {
+            _ = try await SchemeStudy.run(zoo: zoo, configuration: twoWidths, resultsFile: "\(folder)/other.jsonl")
+        }
+    }
+
     @Test("a missing or malformed zoo is one clear error")
     func badZoo() throws {
         #expect(throws: StudyError.self) { try Zoo.load(directory: "/no/such/zoo") }
