@@ -70,7 +70,7 @@ let package = Package(
         // The activation study over a zoo of networks: runner, tables, SVG pictures.
         .target(name: "Study", dependencies: ["Robustness", "Queries", "Compression", "NeuralNetwork", "ExactArithmetic"]),
         // The reports of local, global, bits and sdp: JSON shapes and text, rendered from typed results.
-        .target(name: "Reports", dependencies: ["Robustness", "CrossCheck", "SDPBounds", "Queries", "NeuralNetwork", "ExactArithmetic"]),
+        .target(name: "Reports", dependencies: ["Robustness", "CrossCheck", "SDPBounds", "Queries", "Compression", "NeuralNetwork", "ExactArithmetic"]),
         .executableTarget(
             name: "qrobust",
             dependencies: [

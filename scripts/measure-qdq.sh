@@ -5,6 +5,6 @@
 # mode, which takes a few minutes the first time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-swift build -c release --build-tests
-QROBUST_QDQ_ROWS=10000 swift test -c release --skip-build --filter "QuantizedModelTests/matchesRuntime" 2>&1 |
+swift build -c release --build-tests -Xswiftc -enable-testing
+QROBUST_QDQ_ROWS=10000 swift test -c release -Xswiftc -enable-testing --skip-build --filter "QuantizedModelTests/matchesRuntime" 2>&1 |
     grep -E "match exactly|✔|✘"

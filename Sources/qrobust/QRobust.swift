@@ -28,7 +28,7 @@ struct QRobust: AsyncParsableCommand {
             stderr; progress lines go there too when stderr is a terminal (or with QROBUST_PROGRESS=1).
             """,
         version: "qrobust \(version)",
-        subcommands: [LocalCommand.self, GlobalCommand.self, BitsCommand.self, SDPCommand.self, InfoCommand.self,
+        subcommands: [LocalCommand.self, GlobalCommand.self, BitsCommand.self, SDPCommand.self, PruneCommand.self, InfoCommand.self,
                       QuantizeCommand.self, StudyCommand.self])
 
     /// Parses and runs a command. A usage error is one line on stderr (exit

@@ -134,7 +134,7 @@ struct CompressionOptions: ParsableArguments {
     /// The model of compression asked for, under either spelling.
     var kind: Kind { kindOption ?? legacyKind ?? .perturbation }
 
-    @Option(help: "A second model file to compare with (same inputs and outputs; hidden sizes may differ).")
+    @Option(help: "A second model file to compare with (same inputs and outputs; hidden sizes may differ). A QDQ ONNX model is compared in its exact integer arithmetic.")
     var compressed: String?
 
     func validate() throws {

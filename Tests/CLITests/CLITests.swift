@@ -557,4 +557,36 @@ struct DumpSMTTests {
         let bad = try qrobust(["local", relu, "--input", "0.5,0.25", "--bits", "8", "--dump-smt", "/proc/no/such"])
         #expect(bad.code == 65 && bad.stderr.contains("--dump-smt"), "\(bad.stderr)")
     }
+
+    @Test("prune writes the pruned network, --certify reports a certified interval, --sparsest a table; bad combinations are one line")
+    func prune() throws {
+        let relu = "Examples/moons-relu.json"
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("qrobust-pruned-\(UUID().uuidString).json").path
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let written = try qrobust(["prune", relu, "--sparsity", "0.25", "-o", out, "--json"])
+        #expect(written.code == 0, "\(written.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(written.stdout.utf8)) as? [String: Any])
+        let pruned = try #require(object["pruned"] as? [String: Any])
+        let candidates = try #require(pruned["candidates"] as? Int)
+        #expect(pruned["reachedSparsity"] as? Double == Double(candidates / 4) / Double(candidates))
+        let file = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out))) as? [String: Any])
+        let weights = (file["layers"] as? [[String: Any]] ?? []).flatMap { ($0["weights"] as? [[Double]] ?? []).joined() }
+        #expect(weights.count == candidates && weights.filter { $0 == 0 }.count == candidates / 4)
+        let certified = try qrobust(["prune", relu, "--sparsity", "0.25", "--certify", "--box=-1:2,-1:1.5", "--json"])
+        #expect(certified.code == 0, "\(certified.stderr)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(certified.stdout.utf8)) as? [String: Any])
+        let deviation = try #require((report["certified"] as? [String: Any])?["deviation"] as? [String: Any])
+        #expect((deviation["lower"] as? Double ?? 2) <= (deviation["upper"] as? Double ?? -1))
+        let sparsest = try qrobust(["prune", relu, "--sparsest", "--tau", "0.5", "--box=-1:2,-1:1.5", "--every", "--step", "0.25"])
+        #expect(sparsest.stdout.contains("sparsest: "), "\(sparsest.stderr)")
+        let rows = sparsest.stdout.split(separator: "\n").filter { $0.first == " " && $0.trimmingCharacters(in: .whitespaces).first?.isNumber == true }
+        #expect(rows.count == 4, "\(sparsest.stdout)")
+        for wrong in [["--sparsity", "0.5"], ["--sparsity", "1.5", "-o", out], ["--sparsest", "--tau", "0.1"],
+                      ["--sparsity", "0.5", "--sparsest", "--tau", "0.1", "--box", "0:1,0:1"], ["--sparsity", "0.5", "-o", "x.txt"],
+                      ["--sparsity", "0.5", "--certify"], ["--sparsity", "0.5", "-o", out, "--every"]] {
+            let run = try qrobust(["prune", relu] + wrong)
+            #expect(run.code == 64, "\(wrong): \(run.stderr)")
+            #expect(run.stderr.split(separator: "\n").count == 1, "\(wrong): \(run.stderr)")
+        }
+    }
 }

@@ -230,4 +230,33 @@ struct GlobalTests {
             try await FewestBits.search(BitsQuery(network: f, scope: .local(input: x), scheme: scheme, tau: tau, range: 1...8))
         }
     }
+
+    @Test("sparsest pruning: every certified deviation lies above a grid of the pruned network, and bisection agrees with checking every sparsity where the scan is monotone",
+          arguments: [UInt64(3), 5, 8])
+    func sparsestPruning(seed: UInt64) async throws {
+        let f = TestNetworks.random(sizes: [2, 8, 8, 1], hidden: .relu, output: .sigmoid, seed: seed)
+        let box: [ClosedRange<Double>] = [-1...1, -1...1]
+        let prune = { @Sendable (s: Double) throws -> Network in try MagnitudePruning(sparsity: s).apply(to: f).network }
+        let grid = (0...9).map { Double($0) / 10 }
+        func query(every: Bool) -> SparsityQuery {
+            SparsityQuery(network: f, region: Self.region(box), prune: prune, grid: grid, metric: .probability,
+                          tau: Rational(1, 20), tolerance: Rational(1, 10_000), checksEvery: every, timeLimit: 120, jobs: 1)
+        }
+        let every = try await SparsestPruning.search(query(every: true))
+        #expect(every.rows.map(\.sparsity) == grid)
+        for row in every.rows {
+            #expect(row.verdict != .unknown)
+            let sampled = Self.gridMaximum(f, try prune(row.sparsity), box: box, steps: 60,
+                                           metric: BoxMetric(metric: .probability, output: .sigmoid))
+            #expect(sampled <= row.deviation.upper.approximateDouble + 1e-12, "sparsity \(row.sparsity): grid \(sampled)")
+        }
+        let bisected = try await SparsestPruning.search(query(every: false))
+        #expect(bisected.rows.count < grid.count)
+        let monotone = !every.notes.contains { $0.hasPrefix("not monotone") }
+        if monotone { #expect(bisected.sparsest == every.sparsest) }
+        // The answer is the end of the leading robust run of the full scan.
+        let leading = every.rows.prefix { $0.verdict == .robust }.last?.sparsity
+        #expect(every.sparsest.map { $0 > 0 && $0 < grid.last! } == true, "the threshold should lie inside the grid")
+        #expect(every.sparsest == leading)
+    }
 }

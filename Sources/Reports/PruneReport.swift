@@ -1,0 +1,103 @@
+import Compression
+import ExactArithmetic
+import Foundation
+import Robustness
+
+/// The report of `qrobust prune` (text, or JSON with `--json`).
+public struct PruneReport: JSONReport {
+    /// What one pruning did.
+    public struct Pruned: Encodable, Sendable {
+        public var targetSparsity: Double
+        /// The fraction of candidates that are zero afterwards.
+        public var reachedSparsity: Double
+        /// Nonzero candidates set to zero, and how many candidates there are.
+        public var pruned: Int
+        public var candidates: Int
+
+        public init(_ outcome: MagnitudePruning.Outcome, target: Double) {
+            targetSparsity = target
+            reachedSparsity = outcome.reached
+            pruned = outcome.pruned
+            candidates = outcome.candidates
+        }
+    }
+
+    /// One checked sparsity of `--sparsest`.
+    public struct Row: Encodable, Sendable {
+        public var sparsity: Double
+        public var verdict: Verdict
+        public var deviation: LocalReport.Bounds
+        @ExplicitNull public var reason: String?
+        public var seconds: Double
+    }
+
+    /// The answer of `--sparsest`.
+    public struct Sparsest: Encodable, Sendable {
+        public var tau: Double
+        public var metric: Metric
+        public var box: [[String]]
+        public var grid: [Double]
+        public var rows: [Row]
+        /// The largest sparsity proved, with every smaller checked one proved too.
+        @ExplicitNull public var sparsest: Double?
+        public var notes: [String]
+
+        public init(result: SparsityResult, query: SparsityQuery, box: [[String]]) {
+            tau = query.tau.approximateDouble
+            metric = query.metric
+            self.box = box
+            grid = query.grid
+            rows = result.rows.map {
+                Row(sparsity: $0.sparsity, verdict: $0.verdict, deviation: LocalReport.Bounds(lower: $0.deviation.lower, upper: $0.deviation.upper),
+                    reason: $0.reason, seconds: $0.seconds)
+            }
+            sparsest = result.sparsest
+            notes = result.notes
+        }
+    }
+
+    public var command = "prune"
+    public var model: String
+    public var method: String
+    @ExplicitNull public var outputFile: String?
+    @ExplicitNull public var pruned: Pruned?
+    /// `--certify`: the global check of the original against the pruned network.
+    @ExplicitNull public var certified: GlobalReport?
+    @ExplicitNull public var sparsest: Sparsest?
+    public var seconds: Double
+
+    public init(model: String, method: String, outputFile: String?, pruned: Pruned?, certified: GlobalReport?,
+                sparsest: Sparsest?, seconds: Double) {
+        self.model = model
+        self.method = method
+        self.outputFile = outputFile
+        self.pruned = pruned
+        self.certified = certified
+        self.sparsest = sparsest
+        self.seconds = seconds
+    }
+
+    public var text: String {
+        var lines: [String] = []
+        if let pruned {
+            lines.append("\(model): \(method): \(pruned.pruned) of \(pruned.candidates) set to zero, sparsity reached "
+                         + String(format: "%.4g", pruned.reachedSparsity) + (outputFile.map { "; wrote \($0)" } ?? ""))
+        }
+        if let certified { lines.append(certified.text) }
+        if let sparsest {
+            lines.append("\(model): \(method), the largest sparsity of the grid with certified \(sparsest.metric) deviation ≤ τ = \(sparsest.tau) over "
+                         + sparsest.box.map { "[\($0[0]), \($0[1])]" }.joined(separator: " × "))
+            lines.append("  sparsity  verdict      deviation")
+            for row in sparsest.rows {
+                lines.append(String(format: "  %8.4g  %@  [%.6g, %.6g]", row.sparsity,
+                                    row.verdict.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0),
+                                    row.deviation.lower, row.deviation.upper))
+            }
+            lines.append("sparsest: " + (sparsest.sparsest.map { String(format: "%.4g", $0) } ?? "none of the grid")
+                         + (outputFile.map { sparsest.sparsest == nil ? "" : "; wrote \($0)" } ?? ""))
+            for note in sparsest.notes { lines.append("note: \(note)") }
+        }
+        lines.append(String(format: "time: %.3f s", seconds))
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,176 @@
+import ArgumentParser
+import Compression
+import ExactArithmetic
+import Foundation
+import NeuralNetwork
+import Queries
+import Reports
+import Robustness
+
+/// `qrobust prune`: prunes a network, and certifies what pruning costs over a box.
+struct PruneCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "prune",
+        abstract: "Prune the smallest weights, write the network, and certify the worst case over a box.",
+        discussion: """
+            Examples:
+              qrobust prune Examples/moons-relu.json --sparsity 0.5 -o /tmp/moons-pruned.json
+              qrobust prune Examples/moons-relu.json --sparsity 0.5 --certify --box=-1:2,-1:1.5
+              qrobust prune Examples/moons-relu.json --sparsest --tau 0.05 --box=-1:2,-1:1.5 -o /tmp/sparsest.json
+
+            Magnitude pruning (--method magnitude, the only method so far) sets the ⌊s·n⌋ \\
+            weights of smallest magnitude to zero, across the whole network or per layer \\
+            (--per-layer); biases are kept unless --include-biases. Ties go to the earlier \\
+            layer, row and column, so the result is the same on every run; the report gives the \\
+            sparsity actually reached (weights that were zero already count).
+
+            --certify runs the global check of the original against the pruned network over \\
+            --box and reports the certified [lower, upper] of the maximal deviation (lower is a \\
+            witness replayed exactly). --sparsest --tau T searches the grid 0, --step, 2·--step, \\
+            … ≤ --max for the largest sparsity whose certified deviation over --box stays ≤ τ, by \\
+            bisection; a pruned network's deviation need not grow with the sparsity, so \\
+            --every checks every grid point and names each place where it does not.
+
+            Exit 0 when the pruned network is written (and certified ≤ τ, or some sparsity is \\
+            found), 1 when --certify with --tau finds a witness above τ or no sparsity is \\
+            proved, 2 when a limit leaves it unknown.
+            """)
+
+    enum Method: String, ExpressibleByArgument, CaseIterable {
+        case magnitude
+    }
+
+    @OptionGroup var modelOptions: ModelOptions
+
+    @Option(help: "How to prune: magnitude.")
+    var method: Method = .magnitude
+
+    @Option(help: "The fraction of weights to set to zero, 0 to 1.")
+    var sparsity: Double?
+
+    @Flag(help: "Prune each layer to the sparsity instead of ranking all weights together.")
+    var perLayer = false
+
+    @Flag(help: "Rank the biases with the weights (by default they are kept).")
+    var includeBiases = false
+
+    @Option(name: [.short, .customLong("output-file")], help: "Where to write the pruned network; the extension (.onnx, .nnet or .json) picks the format.")
+    var outputFile: String?
+
+    @Flag(help: "Certify the worst case of the pruned network against the original over --box.")
+    var certify = false
+
+    @Flag(help: "Search the largest sparsity of the grid whose certified deviation over --box stays ≤ --tau.")
+    var sparsest = false
+
+    @Option(parsing: .unconditional, help: "The input box in raw units, lo:hi per input (e.g. \"-1:2,-1:1.5\").", transform: BoxOption.parse)
+    var box: BoxOption?
+
+    @Option(parsing: .unconditional, help: "The threshold τ > 0: with --certify it decides, with --sparsest it is the bound to keep.",
+            transform: ExactNumber.positive)
+    var tau: ExactNumber?
+
+    @Option(help: "probability or logit (default: probability for a classifier, logit otherwise).")
+    var metric: Metric?
+
+    @Option(help: "The grid step of --sparsest. (default: 0.05)")
+    var step = 0.05
+
+    @Option(help: "The largest sparsity --sparsest considers. (default: 0.95)")
+    var max = 0.95
+
+    @Flag(help: "With --sparsest: check every grid point instead of bisecting.")
+    var every = false
+
+    @Option(help: "Largest acceptable width of each certified interval. (default: 1e-4)", transform: ExactNumber.positive)
+    var tolerance = ExactNumber(Rational(1, 10_000), written: "1e-4")
+
+    @Option(help: "Boxes searched in parallel, 1 to 256 (the default is the number of cores).")
+    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(help: "Time limit in seconds for the whole check or search.", transform: Seconds.positive)
+    var timeout: Double?
+
+    @Flag(help: "Print the report as JSON.")
+    var json = false
+
+    func validate() throws {
+        try validateJobs(jobs)
+        guard (sparsity == nil) != !sparsest else {
+            throw ValidationError("Give exactly one of --sparsity S or --sparsest.")
+        }
+        if let sparsity, !(0...1).contains(sparsity) { throw ValidationError("--sparsity must lie between 0 and 1, found \(sparsity).") }
+        if let outputFile, NetworkFile.Format(path: outputFile) == nil {
+            throw ValidationError("-o must end in .onnx, .nnet or .json, found '\(outputFile)'.")
+        }
+        if sparsity != nil && outputFile == nil && !certify {
+            throw ValidationError("Say what to do with the pruned network: -o FILE, --certify, or both.")
+        }
+        if sparsest && certify { throw ValidationError("--sparsest certifies every sparsity it checks; leave out --certify.") }
+        if (certify || sparsest) && box == nil { throw ValidationError("--certify and --sparsest need --box.") }
+        if !(certify || sparsest) && (box != nil || tau != nil) { throw ValidationError("--box and --tau go with --certify or --sparsest.") }
+        if sparsest && tau == nil { throw ValidationError("--sparsest needs --tau.") }
+        if every && !sparsest { throw ValidationError("--every goes with --sparsest.") }
+        guard step > 0, step <= 1, max > 0, max <= 1 else { throw ValidationError("--step and --max must lie in (0, 1].") }
+    }
+
+    func run() async throws {
+        var code = Exit.robust
+        try await reportingErrors {
+            let started = Date()
+            let network = try modelOptions.load()
+            let (perLayer, includeBiases) = (self.perLayer, self.includeBiases)
+            let prune = { @Sendable (s: Double) throws -> MagnitudePruning.Outcome in
+                try MagnitudePruning(sparsity: s, perLayer: perLayer, includesBiases: includeBiases).apply(to: network)
+            }
+            let metric = self.metric ?? (network.output == .logits ? .logit : .probability)
+            var report = PruneReport(model: modelOptions.model, method: "magnitude pruning", outputFile: outputFile,
+                                     pruned: nil, certified: nil, sparsest: nil, seconds: 0)
+            if let sparsity {
+                let outcome = try prune(sparsity)
+                report.method = try MagnitudePruning(sparsity: sparsity, perLayer: perLayer, includesBiases: includeBiases).description
+                report.pruned = PruneReport.Pruned(outcome, target: sparsity)
+                if let outputFile { try NetworkFile.write(outcome.network, to: outputFile) }
+                if certify, let box {
+                    let query = GlobalQuery(network: network, compression: try .concrete(outcome.network, comparedWith: network),
+                                            region: box.region, metric: metric, tau: tau?.value, tolerance: tolerance.value,
+                                            timeLimit: timeout, jobs: jobs)
+                    let result = try await GlobalRobustness.check(query) { p in
+                        if p.seconds > 1 {
+                            printProgress(String(format: "qrobust: deviation in [%.6g, %.6g], %d boxes open (%.1f s)",
+                                                 p.lower, p.upper, p.openBoxes, p.seconds))
+                        }
+                    }
+                    var certified = GlobalReport(result: result, query: query, model: modelOptions.model,
+                                                 compression: "compared with its pruned copy", includeParameters: false)
+                    certified.box = box.written
+                    report.certified = certified
+                    code = answerExitCode(verdict: result.verdict, reason: result.reason)
+                }
+            } else if let box, let tau {
+                // Multiples of the step, cleaned of binary64 drift (3 · 0.1 is 0.30000000000000004).
+                let count = Int((max / step + 1e-9).rounded(.down))
+                let grid = (0...count).map { Swift.min(1, (Double($0) * step * 1e9).rounded() / 1e9) }
+                let query = SparsityQuery(network: network, region: box.region, prune: { try prune($0).network }, grid: grid,
+                                          metric: metric, tau: tau.value, tolerance: tolerance.value, checksEvery: every,
+                                          timeLimit: timeout, jobs: jobs)
+                let result = try await SparsestPruning.search(query) { row in
+                    printProgress(String(format: "qrobust: sparsity %.4g: %@ (%.1f s)", row.sparsity, row.verdict.rawValue, row.seconds))
+                }
+                report.method = "magnitude pruning, \(perLayer ? "per layer" : "globally")\(includeBiases ? ", biases included" : "")"
+                report.sparsest = PruneReport.Sparsest(result: result, query: query, box: box.written)
+                if let found = result.sparsest {
+                    let outcome = try prune(found)
+                    report.pruned = PruneReport.Pruned(outcome, target: found)
+                    if let outputFile { try NetworkFile.write(outcome.network, to: outputFile) }
+                } else {
+                    report.outputFile = nil
+                    code = result.rows.contains { $0.verdict == .unknown } ? Exit.unknown : Exit.notRobust
+                }
+            }
+            report.seconds = Date().timeIntervalSince(started)
+            print(json ? try report.json() : report.text)
+        }
+        if code != Exit.robust { throw ExitCode(code) }
+    }
+}
