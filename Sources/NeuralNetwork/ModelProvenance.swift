@@ -36,7 +36,7 @@ public struct LoadedNetwork: Sendable {
     /// - Throws: ``ModelError`` naming the file.
     public func realValued(file: String) throws -> Network {
         guard quantizers.isEmpty else {
-            throw ModelError(file: file, place: "", problem: "quantises its activations (\(quantizers.count) QuantizeLinear–DequantizeLinear pairs on the data path), so it computes in integer arithmetic; compare it with its float model as `local FLOAT_MODEL --compressed \((file as NSString).lastPathComponent)`, and see `qrobust info` for its quantizers")
+            throw ModelError(file: file, place: "", problem: "quantises its activations (\(quantizers.count) QuantizeLinear–DequantizeLinear pairs on the data path), so it computes in integer arithmetic; compare it with its float model as `local FLOAT_MODEL --compressed \((file as NSString).lastPathComponent)` (or `global`), and see `qrobust info` for its quantizers")
         }
         return network
     }

@@ -203,7 +203,7 @@ struct CLITests {
 struct QuantizedCLITests {
     let qdq = "Tests/NeuralNetworkTests/Fixtures/qdq"
 
-    @Test("info lists a QDQ model's quantizers; local --compressed gives ONNX Runtime's logit, exactly; global and a QDQ model as the original are one-line errors")
+    @Test("info lists a QDQ model's quantizers; local --compressed gives ONNX Runtime's logit, exactly; global certifies a box; sdp with it and a QDQ model as the original are one-line errors")
     func quantizedModel() throws {
         let info = try qrobust(["info", "\(qdq)/sklearn_moons_qdq_per_tensor.onnx"])
         #expect(info.code == 0)
@@ -234,8 +234,14 @@ struct QuantizedCLITests {
             #expect((object["compression"] as? String)?.contains("integer arithmetic") == true)
         }
         let global = try qrobust(["global", "\(qdq)/sklearn_moons.onnx", "--compressed", "\(qdq)/sklearn_moons_qdq_per_tensor.onnx",
-                                  "--box", "0:1,0:1", "--metric", "logit"])
-        #expect(global.code == 65 && global.stderr.split(separator: "\n").count == 1 && global.stderr.contains("at points only"), "\(global.stderr)")
+                                  "--box", "0:1,0:1", "--metric", "logit", "--json"])
+        #expect(global.code == 0, "\(global.stderr)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(global.stdout.utf8)) as? [String: Any])
+        let deviation = try #require(report["deviation"] as? [String: Any])
+        let (lower, upper) = (try #require(deviation["lower"] as? Double), try #require(deviation["upper"] as? Double))
+        #expect(0 < lower && lower <= upper && upper - lower <= 1e-4 * (1 + 1e-9), "[\(lower), \(upper)]")
+        let sdp = try qrobust(["sdp", "\(qdq)/sklearn_moons.onnx", "--compressed", "\(qdq)/sklearn_moons_qdq_per_tensor.onnx", "--box", "0:1,0:1"])
+        #expect(sdp.code == 65 && sdp.stderr.split(separator: "\n").count == 1, "\(sdp.stderr)")
         let original = try qrobust(["local", "\(qdq)/sklearn_moons_qdq_per_tensor.onnx", "--input", "0,0", "--bits", "8"])
         #expect(original.code == 65 && original.stderr.split(separator: "\n").count == 1
                 && original.stderr.contains("quantises its activations"), "\(original.stderr)")
