@@ -8,24 +8,15 @@ public enum DeviationPlot {
         let bits = records.first?.rounding.map(\.bits) ?? []
         let (width, height, left, right, top, bottom) = (720.0, 420.0, 70.0, 200.0, 30.0, 50.0)
         let plotW = width - left - right, plotH = height - top - bottom
-        let all = records.flatMap { ($0.rounding + $0.perturbation).map(\.deviation.upper) }.filter { $0 > 0 }
-        let lowExp = floor(log10(max(all.min() ?? 1e-6, 1e-9))), highExp = ceil(log10(max(all.max() ?? 1, 1e-9)))
+        let scale = LogScale(values: records.flatMap { ($0.rounding + $0.perturbation).map(\.deviation.upper) },
+                             top: top, height: plotH, left: left, width: plotW)
         func x(_ k: Int) -> Double {
             guard let first = bits.first, let last = bits.last, last > first else { return left + plotW / 2 }
             return left + plotW * Double(k - first) / Double(last - first)
         }
-        func y(_ v: Double) -> Double {
-            let e = log10(max(v, pow(10, lowExp)))
-            return top + plotH * (highExp - e) / max(highExp - lowExp, 1)
-        }
-        var svg = ["<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" font-family=\"sans-serif\" font-size=\"12\">",
-                   "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>",
-                   "<text x=\"\(left)\" y=\"18\" font-size=\"14\">Certified maximal confidence deviation over [0, 1]^d (\(records.count) networks)</text>"]
-        for e in stride(from: lowExp, through: highExp, by: 1) {
-            let yy = y(pow(10, e))
-            svg.append("<line x1=\"\(left)\" y1=\"\(yy)\" x2=\"\(left + plotW)\" y2=\"\(yy)\" stroke=\"#ddd\"/>")
-            svg.append("<text x=\"\(left - 8)\" y=\"\(yy + 4)\" text-anchor=\"end\">1e\(Int(e))</text>")
-        }
+        let y = scale.y
+        var svg = LogScale.header(width: width, height: height, left: left,
+                                  title: "Certified maximal confidence deviation over [0, 1]^d (\(records.count) networks)") + scale.grid
         for k in bits {
             svg.append("<text x=\"\(x(k))\" y=\"\(top + plotH + 18)\" text-anchor=\"middle\">\(k)</text>")
         }

@@ -124,22 +124,13 @@ public enum SchemeStudy {
     public static func svg(_ records: [SchemeRecord], bits: Int) -> String {
         let (width, height, left, right, top, bottom) = (720.0, 400.0, 70.0, 190.0, 30.0, 60.0)
         let plotW = width - left - right, plotH = height - top - bottom
-        let all = records.flatMap { $0.schemes.flatMap { [$0.rounding.upper, $0.perturbation.upper] } }.filter { $0 > 0 }
-        let lowExp = floor(log10(max(all.min() ?? 1e-6, 1e-9))), highExp = ceil(log10(max(all.max() ?? 1, 1e-9)))
-        func y(_ v: Double) -> Double {
-            let e = log10(max(v, pow(10, lowExp)))
-            return top + plotH * (highExp - e) / max(highExp - lowExp, 1)
-        }
+        let scale = LogScale(values: records.flatMap { $0.schemes.flatMap { [$0.rounding.upper, $0.perturbation.upper] } },
+                             top: top, height: plotH, left: left, width: plotW)
+        let y = scale.y
         let schemes = StudyScheme.allCases
         let slot = plotW / Double(schemes.count)
-        var svg = ["<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" font-family=\"sans-serif\" font-size=\"12\">",
-                   "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>",
-                   "<text x=\"\(left)\" y=\"18\" font-size=\"14\">Certified maximal confidence deviation by storage scheme (\(records.count) networks)</text>"]
-        for e in stride(from: lowExp, through: highExp, by: 1) {
-            let yy = y(pow(10, e))
-            svg.append("<line x1=\"\(left)\" y1=\"\(yy)\" x2=\"\(left + plotW)\" y2=\"\(yy)\" stroke=\"#ddd\"/>")
-            svg.append("<text x=\"\(left - 8)\" y=\"\(yy + 4)\" text-anchor=\"end\">1e\(Int(e))</text>")
-        }
+        var svg = LogScale.header(width: width, height: height, left: left,
+                                  title: "Certified maximal confidence deviation by storage scheme (\(records.count) networks)") + scale.grid
         svg.append("<text transform=\"translate(16 \(top + plotH / 2)) rotate(-90)\" text-anchor=\"middle\">median upper end, quartile bar</text>")
         let series: [(activation: String, color: String, offset: Double)] = [("relu", "#d95f02", -0.18), ("linear", "#1b9e77", 0.18)]
         for (i, scheme) in schemes.enumerated() {

@@ -44,8 +44,7 @@ struct ActivationsCommand: AsyncParsableCommand {
               qrobust study activations Examples/zoo --only moons --bits 4,8 --out moons
             """)
 
-    @Argument(help: "A zoo folder with zoo.json.")
-    var zoo: String
+    @OptionGroup var shared: StudyOptions
 
     @Option(help: "Fixed-point widths: a range lo:hi or a list (e.g. 2:12 or 2,4,8). (default: 2:12)", transform: Self.widths)
     var bits = Array(2...12)
@@ -58,15 +57,6 @@ struct ActivationsCommand: AsyncParsableCommand {
 
     @Option(help: "Time limit of each query in seconds.")
     var timeoutPerQuery = 2.0
-
-    @Option(help: "Each global query stops once its interval is this narrow. (default: 0.001)", transform: ExactNumber.positive)
-    var tolerance = ExactNumber(Rational(1, 1000), written: "0.001")
-
-    @Option(help: "Parallel branches of each global query (1 to 256).")
-    var jobs = ProcessInfo.processInfo.activeProcessorCount
-
-    @Option(help: "Only the networks whose file name contains this text.")
-    var only: String?
 
     @Option(help: "The folder for results.jsonl, summary.md and the SVG pictures.")
     var out = "study-results"
@@ -84,7 +74,7 @@ struct ActivationsCommand: AsyncParsableCommand {
     var csv: String?
 
     func validate() throws {
-        try validateJobs(jobs)
+        try validateJobs(shared.jobs)
         guard timeoutPerQuery > 0, timeoutPerQuery.isFinite else { throw ValidationError("--timeout-per-query must be positive.") }
         guard (2...200).contains(heatmapResolution) else { throw ValidationError("--heatmap-resolution must be between 2 and 200.") }
         guard json == nil || csv == nil || json != csv else { throw ValidationError("--json and --csv need different files.") }
@@ -114,16 +104,10 @@ struct ActivationsCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            var zoo = try Zoo.load(directory: self.zoo)
-            if let only {
-                zoo.entries = zoo.entries.filter { $0.file.contains(only) }
-                guard !zoo.entries.isEmpty else { throw StudyError("no network of \(self.zoo) has '\(only)' in its file name") }
-            }
+            let zoo = try shared.loadZoo()
             let configuration = StudyConfiguration(bits: bits, taus: tau, localBits: localBits,
-                                                   timeLimitPerQuery: timeoutPerQuery, tolerance: tolerance.value, jobs: jobs)
-            do { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) } catch {
-                throw StudyError("\(out): cannot create the folder (\(error.localizedDescription))")
-            }
+                                                   timeLimitPerQuery: timeoutPerQuery, tolerance: shared.tolerance.value, jobs: shared.jobs)
+            try StudyOptions.createFolder(out)
             let started = Date()
             let records = try await ActivationStudy.run(zoo: zoo, configuration: configuration,
                                                         resultsFile: (out as NSString).appendingPathComponent("results.jsonl")) { i, n, file, resumed in
@@ -151,7 +135,7 @@ struct ActivationsCommand: AsyncParsableCommand {
         let network = try zoo.network(entry)
         let set = try FixedPoint(fractionalBits: localBits).perturbationSet
         let map = try await HeatMap.compute(network, set: set, low: zoo.inputBox[0], high: zoo.inputBox[1], resolution: heatmapResolution,
-                                      timeLimit: timeoutPerQuery, jobs: jobs, title: "\(entry.file): local deviation, perturbation set of \(localBits) bits") { row in
+                                      timeLimit: timeoutPerQuery, jobs: shared.jobs, title: "\(entry.file): local deviation, perturbation set of \(localBits) bits") { row in
             if row % 6 == 0 { printProgress("qrobust: heat map \(row)/\(heatmapResolution) rows") }
         }
         return map.svg(network: network)
@@ -191,8 +175,7 @@ struct SchemesCommand: AsyncParsableCommand {
               qrobust study schemes Examples/zoo --bits 8 --timeout-per-query 1 --out docs/study
             """)
 
-    @Argument(help: "A zoo folder with zoo.json.")
-    var zoo: String
+    @OptionGroup var shared: StudyOptions
 
     @Option(help: "Bits of the fixed-point (fractional) and integer schemes, 2 to 16.")
     var bits = 8
@@ -200,35 +183,20 @@ struct SchemesCommand: AsyncParsableCommand {
     @Option(help: "Time limit of each query in seconds.")
     var timeoutPerQuery = 1.0
 
-    @Option(help: "Each global query stops once its interval is this narrow. (default: 0.001)", transform: ExactNumber.positive)
-    var tolerance = ExactNumber(Rational(1, 1000), written: "0.001")
-
-    @Option(help: "Parallel branches of each global query (1 to 256).")
-    var jobs = ProcessInfo.processInfo.activeProcessorCount
-
-    @Option(help: "Only the networks whose file name contains this text.")
-    var only: String?
-
     @Option(help: "The folder for schemes.jsonl, schemes.md and deviation-by-scheme.svg.")
     var out = "study-results"
 
     func validate() throws {
-        try validateJobs(jobs)
+        try validateJobs(shared.jobs)
         guard timeoutPerQuery > 0, timeoutPerQuery.isFinite else { throw ValidationError("--timeout-per-query must be positive.") }
         guard AffineQuantization.supportedBits.contains(bits) else { throw ValidationError("--bits must be between 2 and 16, found \(bits).") }
     }
 
     func run() async throws {
         try await reportingErrors {
-            var zoo = try Zoo.load(directory: self.zoo)
-            if let only {
-                zoo.entries = zoo.entries.filter { $0.file.contains(only) }
-                guard !zoo.entries.isEmpty else { throw StudyError("no network of \(self.zoo) has '\(only)' in its file name") }
-            }
-            let configuration = StudyConfiguration(bits: [bits], timeLimitPerQuery: timeoutPerQuery, tolerance: tolerance.value, jobs: jobs)
-            do { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) } catch {
-                throw StudyError("\(out): cannot create the folder (\(error.localizedDescription))")
-            }
+            let zoo = try shared.loadZoo()
+            let configuration = StudyConfiguration(bits: [bits], timeLimitPerQuery: timeoutPerQuery, tolerance: shared.tolerance.value, jobs: shared.jobs)
+            try StudyOptions.createFolder(out)
             let started = Date()
             let records = try await SchemeStudy.run(zoo: zoo, configuration: configuration,
                                                     resultsFile: (out as NSString).appendingPathComponent("schemes.jsonl")) { i, n, file, resumed in
@@ -244,6 +212,38 @@ struct SchemesCommand: AsyncParsableCommand {
                 }
             }
             printProgress("qrobust: wrote \(out)/schemes.md, deviation-by-scheme.svg and schemes.jsonl")
+        }
+    }
+}
+
+/// The options every study shares: the zoo, which of its networks, and how each query is searched.
+struct StudyOptions: ParsableArguments {
+    @Argument(help: "A zoo folder with zoo.json.")
+    var zoo: String
+
+    @Option(help: "Each global query stops once its interval is this narrow. (default: 0.001)", transform: ExactNumber.positive)
+    var tolerance = ExactNumber(Rational(1, 1000), written: "0.001")
+
+    @Option(help: "Parallel branches of each global query (1 to 256).")
+    var jobs = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(help: "Only the networks whose file name contains this text.")
+    var only: String?
+
+    /// The zoo, restricted to `--only`.
+    func loadZoo() throws -> Zoo {
+        var loaded = try Zoo.load(directory: zoo)
+        if let only {
+            loaded.entries = loaded.entries.filter { $0.file.contains(only) }
+            guard !loaded.entries.isEmpty else { throw StudyError("no network of \(zoo) has '\(only)' in its file name") }
+        }
+        return loaded
+    }
+
+    /// Creates the output folder (and its parents) if needed.
+    static func createFolder(_ path: String) throws {
+        do { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) } catch {
+            throw StudyError("\(path): cannot create the folder (\(error.localizedDescription))")
         }
     }
 }
