@@ -54,7 +54,7 @@ let package = Package(
         // What a user asks about: input boxes (from options or VNN-LIB), files of input
         // points, and the error for a question that cannot be answered as asked.
         .target(name: "Queries", dependencies: ["NeuralNetwork", "ExactArithmetic"]),
-        .target(name: "Compression", dependencies: ["NeuralNetwork"]),
+        .target(name: "Compression", dependencies: ["NeuralNetwork", "ExactArithmetic", "BigInt"]),
         // Sound interval, symbolic and differential bounds (binary64, outward rounding).
         .target(name: "Bounds", dependencies: ["NeuralNetwork", "Queries", "Compression", "ExactArithmetic"]),
         // Linear programs solved by GLPK, with bounds proved from their duals (Neumaier–Shcherbina).
@@ -84,7 +84,9 @@ let package = Package(
         // Fixtures/qdq: QDQ models from scripts/make-quantized-fixtures.py with its integers.
         .testTarget(name: "NeuralNetworkTests", dependencies: ["NeuralNetwork", "ExactArithmetic", "BigInt", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "QueriesTests", dependencies: ["Queries", "NeuralNetwork", "ExactArithmetic"]),
-        .testTarget(name: "CompressionTests", dependencies: ["Compression", "NeuralNetwork", "TestSupport"]),
+        // Fixtures: scipy's binomial tails from scripts/make-ltt-fixtures.py.
+        .testTarget(name: "CompressionTests", dependencies: ["Compression", "NeuralNetwork", "ExactArithmetic", "TestSupport"],
+                    exclude: ["Fixtures"]),
         // Seeded randomness and small networks shared by the test targets.
         .target(name: "TestSupport", dependencies: ["NeuralNetwork", "ExactArithmetic"], path: "Tests/TestSupport"),
         .testTarget(name: "BoundsTests", dependencies: ["Queries", "Bounds", "Compression", "NeuralNetwork", "ExactArithmetic", "TestSupport"]),

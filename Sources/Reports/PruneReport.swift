@@ -56,6 +56,40 @@ public struct PruneReport: JSONReport {
         }
     }
 
+    /// The Learn-then-Test calibration of `--method confident`.
+    public struct Calibration: Encodable, Sendable {
+        public struct Row: Encodable, Sendable {
+            public var sparsity: Double
+            public var losses: Int
+            /// Null where fixed-sequence testing had stopped before this sparsity.
+            @ExplicitNull public var pValue: Double?
+            @ExplicitNull public var pValueExact: String?
+            public var certified: Bool
+        }
+
+        public var alpha: Double
+        public var delta: Double
+        public var n: Int
+        public var loss: String
+        public var pValueKind: String
+        public var rows: [Row]
+        /// The largest certified sparsity; null when none is.
+        @ExplicitNull public var chosen: Double?
+
+        public init(_ calibration: ConfidentPruning.Calibration, method: ConfidentPruning) {
+            alpha = method.alpha.approximateDouble
+            delta = method.delta.approximateDouble
+            n = calibration.n
+            loss = method.loss.rawValue
+            pValueKind = method.pValue.rawValue
+            rows = zip(method.grid, calibration.tests).map { sparsity, test in
+                Row(sparsity: sparsity, losses: test.losses, pValue: test.pValue,
+                    pValueExact: test.exactPValue?.description, certified: test.certified)
+            }
+            chosen = calibration.chosen
+        }
+    }
+
     public var command = "prune"
     public var model: String
     public var method: String
@@ -64,6 +98,7 @@ public struct PruneReport: JSONReport {
     /// `--certify`: the global check of the original against the pruned network.
     @ExplicitNull public var certified: GlobalReport?
     @ExplicitNull public var sparsest: Sparsest?
+    @ExplicitNull public var calibration: Calibration?
     public var seconds: Double
 
     public init(model: String, method: String, outputFile: String?, pruned: Pruned?, certified: GlobalReport?,
@@ -79,11 +114,17 @@ public struct PruneReport: JSONReport {
 
     public var text: String {
         var lines: [String] = []
-        if let pruned {
-            lines.append("\(model): \(method): \(pruned.pruned) of \(pruned.candidates) set to zero, sparsity reached "
-                         + String(format: "%.4g", pruned.reachedSparsity) + (outputFile.map { "; wrote \($0)" } ?? ""))
+        if let calibration {
+            lines.append("\(model): Learn-then-Test on \(calibration.n) calibration rows, \(calibration.loss) loss, "
+                         + "\(calibration.pValueKind) p-values, α = \(calibration.alpha), δ = \(calibration.delta) (fixed-sequence testing)")
+            lines.append("  sparsity  losses  p-value      certified")
+            for row in calibration.rows {
+                let p = row.pValue.map { String(format: "%-11.4g", $0) } ?? "not tested "
+                lines.append(String(format: "  %8.4g  %6d  ", row.sparsity, row.losses) + p + "  " + (row.certified ? "yes" : "no"))
+            }
+            lines.append("chosen: " + (calibration.chosen.map { String(format: "%.4g", $0) + " (risk ≤ α with probability ≥ 1 − δ)" }
+                                       ?? "none: no sparsity of the grid is certified"))
         }
-        if let certified { lines.append(certified.text) }
         if let sparsest {
             lines.append("\(model): \(method), the largest sparsity of the grid with certified \(sparsest.metric) deviation ≤ τ = \(sparsest.tau) over "
                          + sparsest.box.map { "[\($0[0]), \($0[1])]" }.joined(separator: " × "))
@@ -93,10 +134,14 @@ public struct PruneReport: JSONReport {
                                     row.verdict.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0),
                                     row.deviation.lower, row.deviation.upper))
             }
-            lines.append("sparsest: " + (sparsest.sparsest.map { String(format: "%.4g", $0) } ?? "none of the grid")
-                         + (outputFile.map { sparsest.sparsest == nil ? "" : "; wrote \($0)" } ?? ""))
+            lines.append("sparsest: " + (sparsest.sparsest.map { String(format: "%.4g", $0) } ?? "none of the grid"))
             for note in sparsest.notes { lines.append("note: \(note)") }
         }
+        if let pruned {
+            lines.append("\(model): \(method): \(pruned.pruned) of \(pruned.candidates) set to zero, sparsity reached "
+                         + String(format: "%.4g", pruned.reachedSparsity) + (outputFile.map { "; wrote \($0)" } ?? ""))
+        }
+        if let certified { lines.append(certified.text) }
         lines.append(String(format: "time: %.3f s", seconds))
         return lines.joined(separator: "\n")
     }

@@ -37,12 +37,12 @@ struct PruneCommand: AsyncParsableCommand {
             """)
 
     enum Method: String, ExpressibleByArgument, CaseIterable {
-        case magnitude
+        case magnitude, confident
     }
 
     @OptionGroup var modelOptions: ModelOptions
 
-    @Option(help: "How to prune: magnitude.")
+    @Option(help: "How to prune: magnitude (to --sparsity, or --sparsest) or confident (the largest grid sparsity that Learn-then-Test certifies on --calibration data).")
     var method: Method = .magnitude
 
     @Option(help: "The fraction of weights to set to zero, 0 to 1.")
@@ -82,6 +82,27 @@ struct PruneCommand: AsyncParsableCommand {
     @Flag(help: "With --sparsest: check every grid point instead of bisecting.")
     var every = false
 
+    @Option(help: "With --method confident: a CSV of calibration inputs (one row per input, as local --inputs reads it).")
+    var calibration: String?
+
+    @Option(help: "The column of --calibration holding class labels (needed by --loss error).")
+    var labelColumn: String?
+
+    @Option(help: "Multiply every calibration value by this (e.g. 1/255 for pixels).", transform: ExactNumber.positive)
+    var inputScale: ExactNumber?
+
+    @Option(help: "With --method confident: the risk level α in (0, 1).", transform: ExactNumber.positive)
+    var alpha: ExactNumber?
+
+    @Option(help: "With --method confident: the error probability δ in (0, 1).", transform: ExactNumber.positive)
+    var delta: ExactNumber?
+
+    @Option(help: "With --method confident: disagreement (with the original network's class) or error (against the labels).")
+    var loss: ConfidentPruning.Loss = .disagreement
+
+    @Option(help: "With --method confident: binomial (exact tail) or hoeffding-bentkus.")
+    var pValue: LearnThenTest.PValue = .binomial
+
     @Option(help: "Largest acceptable width of each certified interval. (default: 1e-4)", transform: ExactNumber.positive)
     var tolerance = ExactNumber(Rational(1, 10_000), written: "1e-4")
 
@@ -96,6 +117,24 @@ struct PruneCommand: AsyncParsableCommand {
 
     func validate() throws {
         try validateJobs(jobs)
+        if method == .confident {
+            guard sparsity == nil, !sparsest else { throw ValidationError("--method confident chooses the sparsity; leave out --sparsity and --sparsest.") }
+            guard calibration != nil, alpha != nil, delta != nil else {
+                throw ValidationError("--method confident needs --calibration FILE, --alpha A and --delta D.")
+            }
+            if loss == .error && labelColumn == nil { throw ValidationError("--loss error needs --label-column.") }
+            if certify && box == nil { throw ValidationError("--certify needs --box.") }
+            if !certify && (box != nil || tau != nil) { throw ValidationError("--box and --tau go with --certify or --sparsest.") }
+            if every { throw ValidationError("--every goes with --sparsest.") }
+            guard step > 0, step <= 1, max > 0, max <= 1 else { throw ValidationError("--step and --max must lie in (0, 1].") }
+            if let outputFile, NetworkFile.Format(path: outputFile) == nil {
+                throw ValidationError("-o must end in .onnx, .nnet or .json, found '\(outputFile)'.")
+            }
+            return
+        }
+        if calibration != nil || alpha != nil || delta != nil {
+            throw ValidationError("--calibration, --alpha and --delta go with --method confident.")
+        }
         guard (sparsity == nil) != !sparsest else {
             throw ValidationError("Give exactly one of --sparsity S or --sparsest.")
         }
@@ -112,6 +151,31 @@ struct PruneCommand: AsyncParsableCommand {
         if sparsest && tau == nil { throw ValidationError("--sparsest needs --tau.") }
         if every && !sparsest { throw ValidationError("--every goes with --sparsest.") }
         guard step > 0, step <= 1, max > 0, max <= 1 else { throw ValidationError("--step and --max must lie in (0, 1].") }
+    }
+
+    /// Multiples of --step up to --max, cleaned of binary64 drift (3 · 0.1 is 0.30000000000000004).
+    var grid: [Double] {
+        let count = Int((max / step + 1e-9).rounded(.down))
+        return (0...count).map { Swift.min(1, (Double($0) * step * 1e9).rounded() / 1e9) }
+    }
+
+    /// `--certify`: the global check of the original against the pruned network, into the report; the exit code.
+    private func certifyPruned(_ pruned: Network, _ network: Network, box: BoxOption, metric: Metric,
+                               into report: inout PruneReport) async throws -> Int32 {
+        let query = GlobalQuery(network: network, compression: try .concrete(pruned, comparedWith: network),
+                                region: box.region, metric: metric, tau: tau?.value, tolerance: tolerance.value,
+                                timeLimit: timeout, jobs: jobs)
+        let result = try await GlobalRobustness.check(query) { p in
+            if p.seconds > 1 {
+                printProgress(String(format: "qrobust: deviation in [%.6g, %.6g], %d boxes open (%.1f s)",
+                                     p.lower, p.upper, p.openBoxes, p.seconds))
+            }
+        }
+        var certified = GlobalReport(result: result, query: query, model: modelOptions.model,
+                                     compression: "compared with its pruned copy", includeParameters: false)
+        certified.box = box.written
+        report.certified = certified
+        return answerExitCode(verdict: result.verdict, reason: result.reason)
     }
 
     func run() async throws {
@@ -131,26 +195,29 @@ struct PruneCommand: AsyncParsableCommand {
                 report.method = try MagnitudePruning(sparsity: sparsity, perLayer: perLayer, includesBiases: includeBiases).description
                 report.pruned = PruneReport.Pruned(outcome, target: sparsity)
                 if let outputFile { try NetworkFile.write(outcome.network, to: outputFile) }
-                if certify, let box {
-                    let query = GlobalQuery(network: network, compression: try .concrete(outcome.network, comparedWith: network),
-                                            region: box.region, metric: metric, tau: tau?.value, tolerance: tolerance.value,
-                                            timeLimit: timeout, jobs: jobs)
-                    let result = try await GlobalRobustness.check(query) { p in
-                        if p.seconds > 1 {
-                            printProgress(String(format: "qrobust: deviation in [%.6g, %.6g], %d boxes open (%.1f s)",
-                                                 p.lower, p.upper, p.openBoxes, p.seconds))
-                        }
-                    }
-                    var certified = GlobalReport(result: result, query: query, model: modelOptions.model,
-                                                 compression: "compared with its pruned copy", includeParameters: false)
-                    certified.box = box.written
-                    report.certified = certified
-                    code = answerExitCode(verdict: result.verdict, reason: result.reason)
+                if certify, let box { code = try await certifyPruned(outcome.network, network, box: box, metric: metric, into: &report) }
+            } else if method == .confident, let calibration, let alpha, let delta {
+                let table = try InputTable(contentsOf: calibration, labelColumn: labelColumn, scale: inputScale?.value ?? .one)
+                guard table.rows.allSatisfy({ $0.input.count == network.inputSize }) else {
+                    let row = table.rows.first { $0.input.count != network.inputSize }!
+                    throw QueryError("\(calibration): line \(row.line) has \(row.input.count) inputs, the network takes \(network.inputSize)" + (labelColumn == nil ? " (if a column holds labels, name it with --label-column)" : ""))
+                }
+                let confident = try ConfidentPruning(grid: grid, alpha: alpha.value, delta: delta.value, loss: loss, pValue: pValue,
+                                                     perLayer: perLayer, includesBiases: includeBiases)
+                let result = try confident.calibrate(network, inputs: table.rows.map { $0.input.map(\.approximateDouble) },
+                                                     labels: labelColumn == nil ? nil : table.rows.map { $0.label ?? -1 })
+                report.method = "confident magnitude pruning, \(perLayer ? "per layer" : "globally")\(includeBiases ? ", biases included" : "")"
+                report.calibration = PruneReport.Calibration(result, method: confident)
+                if let chosen = result.chosen {
+                    let outcome = try prune(chosen)
+                    report.pruned = PruneReport.Pruned(outcome, target: chosen)
+                    if let outputFile { try NetworkFile.write(outcome.network, to: outputFile) }
+                    if certify, let box { code = try await certifyPruned(outcome.network, network, box: box, metric: metric, into: &report) }
+                } else {
+                    report.outputFile = nil
+                    code = Exit.notRobust
                 }
             } else if let box, let tau {
-                // Multiples of the step, cleaned of binary64 drift (3 · 0.1 is 0.30000000000000004).
-                let count = Int((max / step + 1e-9).rounded(.down))
-                let grid = (0...count).map { Swift.min(1, (Double($0) * step * 1e9).rounded() / 1e9) }
                 let query = SparsityQuery(network: network, region: box.region, prune: { try prune($0).network }, grid: grid,
                                           metric: metric, tau: tau.value, tolerance: tolerance.value, checksEvery: every,
                                           timeLimit: timeout, jobs: jobs)
@@ -174,3 +241,6 @@ struct PruneCommand: AsyncParsableCommand {
         if code != Exit.robust { throw ExitCode(code) }
     }
 }
+
+extension ConfidentPruning.Loss: ExpressibleByArgument {}
+extension LearnThenTest.PValue: ExpressibleByArgument {}

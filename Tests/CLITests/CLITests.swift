@@ -587,6 +587,31 @@ struct DumpSMTTests {
         #expect(sparsest.stdout.contains("sparsest: "), "\(sparsest.stderr)")
         let rows = sparsest.stdout.split(separator: "\n").filter { $0.first == " " && $0.trimmingCharacters(in: .whitespaces).first?.isNumber == true }
         #expect(rows.count == 4, "\(sparsest.stdout)")
+        // Confident pruning: the JSON names every grid sparsity, certified ones first, and the chosen one.
+        let zooNet = "Examples/zoo/moons-relu-16-s0.json", data = "Examples/zoo/data/moons-calibration.csv"
+        let confident = try qrobust(["prune", zooNet, "--method", "confident", "--calibration", data, "--label-column", "label",
+                                     "--alpha", "0.1", "--delta", "0.1", "--json"])
+        #expect(confident.code == 0, "\(confident.stderr)")
+        let calibration = try #require((try JSONSerialization.jsonObject(with: Data(confident.stdout.utf8)) as? [String: Any])?["calibration"]
+            as? [String: Any])
+        let calibrationRows = try #require(calibration["rows"] as? [[String: Any]])
+        #expect(calibrationRows.count == 20 && calibration["n"] as? Int == 2000)
+        let certifiedFlags = calibrationRows.map { $0["certified"] as? Bool ?? false }
+        #expect(certifiedFlags.first == true && certifiedFlags == certifiedFlags.sorted { $0 && !$1 })
+        #expect(calibration["chosen"] as? Double == calibrationRows[certifiedFlags.lastIndex(of: true)!]["sparsity"] as? Double)
+        let none = try qrobust(["prune", zooNet, "--method", "confident", "--calibration", data, "--label-column", "label",
+                                "--alpha", "0.01", "--delta", "0.1", "--loss", "error"])
+        #expect(none.code == 1 && none.stdout.contains("none: no sparsity of the grid is certified"), "\(none.stdout)")
+        for wrong in [["--method", "confident", "--calibration", data, "--alpha", "0.1"],
+                      ["--method", "confident", "--calibration", data, "--alpha", "0.1", "--delta", "0.1", "--loss", "error"],
+                      ["--method", "confident", "--calibration", data, "--alpha", "0.1", "--delta", "0.1", "--sparsity", "0.5"],
+                      ["--sparsity", "0.5", "-o", out, "--alpha", "0.1"]] {
+            let run = try qrobust(["prune", zooNet] + wrong)
+            #expect(run.code == 64, "\(wrong): \(run.stderr)")
+            #expect(run.stderr.split(separator: "\n").count == 1, "\(wrong): \(run.stderr)")
+        }
+        let badAlpha = try qrobust(["prune", zooNet, "--method", "confident", "--calibration", data, "--alpha", "1.5", "--delta", "0.1"])
+        #expect(badAlpha.code == 65 && badAlpha.stderr.split(separator: "\n").count == 1, "\(badAlpha.stderr)")
         for wrong in [["--sparsity", "0.5"], ["--sparsity", "1.5", "-o", out], ["--sparsest", "--tau", "0.1"],
                       ["--sparsity", "0.5", "--sparsest", "--tau", "0.1", "--box", "0:1,0:1"], ["--sparsity", "0.5", "-o", "x.txt"],
                       ["--sparsity", "0.5", "--certify"], ["--sparsity", "0.5", "-o", out, "--every"]] {

@@ -1,0 +1,81 @@
+import ExactArithmetic
+import NeuralNetwork
+
+/// Confidence-calibrated magnitude pruning (Alvarez 2024): the largest pruning
+/// ratio of a grid that Learn-then-Test certifies, on calibration data, to keep
+/// the pruned network's risk ≤ α with probability ≥ 1 − δ.
+///
+/// The grid is walked from the least pruning to the most (fixed-sequence
+/// testing: pruning more is expected to cost more). A point's loss is 1 when
+/// the pruned network's class differs from the original network's
+/// (``Loss/disagreement``) or from its label (``Loss/error``), else 0; classes
+/// are computed in binary64, as a deployed network computes them (sigmoid:
+/// logit > 0; softmax and raw logits: the first largest).
+public struct ConfidentPruning: Sendable {
+    public enum Loss: String, Sendable, CaseIterable {
+        case disagreement, error
+    }
+
+    /// The sparsities to test, increasing.
+    public var grid: [Double]
+    public var alpha: Rational
+    public var delta: Rational
+    public var loss: Loss
+    public var pValue: LearnThenTest.PValue
+    /// How each sparsity is reached.
+    public var perLayer: Bool
+    public var includesBiases: Bool
+
+    public init(grid: [Double], alpha: Rational, delta: Rational, loss: Loss = .disagreement,
+                pValue: LearnThenTest.PValue = .binomial, perLayer: Bool = false, includesBiases: Bool = false) throws {
+        guard !grid.isEmpty, zip(grid, grid.dropFirst()).allSatisfy({ $0 < $1 }), grid.allSatisfy({ (0...1).contains($0) }) else {
+            throw CompressionError("the sparsity grid must be increasing values between 0 and 1")
+        }
+        guard alpha.isPositive, alpha < .one else { throw CompressionError("α must lie strictly between 0 and 1, found \(alpha.approximateDouble)") }
+        guard delta.isPositive, delta < .one else { throw CompressionError("δ must lie strictly between 0 and 1, found \(delta.approximateDouble)") }
+        (self.grid, self.alpha, self.delta, self.loss, self.pValue) = (grid, alpha, delta, loss, pValue)
+        (self.perLayer, self.includesBiases) = (perLayer, includesBiases)
+    }
+
+    /// The calibration's outcome.
+    public struct Calibration: Sendable {
+        /// One test per grid sparsity, in grid order.
+        public var tests: [LearnThenTest.Test]
+        /// The largest certified sparsity; nil when none is ("no λ certified" is an honest answer).
+        public var chosen: Double?
+        public var n: Int
+    }
+
+    /// The class a network predicts for a logit vector.
+    static func predictedClass(_ z: [Double]) -> Int {
+        if z.count == 1 { return z[0] > 0 ? 1 : 0 }
+        return z.indices.max { z[$0] < z[$1] || (z[$0] == z[$1] && $0 > $1) } ?? 0
+    }
+
+    /// Calibrates on raw inputs (and labels, for the error loss).
+    /// - Throws: ``CompressionError`` for an empty set, or labels missing or out of range for the error loss.
+    public func calibrate(_ network: Network, inputs: [[Double]], labels: [Int]?) throws -> Calibration {
+        guard !inputs.isEmpty else { throw CompressionError("the calibration set is empty") }
+        let classes = max(2, network.outputSize)
+        let reference: [Int]
+        switch loss {
+        case .disagreement:
+            reference = inputs.map { Self.predictedClass(network.logits(at: $0)) }
+        case .error:
+            guard let labels, labels.count == inputs.count else {
+                throw CompressionError("the error loss needs a label for every calibration row")
+            }
+            if let bad = labels.firstIndex(where: { !(0..<classes).contains($0) }) {
+                throw CompressionError("calibration row \(bad + 1): label \(labels[bad]) is not one of the network's classes 0…\(classes - 1)")
+            }
+            reference = labels
+        }
+        var losses: [Int] = []
+        for sparsity in grid {
+            let pruned = try MagnitudePruning(sparsity: sparsity, perLayer: perLayer, includesBiases: includesBiases).apply(to: network).network
+            losses.append(zip(inputs, reference).filter { x, y in Self.predictedClass(pruned.logits(at: x)) != y }.count)
+        }
+        let tests = LearnThenTest.fixedSequence(losses: losses, of: inputs.count, alpha: alpha, delta: delta, pValue: pValue)
+        return Calibration(tests: tests, chosen: tests.lastIndex { $0.certified }.map { grid[$0] }, n: inputs.count)
+    }
+}
