@@ -90,6 +90,32 @@ public struct PruneReport: JSONReport {
         }
     }
 
+    /// What coreset pruning did to each hidden layer.
+    public struct Coreset: Encodable, Sendable {
+        public struct Layer: Encodable, Sendable {
+            public var layer: Int
+            public var neurons: Int
+            public var kept: Int
+            public var totalSensitivity: Double
+            /// `T·√(2 ln(2/δ)/m)`, δ = `boundConfidence`: the per-input error bound of the next layer's pre-activations.
+            public var hoeffdingBound: Double
+        }
+
+        public var draws: Int
+        public var seed: UInt64
+        public var boundConfidence: Double
+        public var layers: [Layer]
+
+        public init(_ outcome: CoresetPruning.Outcome, method: CoresetPruning) {
+            draws = method.draws
+            seed = method.seed
+            boundConfidence = CoresetPruning.boundConfidence
+            layers = outcome.layers.enumerated().map { l, r in
+                Layer(layer: l, neurons: r.neurons, kept: r.kept, totalSensitivity: r.totalSensitivity, hoeffdingBound: r.hoeffdingBound)
+            }
+        }
+    }
+
     public var command = "prune"
     public var model: String
     public var method: String
@@ -99,6 +125,7 @@ public struct PruneReport: JSONReport {
     @ExplicitNull public var certified: GlobalReport?
     @ExplicitNull public var sparsest: Sparsest?
     @ExplicitNull public var calibration: Calibration?
+    @ExplicitNull public var coreset: Coreset?
     public var seconds: Double
 
     public init(model: String, method: String, outputFile: String?, pruned: Pruned?, certified: GlobalReport?,
@@ -136,6 +163,15 @@ public struct PruneReport: JSONReport {
             }
             lines.append("sparsest: " + (sparsest.sparsest.map { String(format: "%.4g", $0) } ?? "none of the grid"))
             for note in sparsest.notes { lines.append("note: \(note)") }
+        }
+        if let coreset {
+            lines.append("\(model): coreset pruning, \(coreset.draws) draws per hidden layer, seed \(coreset.seed)" + (outputFile.map { "; wrote \($0)" } ?? ""))
+            for layer in coreset.layers {
+                lines.append("  layer \(layer.layer): kept \(layer.kept) of \(layer.neurons) neurons; sensitivity total T = "
+                             + String(format: "%.6g", layer.totalSensitivity)
+                             + "; next layer's error ≤ " + String(format: "%.6g", layer.hoeffdingBound)
+                             + " per input with probability ≥ \(1 - coreset.boundConfidence) (Hoeffding: T·√(2 ln(2/δ)/m))")
+            }
         }
         if let pruned {
             lines.append("\(model): \(method): \(pruned.pruned) of \(pruned.candidates) set to zero, sparsity reached "

@@ -11,38 +11,53 @@ import Robustness
 struct PruneCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "prune",
-        abstract: "Prune the smallest weights, write the network, and certify the worst case over a box.",
+        abstract: "Prune a network (by magnitude, by Learn-then-Test on data, or by a coreset of neurons), write it, and certify the worst case over a box.",
         discussion: """
             Examples:
               qrobust prune Examples/moons-relu.json --sparsity 0.5 -o /tmp/moons-pruned.json
               qrobust prune Examples/moons-relu.json --sparsity 0.5 --certify --box=-1:2,-1:1.5
               qrobust prune Examples/moons-relu.json --sparsest --tau 0.05 --box=-1:2,-1:1.5 -o /tmp/sparsest.json
+              qrobust prune Examples/zoo/moons-relu-16-s0.json --method coreset --draws 8 --box 0:1,0:1 --certify
+              qrobust prune Examples/zoo/moons-relu-16-s0.json --method confident --alpha 0.1 --delta 0.1 \\
+                  --calibration Examples/zoo/data/moons-calibration.csv --label-column label -o /tmp/confident.json
 
-            Magnitude pruning (--method magnitude, the only method so far) sets the ⌊s·n⌋ \\
-            weights of smallest magnitude to zero, across the whole network or per layer \\
-            (--per-layer); biases are kept unless --include-biases. Ties go to the earlier \\
-            layer, row and column, so the result is the same on every run; the report gives the \\
-            sparsity actually reached (weights that were zero already count).
+            Magnitude pruning (--method magnitude, the default) sets the ⌊s·n⌋ weights of \
+            smallest magnitude to zero, across the whole network or per layer (--per-layer); \
+            biases are kept unless --include-biases. Ties go to the earlier layer, row and \
+            column, so the result is the same on every run; the report gives the sparsity \
+            actually reached (weights that were zero already count).
 
-            --certify runs the global check of the original against the pruned network over \\
-            --box and reports the certified [lower, upper] of the maximal deviation (lower is a \\
-            witness replayed exactly). --sparsest --tau T searches the grid 0, --step, 2·--step, \\
-            … ≤ --max for the largest sparsity whose certified deviation over --box stays ≤ τ, by \\
-            bisection; a pruned network's deviation need not grow with the sparsity, so \\
+            Confident pruning (--method confident) runs Learn-then-Test over the grid 0, --step, \
+            … ≤ --max on the rows of --calibration: each sparsity's loss count (disagreement \
+            with the original's class, or --loss error against --label-column) gives a p-value \
+            (exact binomial tail, or --p-value hoeffding-bentkus), and fixed-sequence testing \
+            certifies sparsities from 0 up while p ≤ --delta: with probability ≥ 1 − δ, the \
+            chosen network's risk is ≤ --alpha. No certified sparsity is an answer (exit 1).
+
+            Coreset pruning (--method coreset) keeps, per hidden layer, the neurons of --draws \
+            draws made with probability proportional to activation bound over --box × largest \
+            outgoing weight, and re-weights their outgoing weights so that the next layer stays \
+            unbiased; --seed fixes the draw on every platform.
+
+            --certify runs the global check of the original against the pruned network over \
+            --box and reports the certified [lower, upper] of the maximal deviation (lower is a \
+            witness replayed exactly). --sparsest --tau T searches the grid 0, --step, 2·--step, \
+            … ≤ --max for the largest sparsity whose certified deviation over --box stays ≤ τ, by \
+            bisection; a pruned network's deviation need not grow with the sparsity, so \
             --every checks every grid point and names each place where it does not.
 
-            Exit 0 when the pruned network is written (and certified ≤ τ, or some sparsity is \\
-            found), 1 when --certify with --tau finds a witness above τ or no sparsity is \\
+            Exit 0 when the pruned network is written (and certified ≤ τ, or some sparsity is \
+            found), 1 when --certify with --tau finds a witness above τ or no sparsity is \
             proved, 2 when a limit leaves it unknown.
             """)
 
     enum Method: String, ExpressibleByArgument, CaseIterable {
-        case magnitude, confident
+        case magnitude, confident, coreset
     }
 
     @OptionGroup var modelOptions: ModelOptions
 
-    @Option(help: "How to prune: magnitude (to --sparsity, or --sparsest) or confident (the largest grid sparsity that Learn-then-Test certifies on --calibration data).")
+    @Option(help: "How to prune: magnitude (to --sparsity, or --sparsest), confident (the largest grid sparsity that Learn-then-Test certifies on --calibration data) or coreset (neurons sampled by sensitivity over --box, --draws per layer).")
     var method: Method = .magnitude
 
     @Option(help: "The fraction of weights to set to zero, 0 to 1.")
@@ -103,6 +118,12 @@ struct PruneCommand: AsyncParsableCommand {
     @Option(help: "With --method confident: binomial (exact tail) or hoeffding-bentkus.")
     var pValue: LearnThenTest.PValue = .binomial
 
+    @Option(help: "With --method coreset: draws per hidden layer (neurons drawn at least once are kept).")
+    var draws: Int?
+
+    @Option(help: "With --method coreset: the seed of the sampling (SplitMix64; the same file on every platform). (default: 1)")
+    var seed: UInt64 = 1
+
     @Option(help: "Largest acceptable width of each certified interval. (default: 1e-4)", transform: ExactNumber.positive)
     var tolerance = ExactNumber(Rational(1, 10_000), written: "1e-4")
 
@@ -117,6 +138,21 @@ struct PruneCommand: AsyncParsableCommand {
 
     func validate() throws {
         try validateJobs(jobs)
+        if method == .coreset {
+            guard sparsity == nil, !sparsest, calibration == nil, alpha == nil, delta == nil else {
+                throw ValidationError("--method coreset keeps --draws per layer; leave out --sparsity, --sparsest and the calibration options.")
+            }
+            guard let draws, draws >= 1 else { throw ValidationError("--method coreset needs --draws M (at least 1).") }
+            guard box != nil else { throw ValidationError("--method coreset needs --box: the sensitivities are bounded over it.") }
+            guard outputFile != nil || certify else { throw ValidationError("Say what to do with the pruned network: -o FILE, --certify, or both.") }
+            if !certify && tau != nil { throw ValidationError("--tau goes with --certify.") }
+            if every { throw ValidationError("--every goes with --sparsest.") }
+            if let outputFile, NetworkFile.Format(path: outputFile) == nil {
+                throw ValidationError("-o must end in .onnx, .nnet or .json, found '\(outputFile)'.")
+            }
+            return
+        }
+        if draws != nil { throw ValidationError("--draws goes with --method coreset.") }
         if method == .confident {
             guard sparsity == nil, !sparsest else { throw ValidationError("--method confident chooses the sparsity; leave out --sparsity and --sparsest.") }
             guard calibration != nil, alpha != nil, delta != nil else {
@@ -196,6 +232,13 @@ struct PruneCommand: AsyncParsableCommand {
                 report.pruned = PruneReport.Pruned(outcome, target: sparsity)
                 if let outputFile { try NetworkFile.write(outcome.network, to: outputFile) }
                 if certify, let box { code = try await certifyPruned(outcome.network, network, box: box, metric: metric, into: &report) }
+            } else if method == .coreset, let draws, let box {
+                let coreset = try CoresetPruning(draws: draws, seed: seed)
+                let outcome = try coreset.apply(to: network, activationBounds: CoresetPruning.activationBounds(of: network, over: box.region))
+                report.method = coreset.description
+                report.coreset = PruneReport.Coreset(outcome, method: coreset)
+                if let outputFile { try NetworkFile.write(outcome.network, to: outputFile) }
+                if certify { code = try await certifyPruned(outcome.network, network, box: box, metric: metric, into: &report) }
             } else if method == .confident, let calibration, let alpha, let delta {
                 let table = try InputTable(contentsOf: calibration, labelColumn: labelColumn, scale: inputScale?.value ?? .one)
                 guard table.rows.allSatisfy({ $0.input.count == network.inputSize }) else {

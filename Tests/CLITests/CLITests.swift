@@ -610,6 +610,22 @@ struct DumpSMTTests {
             #expect(run.code == 64, "\(wrong): \(run.stderr)")
             #expect(run.stderr.split(separator: "\n").count == 1, "\(wrong): \(run.stderr)")
         }
+        // Coreset pruning: the same seed writes the same file; the report records the seed.
+        let first = out + ".a.json", second = out + ".b.json"
+        defer { try? FileManager.default.removeItem(atPath: first); try? FileManager.default.removeItem(atPath: second) }
+        for file in [first, second] {
+            let run = try qrobust(["prune", zooNet, "--method", "coreset", "--draws", "6", "--seed", "42", "--box", "0:1,0:1", "-o", file, "--json"])
+            #expect(run.code == 0, "\(run.stderr)")
+            let coreset = (try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])?["coreset"] as? [String: Any]
+            #expect(coreset?["seed"] as? Int == 42 && (coreset?["layers"] as? [Any])?.count == 1)
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: first)) == Data(contentsOf: URL(fileURLWithPath: second)))
+        for wrong in [["--method", "coreset", "--draws", "6", "-o", out], ["--method", "coreset", "--box", "0:1,0:1", "-o", out],
+                      ["--method", "coreset", "--draws", "0", "--box", "0:1,0:1", "-o", out], ["--sparsity", "0.5", "-o", out, "--draws", "3"]] {
+            let run = try qrobust(["prune", zooNet] + wrong)
+            #expect(run.code == 64, "\(wrong): \(run.stderr)")
+            #expect(run.stderr.split(separator: "\n").count == 1, "\(wrong): \(run.stderr)")
+        }
         let badAlpha = try qrobust(["prune", zooNet, "--method", "confident", "--calibration", data, "--alpha", "1.5", "--delta", "0.1"])
         #expect(badAlpha.code == 65 && badAlpha.stderr.split(separator: "\n").count == 1, "\(badAlpha.stderr)")
         for wrong in [["--sparsity", "0.5"], ["--sparsity", "1.5", "-o", out], ["--sparsest", "--tau", "0.1"],
