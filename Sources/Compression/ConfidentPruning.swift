@@ -47,7 +47,7 @@ public struct ConfidentPruning: Sendable {
     }
 
     /// The class a network predicts for a logit vector.
-    static func predictedClass(_ z: [Double]) -> Int {
+    public static func predictedClass(_ z: [Double]) -> Int {
         if z.count == 1 { return z[0] > 0 ? 1 : 0 }
         return z.indices.max { z[$0] < z[$1] || (z[$0] == z[$1] && $0 > $1) } ?? 0
     }
@@ -70,12 +70,18 @@ public struct ConfidentPruning: Sendable {
             }
             reference = labels
         }
-        var losses: [Int] = []
-        for sparsity in grid {
-            let pruned = try MagnitudePruning(sparsity: sparsity, perLayer: perLayer, includesBiases: includesBiases).apply(to: network).network
-            losses.append(zip(inputs, reference).filter { x, y in Self.predictedClass(pruned.logits(at: x)) != y }.count)
+        return try calibrate(network, n: inputs.count) { pruned in
+            zip(inputs, reference).filter { x, y in Self.predictedClass(pruned.logits(at: x)) != y }.count
         }
-        let tests = LearnThenTest.fixedSequence(losses: losses, of: inputs.count, alpha: alpha, delta: delta, pValue: pValue)
-        return Calibration(tests: tests, chosen: tests.lastIndex { $0.certified }.map { grid[$0] }, n: inputs.count)
+    }
+
+    /// Calibrates with any 0–1 loss: `losses(pruned)` counts the n calibration rows that
+    /// the pruned network loses. It is asked for each grid sparsity while the walk goes on.
+    public func calibrate(_ network: Network, n: Int, losses: (Network) throws -> Int) throws -> Calibration {
+        guard n > 0 else { throw CompressionError("the calibration set is empty") }
+        let tests = try LearnThenTest.fixedSequence(count: grid.count, of: n, alpha: alpha, delta: delta, pValue: pValue) { i in
+            try losses(MagnitudePruning(sparsity: grid[i], perLayer: perLayer, includesBiases: includesBiases).apply(to: network).network)
+        }
+        return Calibration(tests: tests, chosen: tests.lastIndex { $0.certified }.map { grid[$0] }, n: n)
     }
 }

@@ -62,8 +62,8 @@ public enum LearnThenTest {
 
     /// One setting of the grid.
     public struct Test: Sendable, Equatable {
-        /// Losses among the n calibration points.
-        public var losses: Int
+        /// Losses among the n calibration points; nil where the walk had already ended.
+        public var losses: Int?
         /// The p-value (binary64, rounded up) and, for the binomial test, its exact value;
         /// nil where the walk had already ended (fixed-sequence testing tests no further).
         public var pValue: Double?
@@ -72,16 +72,30 @@ public enum LearnThenTest {
         public var certified: Bool
     }
 
-    /// Fixed-sequence testing over loss counts given in testing order: each setting is
+    /// Fixed-sequence testing over `count` settings in testing order: each setting is
     /// tested while every earlier one was rejected; the first one kept ends the walk.
-    public static func fixedSequence(losses: [Int], of n: Int, alpha: Rational, delta: Rational, pValue kind: PValue) -> [Test] {
+    /// `losses(i)` is asked only for tested settings, so an expensive loss (a
+    /// verification per point) costs only what the answer needs.
+    public static func fixedSequence(count: Int, of n: Int, alpha: Rational, delta: Rational, pValue kind: PValue,
+                                     losses: (Int) throws -> Int) rethrows -> [Test] {
         var walking = true
-        return losses.map { k in
-            guard walking else { return Test(losses: k, pValue: nil, exactPValue: nil, certified: false) }
+        var tests: [Test] = []
+        for i in 0..<count {
+            guard walking else {
+                tests.append(Test(losses: nil, pValue: nil, exactPValue: nil, certified: false))
+                continue
+            }
+            let k = try losses(i)
             let p = pValue(kind, losses: k, of: n, alpha: alpha)
             // Exact comparison where the p-value is exact; otherwise the rounded-up binary64 value.
             walking = p.exact.map { !(delta < $0) } ?? (Rational(exactly: p.value).map { !(delta < $0) } ?? false)
-            return Test(losses: k, pValue: p.value, exactPValue: p.exact, certified: walking)
+            tests.append(Test(losses: k, pValue: p.value, exactPValue: p.exact, certified: walking))
         }
+        return tests
+    }
+
+    /// Fixed-sequence testing over loss counts already known.
+    public static func fixedSequence(losses: [Int], of n: Int, alpha: Rational, delta: Rational, pValue kind: PValue) -> [Test] {
+        fixedSequence(count: losses.count, of: n, alpha: alpha, delta: delta, pValue: kind) { losses[$0] }
     }
 }

@@ -60,7 +60,8 @@ public struct PruneReport: JSONReport {
     public struct Calibration: Encodable, Sendable {
         public struct Row: Encodable, Sendable {
             public var sparsity: Double
-            public var losses: Int
+            /// Null where fixed-sequence testing had stopped before this sparsity.
+            @ExplicitNull public var losses: Int?
             /// Null where fixed-sequence testing had stopped before this sparsity.
             @ExplicitNull public var pValue: Double?
             @ExplicitNull public var pValueExact: String?
@@ -147,7 +148,8 @@ public struct PruneReport: JSONReport {
             lines.append("  sparsity  losses  p-value      certified")
             for row in calibration.rows {
                 let p = row.pValue.map { String(format: "%-11.4g", $0) } ?? "not tested "
-                lines.append(String(format: "  %8.4g  %6d  ", row.sparsity, row.losses) + p + "  " + (row.certified ? "yes" : "no"))
+                let losses = row.losses.map { String(format: "%6d", $0) } ?? "     —"
+                lines.append(String(format: "  %8.4g  ", row.sparsity) + losses + "  " + p + "  " + (row.certified ? "yes" : "no"))
             }
             lines.append("chosen: " + (calibration.chosen.map { String(format: "%.4g", $0) + " (risk ≤ α with probability ≥ 1 − δ)" }
                                        ?? "none: no sparsity of the grid is certified"))

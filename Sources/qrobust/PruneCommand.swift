@@ -112,8 +112,19 @@ struct PruneCommand: AsyncParsableCommand {
     @Option(help: "With --method confident: the error probability δ in (0, 1).", transform: ExactNumber.positive)
     var delta: ExactNumber?
 
-    @Option(help: "With --method confident: disagreement (with the original network's class) or error (against the labels).")
-    var loss: ConfidentPruning.Loss = .disagreement
+    /// The loss of a calibration row.
+    enum LossOption: String, ExpressibleByArgument, CaseIterable {
+        case disagreement, error, verified
+    }
+
+    @Option(help: "With --method confident: disagreement (with the original network's class), error (against the labels), or verified (1 unless qrobust certifies no class change, or a deviation ≤ --verified-tau, in the L∞ ball of --radius around the row).")
+    var loss: LossOption = .disagreement
+
+    @Option(help: "With --loss verified: the radius of the ball around each calibration row, in raw input units.", transform: ExactNumber.nonNegative)
+    var radius: ExactNumber?
+
+    @Option(help: "With --loss verified: certify the deviation ≤ this τ (under --metric) instead of no class change.", transform: ExactNumber.positive)
+    var verifiedTau: ExactNumber?
 
     @Option(help: "With --method confident: binomial (exact tail) or hoeffding-bentkus.")
     var pValue: LearnThenTest.PValue = .binomial
@@ -159,6 +170,8 @@ struct PruneCommand: AsyncParsableCommand {
                 throw ValidationError("--method confident needs --calibration FILE, --alpha A and --delta D.")
             }
             if loss == .error && labelColumn == nil { throw ValidationError("--loss error needs --label-column.") }
+            if (loss == .verified) != (radius != nil) { throw ValidationError("--loss verified and --radius go together.") }
+            if verifiedTau != nil && loss != .verified { throw ValidationError("--verified-tau goes with --loss verified.") }
             if certify && box == nil { throw ValidationError("--certify needs --box.") }
             if !certify && (box != nil || tau != nil) { throw ValidationError("--box and --tau go with --certify or --sparsest.") }
             if every { throw ValidationError("--every goes with --sparsest.") }
@@ -168,8 +181,8 @@ struct PruneCommand: AsyncParsableCommand {
             }
             return
         }
-        if calibration != nil || alpha != nil || delta != nil {
-            throw ValidationError("--calibration, --alpha and --delta go with --method confident.")
+        if calibration != nil || alpha != nil || delta != nil || radius != nil || verifiedTau != nil {
+            throw ValidationError("--calibration, --alpha, --delta, --radius and --verified-tau go with --method confident.")
         }
         guard (sparsity == nil) != !sparsest else {
             throw ValidationError("Give exactly one of --sparsity S or --sparsest.")
@@ -245,12 +258,29 @@ struct PruneCommand: AsyncParsableCommand {
                     let row = table.rows.first { $0.input.count != network.inputSize }!
                     throw QueryError("\(calibration): line \(row.line) has \(row.input.count) inputs, the network takes \(network.inputSize)" + (labelColumn == nil ? " (if a column holds labels, name it with --label-column)" : ""))
                 }
-                let confident = try ConfidentPruning(grid: grid, alpha: alpha.value, delta: delta.value, loss: loss, pValue: pValue,
+                let confident = try ConfidentPruning(grid: grid, alpha: alpha.value, delta: delta.value,
+                                                     loss: loss == .error ? .error : .disagreement, pValue: pValue,
                                                      perLayer: perLayer, includesBiases: includeBiases)
-                let result = try confident.calibrate(network, inputs: table.rows.map { $0.input.map(\.approximateDouble) },
+                let result: ConfidentPruning.Calibration
+                if let radius {
+                    let verified = try VerifiedPruningLoss(radius: radius.value, tau: verifiedTau?.value, metric: metric)
+                    let inputs = table.rows.map(\.input)
+                    var tested = 0
+                    result = try confident.calibrate(network, n: inputs.count) { pruned in
+                        tested += 1
+                        printProgress("qrobust: verifying \(inputs.count) balls at sparsity \(confident.grid[tested - 1])")
+                        return try verified.losses(original: network, pruned: pruned, inputs: inputs)
+                    }
+                } else {
+                    result = try confident.calibrate(network, inputs: table.rows.map { $0.input.map(\.approximateDouble) },
                                                      labels: labelColumn == nil ? nil : table.rows.map { $0.label ?? -1 })
+                }
                 report.method = "confident magnitude pruning, \(perLayer ? "per layer" : "globally")\(includeBiases ? ", biases included" : "")"
                 report.calibration = PruneReport.Calibration(result, method: confident)
+                if let radius {
+                    report.calibration?.loss = "verified: 1 unless " + (verifiedTau.map { "the \(metric.rawValue) deviation ≤ \($0.written)" } ?? "no class change")
+                        + " is certified in the L∞ ball of radius \(radius.written)"
+                }
                 if let chosen = result.chosen {
                     let outcome = try prune(chosen)
                     report.pruned = PruneReport.Pruned(outcome, target: chosen)

@@ -599,13 +599,22 @@ struct DumpSMTTests {
         let certifiedFlags = calibrationRows.map { $0["certified"] as? Bool ?? false }
         #expect(certifiedFlags.first == true && certifiedFlags == certifiedFlags.sorted { $0 && !$1 })
         #expect(calibration["chosen"] as? Double == calibrationRows[certifiedFlags.lastIndex(of: true)!]["sparsity"] as? Double)
+        // The verified loss: every tested sparsity's losses come from certified balls; sparsity 0 loses none.
+        let verified = try qrobust(["prune", zooNet, "--method", "confident", "--calibration", data, "--label-column", "label",
+                                    "--alpha", "0.2", "--delta", "0.1", "--loss", "verified", "--radius", "0.02", "--json"])
+        #expect(verified.code == 0, "\(verified.stderr)")
+        let verifiedRows = try #require(((try JSONSerialization.jsonObject(with: Data(verified.stdout.utf8)) as? [String: Any])?["calibration"]
+            as? [String: Any])?["rows"] as? [[String: Any]])
+        #expect(verifiedRows.first?["losses"] as? Int == 0)
         let none = try qrobust(["prune", zooNet, "--method", "confident", "--calibration", data, "--label-column", "label",
                                 "--alpha", "0.01", "--delta", "0.1", "--loss", "error"])
         #expect(none.code == 1 && none.stdout.contains("none: no sparsity of the grid is certified"), "\(none.stdout)")
         for wrong in [["--method", "confident", "--calibration", data, "--alpha", "0.1"],
                       ["--method", "confident", "--calibration", data, "--alpha", "0.1", "--delta", "0.1", "--loss", "error"],
                       ["--method", "confident", "--calibration", data, "--alpha", "0.1", "--delta", "0.1", "--sparsity", "0.5"],
-                      ["--sparsity", "0.5", "-o", out, "--alpha", "0.1"]] {
+                      ["--sparsity", "0.5", "-o", out, "--alpha", "0.1"],
+                      ["--method", "confident", "--calibration", data, "--alpha", "0.1", "--delta", "0.1", "--loss", "verified"],
+                      ["--method", "confident", "--calibration", data, "--alpha", "0.1", "--delta", "0.1", "--radius", "0.1"]] {
             let run = try qrobust(["prune", zooNet] + wrong)
             #expect(run.code == 64, "\(wrong): \(run.stderr)")
             #expect(run.stderr.split(separator: "\n").count == 1, "\(wrong): \(run.stderr)")
