@@ -88,7 +88,7 @@ let package = Package(
         .testTarget(name: "CompressionTests", dependencies: ["Compression", "NeuralNetwork", "ExactArithmetic", "TestSupport"],
                     exclude: ["Fixtures"]),
         // Seeded randomness and small networks shared by the test targets.
-        .target(name: "TestSupport", dependencies: ["NeuralNetwork", "ExactArithmetic"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["NeuralNetwork", "Compression", "ExactArithmetic"], path: "Tests/TestSupport"),
         .testTarget(name: "BoundsTests", dependencies: ["Queries", "Bounds", "Compression", "NeuralNetwork", "ExactArithmetic", "TestSupport"]),
         .testTarget(name: "LPBoundsTests", dependencies: ["LPBounds", "Bounds"]),
         .testTarget(name: "RobustnessTests",

@@ -1,21 +1,12 @@
+import Compression
 import ExactArithmetic
 import Foundation
 import NeuralNetwork
 
 /// Shared by the test targets: seeded randomness and small networks.
 
-/// A small deterministic generator (SplitMix64) so that random tests repeat.
-public struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// A small deterministic generator so that random tests repeat: the library's SplitMix64.
+public typealias SeededGenerator = SplitMix64
 
 public enum TestNetworks {
     /// The hand-worked 1-2-1 network: h1 = relu(x), h2 = relu(−x + 1/2), z = h1 + 2·h2.
