@@ -246,6 +246,7 @@ struct PruneCommand: AsyncParsableCommand {
                 if let outputFile { try NetworkFile.write(outcome.network, to: outputFile) }
                 if certify, let box { code = try await certifyPruned(outcome.network, network, box: box, metric: metric, into: &report) }
             } else if method == .coreset, let draws, let box {
+                try box.region.validate(inputSize: network.inputSize)
                 let coreset = try CoresetPruning(draws: draws, seed: seed)
                 let outcome = try coreset.apply(to: network, activationBounds: CoresetPruning.activationBounds(of: network, over: box.region))
                 report.method = coreset.description

@@ -629,6 +629,8 @@ struct DumpSMTTests {
             #expect(coreset?["seed"] as? Int == 42 && (coreset?["layers"] as? [Any])?.count == 1)
         }
         #expect(try Data(contentsOf: URL(fileURLWithPath: first)) == Data(contentsOf: URL(fileURLWithPath: second)))
+        let wrongBox = try qrobust(["prune", zooNet, "--method", "coreset", "--draws", "6", "--box", "0:1", "-o", first])
+        #expect(wrongBox.code == 65 && wrongBox.stderr.split(separator: "\n").count == 1, "\(wrongBox.stderr)")
         for wrong in [["--method", "coreset", "--draws", "6", "-o", out], ["--method", "coreset", "--box", "0:1,0:1", "-o", out],
                       ["--method", "coreset", "--draws", "0", "--box", "0:1,0:1", "-o", out], ["--sparsity", "0.5", "-o", out, "--draws", "3"]] {
             let run = try qrobust(["prune", zooNet] + wrong)
