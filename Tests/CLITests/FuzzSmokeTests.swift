@@ -188,7 +188,7 @@ struct Fuzzer {
         }
         let timeout = pick(["1", "2"])
         let tau = chance(20) ? pick(["0", "-1", "1e-999", "1e999", "x"]) : pick(["0.05", "0.5"])
-        switch below(6) {
+        switch below(7) {
         case 0:
             return (["info", model] + (chance(30) ? ["--json"] : []), 10)
         case 1:
@@ -212,6 +212,26 @@ struct Fuzzer {
             a += ["--pairs", pick(["diagonal", "full"]), "--boxes", pick(["1", "2", "0"]), "--timeout", timeout]
             if chance(20) { a += ["--input-quantization", pick(["0.1", "1e308", "-1"])] }
             return (a, Double(timeout)!)
+        case 6:
+            // prune: each method with hostile values now and then, sometimes certified over a box.
+            let out = folder.appendingPathComponent("pruned-\(counter).\(pick(["nnet", "json", "onnx", "txt"]))").path
+            var a = ["prune", model]
+            switch below(3) {
+            case 0:
+                a += chance(50) ? ["--sparsity", pick(["0", "0.5", "1", "1.5", "-0.1", "nan"]), "-o", out]
+                    : ["--sparsest", "--tau=\(tau)", "--box=\(box())", "--step", pick(["0.25", "0", "2"])] + (chance(30) ? ["--every"] : [])
+            case 1:
+                a += ["--method", "coreset", "--draws", pick(["1", "4", "0", "-3"]), "--box=\(box())", "-o", out,
+                      "--seed", pick(["1", "18446744073709551615", "-1"])]
+            default:
+                let csv = folder.appendingPathComponent("calibration-\(counter).csv")
+                try? (0..<below(5)).map { _ in point() }.joined(separator: "\n").write(to: csv, atomically: true, encoding: .utf8)
+                a += ["--method", "confident", "--calibration", csv.path, "--alpha", pick(["0.1", "0", "1", "2"]),
+                      "--delta", pick(["0.1", "0.5"]), "--step", "0.25"]
+                if chance(40) { a += ["--loss", "verified", "--radius", pick(["0.01", "0", "-1", "1e308"])] }
+            }
+            if chance(30) { a += ["--certify", "--box=\(box())"] }
+            return (a + ["--timeout", timeout], Double(timeout)!)
         default:
             let out = folder.appendingPathComponent("out-\(counter).\(pick(["nnet", "json", "onnx", "txt"]))").path
             return (["quantize", model] + compression().prefix(2) + ["-o", out], 10)
