@@ -506,7 +506,7 @@ struct StudyCLITests {
         #expect(again.code == 0 && again.stderr.contains("already in results.jsonl") && again.stdout == run.stdout)
     }
 
-    @Test("bad study arguments: exit 64 for usage, 65 for a missing zoo")
+    @Test("bad study arguments (activations and schemes): exit 64 for usage, 65 for a missing zoo")
     func studyErrors() throws {
         let usage = try qrobust(["study", "activations", "Examples/zoo", "--bits", "two"])
         #expect(usage.code == 64 && usage.stderr.contains("--bits"))
@@ -514,6 +514,15 @@ struct StudyCLITests {
         #expect(missing.code == 65 && missing.stderr.contains("no/zoo/zoo.json: no such file"), "\(missing.stderr)")
         let none = try qrobust(["study", "activations", "Examples/zoo", "--only", "nothing-like-this"])
         #expect(none.code == 65 && none.stderr.split(separator: "\n").count == 1)
+        // The scheme study: widths outside 2–16, a missing zoo, a filter that keeps nothing.
+        for bits in ["1", "17", "x"] {
+            let run = try qrobust(["study", "schemes", "Examples/zoo", "--bits", bits])
+            #expect(run.code == 64 && run.stderr.split(separator: "\n").count == 1, "\(bits): \(run.stderr)")
+        }
+        let schemesMissing = try qrobust(["study", "schemes", "no/zoo"])
+        #expect(schemesMissing.code == 65 && schemesMissing.stderr.contains("no/zoo/zoo.json: no such file"))
+        let schemesNone = try qrobust(["study", "schemes", "Examples/zoo", "--only", "nothing-like-this"])
+        #expect(schemesNone.code == 65 && schemesNone.stderr.split(separator: "\n").count == 1)
     }
 }
 
