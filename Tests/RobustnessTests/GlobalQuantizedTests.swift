@@ -14,11 +14,11 @@ struct GlobalQuantizedTests {
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("../NeuralNetworkTests/Fixtures/qdq").standardized.path
 
-    /// f(x) = x against its input quantised with scale 1/4, int8: g(x) = round(4x)/4 clamped to [−32, 31.75].
-    static func staircase() throws -> QuantizedNetwork {
+    /// f(x) = x against its input quantised with scale s, int8: g(x) = s·round(x/s) clamped to [−128 s, 127 s].
+    static func staircase(scale: Rational = Rational(1, 4)) throws -> QuantizedNetwork {
         let identity = try Network(inputSize: 1, layers: [DenseLayer(weights: [[1]], biases: [0], activation: .identity)])
         return QuantizedNetwork(network: identity,
-                                quantizers: [.input: Quantizer(scale: Rational(1, 4), zeroPoint: 0, lowest: -128, highest: 127)])
+                                quantizers: [.input: Quantizer(scale: scale, zeroPoint: 0, lowest: -128, highest: 127)])
     }
 
     @Test("f(x) = x against round(4x)/4: the deviation peaks at 1/8 on the ties inside the range, and at x − 31.75 past its clamp",
@@ -36,6 +36,17 @@ struct GlobalQuantizedTests {
         #expect(result.deviation.upper - result.deviation.lower <= Rational(1, 10_000))
         let witness = try #require(result.witness)
         #expect(staircase.exactLogits(at: witness.input) == witness.compressedLogits)
+    }
+
+    @Test("a scale with no binary64 value (1/3) takes the exact-rational bounds: round(3x)/3 peaks at 1/6 on [0, 1]")
+    func staircaseWithoutBinary64Scale() async throws {
+        let staircase = try Self.staircase(scale: Rational(1, 3))
+        let query = GlobalQuery(network: staircase.network, compression: .quantized(staircase),
+                                region: InputRegion(lower: [.zero], upper: [.one]), metric: .logit,
+                                tolerance: Rational(1, 10_000), timeLimit: 60)
+        let result = try await GlobalRobustness.check(query)
+        #expect(result.deviation.lower <= Rational(1, 6) && Rational(1, 6) <= result.deviation.upper)
+        #expect(result.deviation.upper - result.deviation.lower <= Rational(1, 10_000))
     }
 
     @Test("the moons pair (float against its int8 QDQ copies): certified to 1e-4 in both metrics; no point of a 61 × 61 grid, the copy evaluated exactly, exceeds the bound",
