@@ -28,7 +28,7 @@ public struct ConfidentPruning: Sendable {
 
     public init(grid: [Double], alpha: Rational, delta: Rational, loss: Loss = .disagreement,
                 pValue: LearnThenTest.PValue = .binomial, perLayer: Bool = false, includesBiases: Bool = false) throws {
-        guard !grid.isEmpty, zip(grid, grid.dropFirst()).allSatisfy({ $0 < $1 }), grid.allSatisfy({ (0...1).contains($0) }) else {
+        guard MagnitudePruning.isSparsityGrid(grid) else {
             throw CompressionError("the sparsity grid must be increasing values between 0 and 1")
         }
         guard alpha.isPositive, alpha < .one else { throw CompressionError("α must lie strictly between 0 and 1, found \(alpha.approximateDouble)") }

@@ -79,6 +79,11 @@ public struct MagnitudePruning: Sendable, Equatable, CustomStringConvertible {
         return Outcome(network: try network.withLayers(layers), zeros: zeros, candidates: candidates, pruned: pruned)
     }
 
+    /// Whether `grid` is a usable sparsity grid: not empty, strictly increasing, within [0, 1].
+    public static func isSparsityGrid(_ grid: [Double]) -> Bool {
+        !grid.isEmpty && zip(grid, grid.dropFirst()).allSatisfy { $0 < $1 } && grid.allSatisfy { (0...1).contains($0) }
+    }
+
     /// For example `magnitude pruning to 50 % of the weights, globally`.
     public var description: String {
         let percent = (sparsity * 1000).rounded() / 10

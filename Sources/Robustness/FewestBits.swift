@@ -133,20 +133,30 @@ public enum FewestBits {
         let start = Date()
         let deadline = query.timeLimit.map { start.addingTimeInterval($0) }
         var rows: [Int: BitsRow] = [:]
+        // Bisection needs nested sets: fixed point's are; an affine scheme's scales are
+        // checked width by width, and where they are not nested every width is checked.
+        // The sets built for that check are the ones the widths are then checked with.
+        var bisects = query.model == .perturbation
+        let sets: [Int: CompressionModel]
+        if bisects, case .affine = query.scheme {
+            sets = try Dictionary(uniqueKeysWithValues: query.range.map { k in
+                (k, try query.scheme.compression(k, of: query.network, model: .perturbation))
+            })
+        } else {
+            sets = [:]
+        }
 
         func check(_ k: Int) async throws -> BitsRow {
             if let row = rows[k] { return row }
-            let row = try await checkWidth(k, query, deadline: deadline)
+            let row = try await checkWidth(k, query, compression: try sets[k] ?? query.scheme.compression(k, of: query.network, model: query.model),
+                                           deadline: deadline)
             rows[k] = row
             progress?(row)
             return row
         }
 
         var fewest: Int?, note: String?, uncertain = false
-        // Bisection needs nested sets: fixed point's are; an affine scheme's scales are
-        // checked width by width, and where they are not nested every width is checked.
-        var bisects = query.model == .perturbation
-        if bisects, case .affine = query.scheme, !(try nestedSets(query)) {
+        if !sets.isEmpty, !nested(query.range.compactMap { sets[$0] }) {
             bisects = false
             note = "the perturbation sets of these widths are not nested, so every width is checked"
         }
@@ -184,12 +194,11 @@ public enum FewestBits {
 
     /// Whether each width's perturbation set lies inside the next narrower width's,
     /// radius by radius (affine scales come from float32 arithmetic and saturation,
-    /// so this is checked, not assumed).
-    private static func nestedSets(_ query: BitsQuery) throws -> Bool {
+    /// so this is checked, not assumed). The sets are given in increasing k, each expected inside the one before.
+    private static func nested(_ sets: [CompressionModel]) -> Bool {
         var wider: [[[Rational]]]?
-        for k in query.range {
-            guard case .perturbation(.explicit(let radii, _)) = try query.scheme.compression(k, of: query.network, model: .perturbation)
-            else { return false }
+        for set in sets {
+            guard case .perturbation(.explicit(let radii, _)) = set else { return false }
             if let wider, zip(wider, radii).contains(where: { zip($0, $1).contains { zip($0, $1).contains { $1 > $0 } } }) {
                 return false
             }
@@ -199,9 +208,8 @@ public enum FewestBits {
     }
 
     /// One local or global check at k bits.
-    private static func checkWidth(_ k: Int, _ query: BitsQuery, deadline: Date?) async throws -> BitsRow {
+    private static func checkWidth(_ k: Int, _ query: BitsQuery, compression: CompressionModel, deadline: Date?) async throws -> BitsRow {
         let started = Date()
-        let compression = try query.scheme.compression(k, of: query.network, model: query.model)
         let remaining = deadline.map { max(0.001, $0.timeIntervalSinceNow) }
         let verdict: Verdict?, deviation: DeviationBounds, reason: String?
         switch query.scope {

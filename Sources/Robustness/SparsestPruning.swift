@@ -68,8 +68,7 @@ public struct SparsityResult: Sendable {
 public enum SparsestPruning {
     /// - Parameter progress: called after each checked sparsity.
     public static func search(_ query: SparsityQuery, progress: (@Sendable (SparsityRow) -> Void)? = nil) async throws -> SparsityResult {
-        guard !query.grid.isEmpty, zip(query.grid, query.grid.dropFirst()).allSatisfy({ $0 < $1 }),
-              query.grid.allSatisfy({ (0...1).contains($0) }) else {
+        guard MagnitudePruning.isSparsityGrid(query.grid) else {
             throw QueryError("the sparsity grid must be increasing values between 0 and 1")
         }
         let start = Date()

@@ -149,7 +149,17 @@ struct PruneCommand: AsyncParsableCommand {
 
     func validate() throws {
         try validateJobs(jobs)
-        if method == .coreset {
+        if let outputFile, NetworkFile.Format(path: outputFile) == nil {
+            throw ValidationError("-o must end in .onnx, .nnet or .json, found '\(outputFile)'.")
+        }
+        if every && !sparsest { throw ValidationError("--every goes with --sparsest.") }
+        if draws != nil && method != .coreset { throw ValidationError("--draws goes with --method coreset.") }
+        // The grid serves --sparsest and --method confident.
+        if method != .coreset {
+            guard step > 0, step <= 1, max > 0, max <= 1 else { throw ValidationError("--step and --max must lie in (0, 1].") }
+        }
+        switch method {
+        case .coreset:
             guard sparsity == nil, !sparsest, calibration == nil, alpha == nil, delta == nil else {
                 throw ValidationError("--method coreset keeps --draws per layer; leave out --sparsity, --sparsest and the calibration options.")
             }
@@ -157,14 +167,7 @@ struct PruneCommand: AsyncParsableCommand {
             guard box != nil else { throw ValidationError("--method coreset needs --box: the sensitivities are bounded over it.") }
             guard outputFile != nil || certify else { throw ValidationError("Say what to do with the pruned network: -o FILE, --certify, or both.") }
             if !certify && tau != nil { throw ValidationError("--tau goes with --certify.") }
-            if every { throw ValidationError("--every goes with --sparsest.") }
-            if let outputFile, NetworkFile.Format(path: outputFile) == nil {
-                throw ValidationError("-o must end in .onnx, .nnet or .json, found '\(outputFile)'.")
-            }
-            return
-        }
-        if draws != nil { throw ValidationError("--draws goes with --method coreset.") }
-        if method == .confident {
+        case .confident:
             guard sparsity == nil, !sparsest else { throw ValidationError("--method confident chooses the sparsity; leave out --sparsity and --sparsest.") }
             guard calibration != nil, alpha != nil, delta != nil else {
                 throw ValidationError("--method confident needs --calibration FILE, --alpha A and --delta D.")
@@ -174,32 +177,22 @@ struct PruneCommand: AsyncParsableCommand {
             if verifiedTau != nil && loss != .verified { throw ValidationError("--verified-tau goes with --loss verified.") }
             if certify && box == nil { throw ValidationError("--certify needs --box.") }
             if !certify && (box != nil || tau != nil) { throw ValidationError("--box and --tau go with --certify or --sparsest.") }
-            if every { throw ValidationError("--every goes with --sparsest.") }
-            guard step > 0, step <= 1, max > 0, max <= 1 else { throw ValidationError("--step and --max must lie in (0, 1].") }
-            if let outputFile, NetworkFile.Format(path: outputFile) == nil {
-                throw ValidationError("-o must end in .onnx, .nnet or .json, found '\(outputFile)'.")
+        case .magnitude:
+            if calibration != nil || alpha != nil || delta != nil || radius != nil || verifiedTau != nil {
+                throw ValidationError("--calibration, --alpha, --delta, --radius and --verified-tau go with --method confident.")
             }
-            return
+            guard (sparsity == nil) != !sparsest else {
+                throw ValidationError("Give exactly one of --sparsity S or --sparsest.")
+            }
+            if let sparsity, !(0...1).contains(sparsity) { throw ValidationError("--sparsity must lie between 0 and 1, found \(sparsity).") }
+            if sparsity != nil && outputFile == nil && !certify {
+                throw ValidationError("Say what to do with the pruned network: -o FILE, --certify, or both.")
+            }
+            if sparsest && certify { throw ValidationError("--sparsest certifies every sparsity it checks; leave out --certify.") }
+            if (certify || sparsest) && box == nil { throw ValidationError("--certify and --sparsest need --box.") }
+            if !(certify || sparsest) && (box != nil || tau != nil) { throw ValidationError("--box and --tau go with --certify or --sparsest.") }
+            if sparsest && tau == nil { throw ValidationError("--sparsest needs --tau.") }
         }
-        if calibration != nil || alpha != nil || delta != nil || radius != nil || verifiedTau != nil {
-            throw ValidationError("--calibration, --alpha, --delta, --radius and --verified-tau go with --method confident.")
-        }
-        guard (sparsity == nil) != !sparsest else {
-            throw ValidationError("Give exactly one of --sparsity S or --sparsest.")
-        }
-        if let sparsity, !(0...1).contains(sparsity) { throw ValidationError("--sparsity must lie between 0 and 1, found \(sparsity).") }
-        if let outputFile, NetworkFile.Format(path: outputFile) == nil {
-            throw ValidationError("-o must end in .onnx, .nnet or .json, found '\(outputFile)'.")
-        }
-        if sparsity != nil && outputFile == nil && !certify {
-            throw ValidationError("Say what to do with the pruned network: -o FILE, --certify, or both.")
-        }
-        if sparsest && certify { throw ValidationError("--sparsest certifies every sparsity it checks; leave out --certify.") }
-        if (certify || sparsest) && box == nil { throw ValidationError("--certify and --sparsest need --box.") }
-        if !(certify || sparsest) && (box != nil || tau != nil) { throw ValidationError("--box and --tau go with --certify or --sparsest.") }
-        if sparsest && tau == nil { throw ValidationError("--sparsest needs --tau.") }
-        if every && !sparsest { throw ValidationError("--every goes with --sparsest.") }
-        guard step > 0, step <= 1, max > 0, max <= 1 else { throw ValidationError("--step and --max must lie in (0, 1].") }
     }
 
     /// Multiples of --step up to --max, cleaned of binary64 drift (3 · 0.1 is 0.30000000000000004).
@@ -233,15 +226,16 @@ struct PruneCommand: AsyncParsableCommand {
             let started = Date()
             let network = try modelOptions.load()
             let (perLayer, includeBiases) = (self.perLayer, self.includeBiases)
-            let prune = { @Sendable (s: Double) throws -> MagnitudePruning.Outcome in
-                try MagnitudePruning(sparsity: s, perLayer: perLayer, includesBiases: includeBiases).apply(to: network)
+            let magnitude = { @Sendable (s: Double) throws -> MagnitudePruning in
+                try MagnitudePruning(sparsity: s, perLayer: perLayer, includesBiases: includeBiases)
             }
+            let prune = { @Sendable (s: Double) throws -> MagnitudePruning.Outcome in try magnitude(s).apply(to: network) }
             let metric = self.metric ?? (network.output == .logits ? .logit : .probability)
             var report = PruneReport(model: modelOptions.model, method: "magnitude pruning", outputFile: outputFile,
                                      pruned: nil, certified: nil, sparsest: nil, seconds: 0)
             if let sparsity {
                 let outcome = try prune(sparsity)
-                report.method = try MagnitudePruning(sparsity: sparsity, perLayer: perLayer, includesBiases: includeBiases).description
+                report.method = try magnitude(sparsity).description
                 report.pruned = PruneReport.Pruned(outcome, target: sparsity)
                 if let outputFile { try NetworkFile.write(outcome.network, to: outputFile) }
                 if certify, let box { code = try await certifyPruned(outcome.network, network, box: box, metric: metric, into: &report) }

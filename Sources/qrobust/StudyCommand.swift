@@ -123,9 +123,9 @@ struct ActivationsCommand: AsyncParsableCommand {
             if let json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                try writeFile(String(decoding: try encoder.encode(records), as: UTF8.self) + "\n", json)
+                try StudyOptions.writeFile(String(decoding: try encoder.encode(records), as: UTF8.self) + "\n", json)
             }
-            if let csv { try writeFile(summary.csv, csv) }
+            if let csv { try StudyOptions.writeFile(summary.csv, csv) }
             printProgress("qrobust: wrote \(out)/summary.md, deviation-vs-bits.svg, heatmap.svg and results.jsonl")
         }
     }
@@ -142,14 +142,9 @@ struct ActivationsCommand: AsyncParsableCommand {
     }
 
     private func write(_ text: String, to name: String) throws {
-        try writeFile(text, (out as NSString).appendingPathComponent(name))
+        try StudyOptions.writeFile(text, (out as NSString).appendingPathComponent(name))
     }
 
-    private func writeFile(_ text: String, _ path: String) throws {
-        do { try text.write(toFile: path, atomically: true, encoding: .utf8) } catch {
-            throw StudyError("\(path): cannot write (\(error.localizedDescription))")
-        }
-    }
 }
 
 /// `qrobust study schemes`: fixed point, affine integers and float16 on the same zoo.
@@ -206,10 +201,7 @@ struct SchemesCommand: AsyncParsableCommand {
             let table = SchemeStudy.table(records, bits: bits)
             print(table)
             for (text, name) in [(table + "\n", "schemes.md"), (SchemeStudy.svg(records, bits: bits), "deviation-by-scheme.svg")] {
-                let path = (out as NSString).appendingPathComponent(name)
-                do { try text.write(toFile: path, atomically: true, encoding: .utf8) } catch {
-                    throw StudyError("\(path): cannot write (\(error.localizedDescription))")
-                }
+                try StudyOptions.writeFile(text, (out as NSString).appendingPathComponent(name))
             }
             printProgress("qrobust: wrote \(out)/schemes.md, deviation-by-scheme.svg and schemes.jsonl")
         }
@@ -238,6 +230,13 @@ struct StudyOptions: ParsableArguments {
             guard !loaded.entries.isEmpty else { throw StudyError("no network of \(zoo) has '\(only)' in its file name") }
         }
         return loaded
+    }
+
+    /// Writes a result file; a failure is one line naming the file.
+    static func writeFile(_ text: String, _ path: String) throws {
+        do { try text.write(toFile: path, atomically: true, encoding: .utf8) } catch {
+            throw StudyError("\(path): cannot write (\(error.localizedDescription))")
+        }
     }
 
     /// Creates the output folder (and its parents) if needed.
