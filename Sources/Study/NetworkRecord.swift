@@ -59,7 +59,7 @@ public struct FewestBitsEntry: Codable, Sendable, Equatable {
 }
 
 /// Everything the study computed for one network (one line of results.jsonl).
-public struct NetworkRecord: StudyRecord, Equatable {
+public struct NetworkRecord: ZooRecord, Equatable {
     public var entry: ZooEntry
     /// The settings the record was made with; resuming requires the same.
     public var settings: String

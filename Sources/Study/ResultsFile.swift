@@ -1,38 +1,59 @@
 import Foundation
 
-/// A record a study appends to its results file, one network per line.
+/// A record a study appends to its results file, one subject (network) per line.
 public protocol StudyRecord: Codable, Sendable {
-    var entry: ZooEntry { get }
+    /// What the record is about, unique within its file (a zoo network's file name).
+    var key: String { get }
     /// The settings the record was made with; resuming requires the same.
     var settings: String { get }
 }
 
-/// A study's results as JSON Lines: one record per network, appended as each
-/// network finishes, so that an interrupted run resumes where it stopped.
+/// A record about one network of a zoo.
+public protocol ZooRecord: StudyRecord {
+    var entry: ZooEntry { get }
+}
+
+extension ZooRecord {
+    public var key: String { entry.file }
+}
+
+/// A study's results as JSON Lines: one record per subject, appended as each
+/// one finishes, so that an interrupted run resumes where it stopped.
 enum ResultsFile {
     /// Studies every zoo network not already in `path` (made with the same `settings`).
     /// - Parameter progress: called before each network with its index, the count, its file name and whether it was already done.
     /// - Returns: the records of every zoo network, in zoo order.
-    static func run<Record: StudyRecord>(zoo: Zoo, settings: String, path: String,
-                                         progress: (@Sendable (Int, Int, String, Bool) -> Void)?,
-                                         study: (ZooEntry) async throws -> Record) async throws -> [Record] {
+    static func run<Record: ZooRecord>(zoo: Zoo, settings: String, path: String,
+                                       progress: (@Sendable (Int, Int, String, Bool) -> Void)?,
+                                       study: (ZooEntry) async throws -> Record) async throws -> [Record] {
+        try await run(zoo.entries, key: \.file, settings: settings, path: path, progress: progress,
+                      isCurrent: { $0.entry == $1 }, study: study)
+    }
+
+    /// Studies every subject whose key has no current record in `path` (made with the same
+    /// `settings`, and passing `isCurrent`), appending each new record as it finishes.
+    /// - Returns: the records of every subject, in order.
+    static func run<Subject, Record: StudyRecord>(_ subjects: [Subject], key: (Subject) -> String, settings: String, path: String,
+                                                  progress: (@Sendable (Int, Int, String, Bool) -> Void)?,
+                                                  isCurrent: (Record, Subject) -> Bool = { _, _ in true },
+                                                  study: (Subject) async throws -> Record) async throws -> [Record] {
         let done = try finished(Record.self, path, settings: settings)
         var records: [Record] = []
-        for (index, entry) in zoo.entries.enumerated() {
-            if let record = done[entry.file], record.entry == entry {
-                progress?(index, zoo.entries.count, entry.file, true)
+        for (index, subject) in subjects.enumerated() {
+            if let record = done[key(subject)], isCurrent(record, subject) {
+                progress?(index, subjects.count, key(subject), true)
                 records.append(record)
                 continue
             }
-            progress?(index, zoo.entries.count, entry.file, false)
-            let record = try await study(entry)
+            progress?(index, subjects.count, key(subject), false)
+            let record = try await study(subject)
             try append(record, to: path)
             records.append(record)
         }
         return records
     }
 
-    /// The records already in `path`, by network file; none when the file does not exist.
+    /// The records already in `path`, by key; none when the file does not exist.
     /// - Throws: ``StudyError`` when a record was made with other settings or a line is not a record.
     static func finished<Record: StudyRecord>(_ type: Record.Type, _ path: String, settings: String) throws -> [String: Record] {
         var done: [String: Record] = [:]
@@ -46,7 +67,7 @@ enum ResultsFile {
             guard record.settings == settings else {
                 throw StudyError("\(path) holds results made with other settings (\(record.settings)); choose another output folder or remove it")
             }
-            done[record.entry.file] = record
+            done[record.key] = record
         }
         return done
     }

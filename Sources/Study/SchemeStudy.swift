@@ -50,7 +50,7 @@ public struct SchemePoint: Codable, Sendable, Equatable {
 }
 
 /// Everything the scheme study computed for one network (one line of its results file).
-public struct SchemeRecord: StudyRecord, Equatable {
+public struct SchemeRecord: ZooRecord, Equatable {
     public var entry: ZooEntry
     public var settings: String
     public var schemes: [SchemePoint]
