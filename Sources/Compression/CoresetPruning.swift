@@ -98,6 +98,33 @@ public struct CoresetPruning: Sendable, Equatable {
         return Outcome(network: try network.withLayers(layers), layers: reports)
     }
 
+    /// The paper's per-layer bounds chained through the network: a bound on
+    /// `max_i |z'_i − z_i|` (the logit error) that holds at any one input of the
+    /// region with probability ≥ 1 − `confidence` over the draws. It is a
+    /// theoretical curve to set beside the certified worst case, not a certificate:
+    /// it is computed in binary64 and holds per input, not over the region.
+    ///
+    /// With `e_l` a bound on the error of layer l's pre-activations (`e_0 = 0`: the
+    /// first layer is not sampled), hidden activations 1-Lipschitz (ReLU, identity),
+    /// and `W'` the re-weighted next layer,
+    /// `|u'_k − u_k| ≤ Σ_j |W'_kj| · e_l + H_l`, so `e_{l+1} = max_k Σ_j |W'_kj| · e_l + H_l`,
+    /// where `H_l = T_l·√(2 ln(2/δ')/m)` is Hoeffding's bound for one next-layer
+    /// neuron. A union bound over every next-layer neuron of every sampled layer sets
+    /// `δ' = confidence / (that count)`.
+    public func logitErrorBound(of outcome: Outcome, original: Network, confidence: Double) -> Double {
+        let hidden = original.layers.count - 1
+        let events = (0..<hidden).reduce(0) { $0 + original.layers[$1 + 1].outputSize }
+        guard events > 0 else { return 0 }
+        let perEvent = confidence / Double(events)
+        var error = 0.0
+        for l in 0..<hidden {
+            let hoeffding = outcome.layers[l].totalSensitivity * (2 * log(2 / perEvent) / Double(draws)).squareRoot()
+            let rowSums = outcome.network.layers[l + 1].weights.map { $0.reduce(0) { $0 + abs($1) } }
+            error = (rowSums.max() ?? 0) * error + hoeffding
+        }
+        return error
+    }
+
     /// For example `coreset pruning, 20 draws per layer, seed 7`.
     public var description: String { "coreset pruning, \(draws) draws per layer, seed \(seed)" }
 }

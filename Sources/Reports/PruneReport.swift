@@ -1,7 +1,10 @@
 import Compression
+import CrossCheck
 import ExactArithmetic
 import Foundation
+import NeuralNetwork
 import Robustness
+import SDPBounds
 
 /// The report of `qrobust prune` (text, or JSON with `--json`).
 public struct PruneReport: JSONReport {
@@ -106,14 +109,56 @@ public struct PruneReport: JSONReport {
         public var seed: UInt64
         public var boundConfidence: Double
         public var layers: [Layer]
+        /// The per-layer bounds chained through the network (``CoresetPruning/logitErrorBound(of:original:confidence:)``):
+        /// the logit error at any one input with probability ≥ 1 − `boundConfidence`.
+        public var chainedLogitBound: Double
 
-        public init(_ outcome: CoresetPruning.Outcome, method: CoresetPruning) {
+        public init(_ outcome: CoresetPruning.Outcome, method: CoresetPruning, original: Network) {
             draws = method.draws
             seed = method.seed
             boundConfidence = CoresetPruning.boundConfidence
+            chainedLogitBound = method.logitErrorBound(of: outcome, original: original, confidence: CoresetPruning.boundConfidence)
             layers = outcome.layers.enumerated().map { l, r in
                 Layer(layer: l, neurons: r.neurons, kept: r.kept, totalSensitivity: r.totalSensitivity, hoeffdingBound: r.hoeffdingBound)
             }
+        }
+    }
+
+    /// `--certify --bound sdp`: the SDP bound turned into the metric, with a sampled lower end.
+    public struct SDPCertificate: Encodable, Sendable {
+        public var sdp: SDPReport
+        public var metric: String
+        /// The metric at `lowerInput`, replayed exactly.
+        public var lower: Double
+        public var lowerInput: [String]
+        /// √ of the bound on every squared logit difference (a quarter of it for σ's probability).
+        public var upper: Double
+        @ExplicitNull public var tau: String?
+        @ExplicitNull public var verdict: String?
+
+        public init(_ deviation: SDPDeviation, query: SDPQuery, model: String, tau: String?) {
+            sdp = SDPReport(result: deviation.result, query: query, model: model, compressed: "its pruned copy")
+            metric = deviation.metric.rawValue
+            lower = deviation.lower
+            lowerInput = deviation.lowerInput.map(\.description)
+            upper = deviation.upper
+            self.tau = tau
+            verdict = tau == nil ? nil : (deviation.verdict?.rawValue ?? "unknown")
+        }
+
+        var text: String {
+            let derived = metric == "logit" ? "√ of the largest squared logit difference" : "√ of the largest squared logit difference, / 4 (σ is 1/4-Lipschitz)"
+            var lines = [sdp.text, "maximal \(metric) deviation: [\(lower), \(upper)] (upper: \(derived); lower: the best of "
+                         + "\(SDPDeviation.samples) sampled inputs, replayed exactly)"]
+            if let tau, let verdict {
+                let what = switch verdict {
+                case Verdict.robust.rawValue: "robust (deviation ≤ τ = \(tau) everywhere in the box)"
+                case Verdict.notRobust.rawValue: "NOT robust (deviation > τ = \(tau) at the sampled input)"
+                default: "unknown (the bound is above τ = \(tau), no sample is)"
+                }
+                lines.append("verdict: \(what)")
+            }
+            return lines.joined(separator: "\n")
         }
     }
 
@@ -127,6 +172,8 @@ public struct PruneReport: JSONReport {
     @ExplicitNull public var sparsest: Sparsest?
     @ExplicitNull public var calibration: Calibration?
     @ExplicitNull public var coreset: Coreset?
+    /// `--certify --bound sdp` instead of the global check.
+    @ExplicitNull public var sdpBound: SDPCertificate?
     public var seconds: Double
 
     public init(model: String, method: String, outputFile: String?, pruned: Pruned?, certified: GlobalReport?,
@@ -174,12 +221,15 @@ public struct PruneReport: JSONReport {
                              + "; next layer's error ≤ " + String(format: "%.6g", layer.hoeffdingBound)
                              + " per input with probability ≥ \(1 - coreset.boundConfidence) (Hoeffding: T·√(2 ln(2/δ)/m))")
             }
+            lines.append("  chained through the network (union bound over the layers' neurons): max |z' − z| ≤ "
+                         + String(format: "%.6g", coreset.chainedLogitBound) + " per input with probability ≥ \(1 - coreset.boundConfidence)")
         }
         if let pruned {
             lines.append("\(model): \(method): \(pruned.pruned) of \(pruned.candidates) set to zero, sparsity reached "
                          + String(format: "%.4g", pruned.reachedSparsity) + (outputFile.map { "; wrote \($0)" } ?? ""))
         }
         if let certified { lines.append(certified.text) }
+        if let sdpBound { lines.append(sdpBound.text) }
         lines.append(String(format: "time: %.3f s", seconds))
         return lines.joined(separator: "\n")
     }

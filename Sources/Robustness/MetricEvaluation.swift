@@ -144,3 +144,14 @@ struct MetricEvaluator: Sendable {
         return zip(others, uppers).allSatisfy { j, u in j < c ? u.isNegative : !u.isPositive }
     }
 }
+
+extension Metric {
+    /// The metric between two networks at one raw input, in exact arithmetic (an
+    /// enclosure where σ or softmax is involved): what a sampled input proves about
+    /// the maximal deviation. Both networks must read the same inputs and give the
+    /// same number of outputs; the original's output kind reads them.
+    public func deviation(of compressed: Network, from original: Network, at input: [Rational]) -> Enclosure {
+        MetricEvaluator(metric: self, output: original.output, original: original.exactLogits(at: input))
+            .value(compressed.exactLogits(at: input))
+    }
+}

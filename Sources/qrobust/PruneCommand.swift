@@ -6,6 +6,8 @@ import NeuralNetwork
 import Queries
 import Reports
 import Robustness
+import SDPBounds
+import CrossCheck
 
 /// `qrobust prune`: prunes a network, and certifies what pruning costs over a box.
 struct PruneCommand: AsyncParsableCommand {
@@ -74,6 +76,14 @@ struct PruneCommand: AsyncParsableCommand {
 
     @Flag(help: "Certify the worst case of the pruned network against the original over --box.")
     var certify = false
+
+    /// How `--certify` bounds the worst case.
+    enum BoundOption: String, ExpressibleByArgument, CaseIterable {
+        case global, sdp
+    }
+
+    @Option(help: "How --certify bounds the worst case: global (the exact search; lower end a witness) or sdp (CSDP's bound on the squared logit differences, for networks too large for global; lower end sampled). (default: global)")
+    var bound: BoundOption = .global
 
     @Flag(help: "Search the largest sparsity of the grid whose certified deviation over --box stays ≤ --tau.")
     var sparsest = false
@@ -153,6 +163,7 @@ struct PruneCommand: AsyncParsableCommand {
             throw ValidationError("-o must end in .onnx, .nnet or .json, found '\(outputFile)'.")
         }
         if every && !sparsest { throw ValidationError("--every goes with --sparsest.") }
+        if bound == .sdp && !certify { throw ValidationError("--bound sdp goes with --certify.") }
         if draws != nil && method != .coreset { throw ValidationError("--draws goes with --method coreset.") }
         // The grid serves --sparsest and --method confident.
         if method != .coreset {
@@ -204,6 +215,18 @@ struct PruneCommand: AsyncParsableCommand {
     /// `--certify`: the global check of the original against the pruned network, into the report; the exit code.
     private func certifyPruned(_ pruned: Network, _ network: Network, box: BoxOption, metric: Metric,
                                into report: inout PruneReport) async throws -> Int32 {
+        if bound == .sdp {
+            let started = Date()
+            let deviation = try SDPDeviation.compute(original: network, compressed: pruned, region: box.region, metric: metric,
+                                                     tau: tau?.value, timeLimit: timeout) { message in
+                if Date().timeIntervalSince(started) > 1 { printProgress("qrobust: \(message)") }
+            }
+            var certificate = PruneReport.SDPCertificate(deviation, query: SDPQuery(original: network, compressed: pruned, region: box.region),
+                                                         model: modelOptions.model, tau: tau?.written)
+            certificate.sdp.box = box.written
+            report.sdpBound = certificate
+            return answerExitCode(verdict: deviation.verdict, reason: deviation.result.stoppedByLimit ? "the time limit was reached" : nil)
+        }
         let query = GlobalQuery(network: network, compression: try .concrete(pruned, comparedWith: network),
                                 region: box.region, metric: metric, tau: tau?.value, tolerance: tolerance.value,
                                 timeLimit: timeout, jobs: jobs)
@@ -244,7 +267,7 @@ struct PruneCommand: AsyncParsableCommand {
                 let coreset = try CoresetPruning(draws: draws, seed: seed)
                 let outcome = try coreset.apply(to: network, activationBounds: CoresetPruning.activationBounds(of: network, over: box.region))
                 report.method = coreset.description
-                report.coreset = PruneReport.Coreset(outcome, method: coreset)
+                report.coreset = PruneReport.Coreset(outcome, method: coreset, original: network)
                 if let outputFile { try NetworkFile.write(outcome.network, to: outputFile) }
                 if certify { code = try await certifyPruned(outcome.network, network, box: box, metric: metric, into: &report) }
             } else if method == .confident, let calibration, let alpha, let delta {

@@ -61,6 +61,44 @@ struct CoresetPruningTests {
         }
     }
 
+    @Test("the chained bound, worked by hand on 1-1-1-1: e₂ = 3·H₀ + H₁ = 12·√(2 ln(4/δ)/m)")
+    func chainedBoundByHand() throws {
+        // One neuron per hidden layer: every draw takes it and its factor is m·T/(m·s) = 1.
+        // Layer 0's sensitivity is 1·2 (T₀ = 2), layer 1's is 2·3 (T₁ = 6); two Hoeffding
+        // events (one next-layer neuron each) share δ, so δ' = δ/2.
+        let network = try Network(inputSize: 1, layers: [
+            DenseLayer(weights: [[1]], biases: [0], activation: .relu),
+            DenseLayer(weights: [[2]], biases: [0], activation: .relu),
+            DenseLayer(weights: [[3]], biases: [0], activation: .identity),
+        ], output: .sigmoid)
+        let sampler = try CoresetPruning(draws: 8, seed: 5)
+        let outcome = try sampler.apply(to: network, activationBounds: [[1], [2]])
+        #expect(outcome.network == network)
+        let bound = sampler.logitErrorBound(of: outcome, original: network, confidence: 0.05)
+        #expect(abs(bound - 12 * (2 * log(4 / 0.05) / 8).squareRoot()) < 1e-12, "\(bound)")
+    }
+
+    @Test("the chained bound holds per input: over 300 seeds, each of 5 inputs of a 3-16-12-2 network exceeds it in fewer than 40 draws")
+    func chainedBoundHolds() throws {
+        let network = TestNetworks.random(sizes: [3, 16, 12, 2], hidden: .relu, output: .softmax, seed: 21)
+        let bounds = Self.activationBounds(network)
+        let inputs = [[0.3, -0.6, 0.8], [-1, -1, -1], [1, 0.2, -0.4], [0, 0, 0], [0.9, 0.9, -0.1]]
+        var exceeded = Array(repeating: 0, count: inputs.count)
+        for seed in 0..<300 {
+            let sampler = try CoresetPruning(draws: 6, seed: UInt64(seed))
+            let outcome = try sampler.apply(to: network, activationBounds: bounds)
+            let bound = sampler.logitErrorBound(of: outcome, original: network, confidence: 0.05)
+            for (i, x) in inputs.enumerated() {
+                let error = zip(network.logits(normalizedInput: x), outcome.network.logits(normalizedInput: x)).map { abs($0 - $1) }.max()!
+                if error > bound { exceeded[i] += 1 }
+            }
+        }
+        // At one input the 300 draws are independent and each exceeds with probability ≤ 0.05:
+        // 15 on average, and 40 or more has probability ≤ e^(−300·KL(40/300 ‖ 0.05)) < 3e-7
+        // (Chernoff), even if the bound were tight; below 2e-6 for the five inputs together.
+        #expect(exceeded.allSatisfy { $0 < 40 }, "draws exceeding the bound, per input: \(exceeded) of 300")
+    }
+
     @Test("neurons that cannot move the next layer are never drawn; the Hoeffding bound shrinks as 1/√m")
     func sensitivities() throws {
         // Neuron 1's outgoing weight is 0 and neuron 2's activation bound is 0: only neuron 0 can be drawn.
