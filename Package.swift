@@ -95,7 +95,7 @@ let package = Package(
                     dependencies: ["Queries", "Robustness", "Compression", "NeuralNetwork", "Z3Kit", "Bounds", "TestSupport"]),
         .testTarget(name: "SDPBoundsTests",
                     dependencies: ["Queries", "SDPBounds", "CrossCheck", "Robustness", "Compression", "NeuralNetwork", "Bounds", "TestSupport"]),
-        .testTarget(name: "StudyTests", dependencies: ["Study", "Compression", "NeuralNetwork", "ExactArithmetic", "TestSupport"]),
+        .testTarget(name: "StudyTests", dependencies: ["Study", "Compression", "NeuralNetwork", "Queries", "ExactArithmetic", "TestSupport"]),
         // Fixtures/fuzz-findings: the fuzzing reproducers of ../shared/fuzz-findings, copied.
         .testTarget(name: "CLITests", dependencies: ["qrobust", "TestSupport"], exclude: ["Fixtures"]),
     ],

@@ -11,7 +11,7 @@ struct StudyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "study",
         abstract: "Studies over a zoo of networks.",
-        subcommands: [ActivationsCommand.self, SchemesCommand.self])
+        subcommands: [ActivationsCommand.self, SchemesCommand.self, PruningStudyCommand.self])
 }
 
 /// `qrobust study activations`: ReLU against linear hidden layers under quantisation.

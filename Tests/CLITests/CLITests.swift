@@ -523,6 +523,43 @@ struct StudyCLITests {
         #expect(schemesMissing.code == 65 && schemesMissing.stderr.contains("no/zoo/zoo.json: no such file"))
         let schemesNone = try qrobust(["study", "schemes", "Examples/zoo", "--only", "nothing-like-this"])
         #expect(schemesNone.code == 65 && schemesNone.stderr.split(separator: "\n").count == 1)
+        // The pruning study: sparsities that are not increasing in (0, 1], options that go together,
+        // an image file that is missing, more balls than images.
+        for sparsities in ["0,0.5", "0.5,0.2", "0.5,x", "1.5"] {
+            let run = try qrobust(["study", "pruning", "Examples/zoo", "--sparsities", sparsities])
+            #expect(run.code == 64 && run.stderr.split(separator: "\n").count == 1, "\(sparsities): \(run.stderr)")
+        }
+        let alone = try qrobust(["study", "pruning", "Examples/zoo", "--images", "Examples/mnist/mnist-100.csv"])
+        #expect(alone.code == 64 && alone.stderr.contains("--image-network and --images go together"))
+        let noImages = try qrobust(["study", "pruning", "Examples/zoo", "--only", "moons-relu-8-s0", "--image-network",
+                                    "Examples/moons-relu.json", "--images", "no/images.csv"])
+        #expect(noImages.code == 65 && noImages.stderr.split(separator: "\n").count == 1 && noImages.stderr.contains("no/images.csv"),
+                "\(noImages.stderr)")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("qrobust-pruning-cli-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let images = "\(folder)/two.csv"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try "x0,x1\n0.5,0.5\n0.1,0.9\n".write(toFile: images, atomically: true, encoding: .utf8)
+        let tooMany = try qrobust(["study", "pruning", "Examples/zoo", "--only", "moons-relu-8-s0", "--image-network",
+                                   "Examples/moons-relu.json", "--images", images, "--balls", "3", "--out", folder])
+        #expect(tooMany.code == 65 && tooMany.stderr.contains("3 balls asked, but the image set has 2 rows"), "\(tooMany.stderr)")
+    }
+
+    @Test("study pruning on one zoo network and a 2-input image network writes its table, plot and results")
+    func pruningStudy() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("qrobust-pruning-run-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try "x0,x1\n0.5,0.5\n0.1,0.9\n".write(toFile: "\(folder)/two.csv", atomically: true, encoding: .utf8)
+        let run = try qrobust(["study", "pruning", "Examples/zoo", "--only", "moons-relu-8-s0", "--sparsities", "0.25,0.75",
+                               "--image-network", "Examples/moons-relu.json", "--images", "\(folder)/two.csv", "--balls", "1",
+                               "--radius", "0.1", "--image-timeout", "5", "--out", folder])
+        #expect(run.code == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("| zoo, relu (1) | probability | 0.25 |") && run.stdout.contains("| moons-relu.json (1) | logit | 0.75 |"))
+        let written = try String(contentsOfFile: "\(folder)/pruning.md", encoding: .utf8)
+        #expect(written == run.stdout)
+        #expect(try String(contentsOfFile: "\(folder)/deviation-vs-sparsity.svg", encoding: .utf8).hasPrefix("<svg"))
+        #expect(try String(contentsOfFile: "\(folder)/pruning.jsonl", encoding: .utf8).split(separator: "\n").count == 2)
     }
 }
 
@@ -573,6 +610,10 @@ struct DumpSMTTests {
         #expect(bad.code == 65 && bad.stderr.contains("--dump-smt"), "\(bad.stderr)")
     }
 
+}
+
+@Suite("qrobust prune", .serialized)
+struct PruneCLITests {
     @Test("prune writes the pruned network, --certify reports a certified interval, --sparsest a table; bad combinations are one line")
     func prune() throws {
         let relu = "Examples/moons-relu.json"
@@ -636,6 +677,9 @@ struct DumpSMTTests {
             #expect(run.code == 0, "\(run.stderr)")
             let coreset = (try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])?["coreset"] as? [String: Any]
             #expect(coreset?["seed"] as? Int == 42 && (coreset?["layers"] as? [Any])?.count == 1)
+            // One hidden layer and one output: the chained bound is that layer's Hoeffding bound.
+            let layer = (coreset?["layers"] as? [[String: Any]])?.first
+            #expect(coreset?["chainedLogitBound"] as? Double == layer?["hoeffdingBound"] as? Double && layer?["hoeffdingBound"] != nil)
         }
         #expect(try Data(contentsOf: URL(fileURLWithPath: first)) == Data(contentsOf: URL(fileURLWithPath: second)))
         let wrongBox = try qrobust(["prune", zooNet, "--method", "coreset", "--draws", "6", "--box", "0:1", "-o", first])
@@ -650,10 +694,30 @@ struct DumpSMTTests {
         #expect(badAlpha.code == 65 && badAlpha.stderr.split(separator: "\n").count == 1, "\(badAlpha.stderr)")
         for wrong in [["--sparsity", "0.5"], ["--sparsity", "1.5", "-o", out], ["--sparsest", "--tau", "0.1"],
                       ["--sparsity", "0.5", "--sparsest", "--tau", "0.1", "--box", "0:1,0:1"], ["--sparsity", "0.5", "-o", "x.txt"],
-                      ["--sparsity", "0.5", "--certify"], ["--sparsity", "0.5", "-o", out, "--every"]] {
+                      ["--sparsity", "0.5", "--certify"], ["--sparsity", "0.5", "-o", out, "--every"],
+                      ["--sparsity", "0.5", "-o", out, "--bound", "sdp"]] {
             let run = try qrobust(["prune", relu] + wrong)
             #expect(run.code == 64, "\(wrong): \(run.stderr)")
             #expect(run.stderr.split(separator: "\n").count == 1, "\(wrong): \(run.stderr)")
         }
+    }
+
+    @Test("prune --certify --bound sdp: the SDP bound in the metric beside the exact search's interval, a τ verdict, one line for flip")
+    func pruneWithSDP() throws {
+        let zooNet = "Examples/zoo/moons-relu-8-s0.json"
+        let base = ["prune", zooNet, "--sparsity", "0.5", "--certify", "--box", "0:1,0:1", "--metric", "logit"]
+        let exact = try qrobust(base + ["--json"])
+        let sdp = try qrobust(base + ["--bound", "sdp", "--json"])
+        #expect(exact.code == 0 && sdp.code == 0, "\(exact.stderr) \(sdp.stderr)")
+        let interval = try #require(((try JSONSerialization.jsonObject(with: Data(exact.stdout.utf8)) as? [String: Any])?["certified"]
+            as? [String: Any])?["deviation"] as? [String: Any])
+        let bound = try #require((try JSONSerialization.jsonObject(with: Data(sdp.stdout.utf8)) as? [String: Any])?["sdpBound"] as? [String: Any])
+        let (lower, upper) = (try #require(interval["lower"] as? Double), try #require(interval["upper"] as? Double))
+        let (sampled, sdpUpper) = (try #require(bound["lower"] as? Double), try #require(bound["upper"] as? Double))
+        #expect(sampled <= upper && lower <= sdpUpper, "sampled \(sampled), exact [\(lower), \(upper)], SDP \(sdpUpper)")
+        let decided = try qrobust(base + ["--bound", "sdp", "--tau", String(sdpUpper * 2)])
+        #expect(decided.code == 0 && decided.stdout.contains("verdict: robust"), "\(decided.stdout)")
+        let flip = try qrobust(["prune", zooNet, "--sparsity", "0.5", "--certify", "--box", "0:1,0:1", "--metric", "flip", "--bound", "sdp"])
+        #expect(flip.code == 65 && flip.stderr.split(separator: "\n").count == 1, "\(flip.stderr)")
     }
 }

@@ -7,7 +7,7 @@ import Testing
 import TestSupport
 
 /// A zoo of four 2-4-1 networks (ReLU and linear, two seeds) in a temporary folder.
-private func tinyZoo() throws -> String {
+func tinyZoo() throws -> String {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("qrobust-zoo-\(UUID().uuidString)").path
     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
     var entries: [[String: Any]] = []
@@ -26,7 +26,7 @@ private func tinyZoo() throws -> String {
     return folder
 }
 
-private func sigmoid(_ z: Double) -> Double { 1 / (1 + exp(-z)) }
+func sigmoid(_ z: Double) -> Double { 1 / (1 + exp(-z)) }
 
 /// max over a 101 × 101 grid of |σ(z') − σ(z)| for the network rounded to k bits (a lower bound of the truth).
 private func gridMaximum(_ network: Network, bits: Int) throws -> Double {
@@ -156,7 +156,7 @@ struct StudyTests {
 }
 
 /// Collects the progress callback's "read from the results file" flags.
-private final class Resumed: @unchecked Sendable {
+final class Resumed: @unchecked Sendable {
     private let lock = NSLock()
     private var flags: [Bool] = []
     func add(_ flag: Bool) { lock.withLock { flags.append(flag) } }
