@@ -230,7 +230,9 @@ struct Fuzzer {
                       "--delta", pick(["0.1", "0.5"]), "--step", "0.25"]
                 if chance(40) { a += ["--loss", "verified", "--radius", pick(["0.01", "0", "-1", "1e308"])] }
             }
-            if chance(30) { a += ["--certify", "--box=\(box())"] }
+            if chance(30) {
+                a += ["--certify", "--box=\(box())"] + (chance(30) ? ["--bound", "sdp", "--metric", pick(["logit", "probability", "flip"])] : [])
+            }
             return (a + ["--timeout", timeout], Double(timeout)!)
         default:
             let out = folder.appendingPathComponent("out-\(counter).\(pick(["nnet", "json", "onnx", "txt"]))").path
