@@ -43,17 +43,24 @@ public struct GlobalReport: JSONReport {
 
     /// A short human-readable report.
     public var text: String {
-        let name = metric == .probability ? "confidence deviation" : "logit deviation"
+        let name = switch metric {
+        case .probability: "confidence deviation"
+        case .logit: "logit deviation"
+        case .flip: "flip margin"
+        }
         let region = box.map { "[\($0[0]), \($0[1])]" }.joined(separator: " × ")
         var lines = ["\(model) over \(region), \(compression)"]
         if let boxSource { lines.append("box: \(boxSource)") }
-        lines.append("maximal \(name): [\(deviation.lower), \(deviation.upper)]")
+        lines.append(metric == .flip ? "largest flip margin max_{j≠c} (z'_j − z'_c): [\(deviation.lower), \(deviation.upper)] (c the original's class; a class changes only where it reaches 0)"
+                                     : "maximal \(name): [\(deviation.lower), \(deviation.upper)]")
         if let verdict {
             let threshold = tau.map { " = \($0)" } ?? ""
-            let what = switch verdict {
-            case .robust: "robust (deviation ≤ τ\(threshold) everywhere in the box)"
-            case .notRobust: "NOT robust (deviation > τ\(threshold) at the witness below)"
-            case .unknown: "unknown"
+            let what = switch (verdict, metric) {
+            case (.robust, .flip): "robust (no input of the box changes class)"
+            case (.notRobust, .flip): "NOT robust (the witness below changes class)"
+            case (.robust, _): "robust (deviation ≤ τ\(threshold) everywhere in the box)"
+            case (.notRobust, _): "NOT robust (deviation > τ\(threshold) at the witness below)"
+            case (.unknown, _): "unknown"
             }
             lines.append("verdict: \(what)")
         }

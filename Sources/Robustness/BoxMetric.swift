@@ -19,6 +19,8 @@ struct BoxMetric: Sendable {
     /// A sound upper bound of the metric over the box.
     func upperBound(_ bounds: PairBounds) -> Double {
         switch (metric, output) {
+        case (.flip, _):
+            return Self.flipMarginBound(z: bounds.originalRange, d: bounds.differenceRange)
         case (.probability, .sigmoid):
             return Self.sigmoidGap(z: bounds.originalRange[0], d: bounds.differenceRange[0])
         case (.probability, _):
@@ -31,6 +33,8 @@ struct BoxMetric: Sendable {
     /// The metric between two logit vectors, in binary64.
     func value(original z: [Double], compressed zPrime: [Double]) -> Double {
         switch (metric, output) {
+        case (.flip, _):
+            return Self.flipMargin(original: z, compressed: zPrime)
         case (.probability, .sigmoid):
             return abs(Self.sigma(zPrime[0]) - Self.sigma(z[0]))
         case (.probability, _):
@@ -42,6 +46,50 @@ struct BoxMetric: Sendable {
     }
 
     static func sigma(_ z: Double) -> Double { 1 / (1 + exp(-z)) }
+
+    /// The flip margin at one input: how far the compressed network is past the
+    /// original's class c there, `max_{j≠c} (z'_j − z'_c)` (one output: `z'` if c = 0,
+    /// `−z'` if c = 1). Positive means another class; no input of a box changes class
+    /// if the margin is negative all over it. Outputs are read as a classifier's, as
+    /// local `--metric flip` reads them (one output: class 1 iff z > 0; several: the
+    /// first largest).
+    ///
+    /// Where both give the same class the value is kept below 0 (a tie at a margin of 0
+    /// is no flip), so that only a candidate that flips in binary64 ends the search.
+    static func flipMargin(original z: [Double], compressed zPrime: [Double]) -> Double {
+        func predicted(_ v: [Double]) -> Int {
+            v.count == 1 ? (v[0] > 0 ? 1 : 0) : v.indices.max { v[$0] < v[$1] || (v[$0] == v[$1] && $0 > $1) }!
+        }
+        let c = predicted(z)
+        let margin = z.count == 1 ? (c == 1 ? -zPrime[0] : zPrime[0])
+                                  : zPrime.indices.filter { $0 != c }.map { zPrime[$0] - zPrime[c] }.max()!
+        return predicted(zPrime) == c ? min(margin, -Double.leastNonzeroMagnitude) : margin
+    }
+
+    /// A sound upper bound of the flip margin over a box from the ranges of z and of
+    /// `d = z' − z`, rounded up. Only classes c that z can give on the box count, and
+    /// for each the class's own inequalities tighten the bound: for one output, class 1
+    /// needs `z > 0`, so `−z' = −z − d < −max(z_lo, 0) − d_lo`, and class 0 needs
+    /// `z ≤ 0`, so `z' ≤ min(z_hi, 0) + d_hi`; for several, class c needs `z_j ≤ z_c`, so
+    /// `z'_j − z'_c ≤ min(0, z_j,hi − z_c,lo) + d_j,hi − d_c,lo`.
+    static func flipMarginBound(z: [Interval], d: [Interval]) -> Double {
+        if (z + d).contains(where: { $0.lower.isNaN || $0.upper.isNaN }) { return .infinity }
+        var bound = -Double.infinity
+        // NaN (from ∞ − ∞) bounds nothing.
+        func include(_ candidate: Double) { bound = candidate.isNaN ? .infinity : max(bound, candidate) }
+        if z.count == 1 {
+            if z[0].upper > 0 { include(-(max(z[0].lower, 0) + d[0].lower).nextDown) }
+            if z[0].lower <= 0 { include((min(z[0].upper, 0) + d[0].upper).nextUp) }
+            return bound
+        }
+        for c in z.indices where z.indices.allSatisfy({ $0 == c || z[c].upper >= z[$0].lower }) {
+            for j in z.indices where j != c {
+                let gap = min(0, (z[j].upper - z[c].lower).nextUp)
+                include((gap + (d[j].upper - d[c].lower).nextUp).nextUp)
+            }
+        }
+        return bound
+    }
 
     static func softmax(_ z: [Double], _ c: Int) -> Double {
         1 / z.indices.reduce(0) { $0 + exp(z[$1] - z[c]) }

@@ -32,18 +32,17 @@ struct BoxSolver: Sendable {
         self.region = region
     }
 
-    /// The exact answer on a box: a sound upper bound of the metric (exact for
-    /// the logit metric) and the best witness; nil when a limit stopped Z3.
-    func solve(_ box: [Interval], bounds: PairBounds, z3: Context, deadline: Date?, tolerance: Rational,
-               statistics: inout GlobalStatistics) throws -> (upper: Double, candidate: Candidate?)? {
-        // Bounds that overflowed binary64 give no starting point; leave such a box to splitting.
-        guard bounds.differenceRange.allSatisfy({ $0.lower.isFinite && $0.upper.isFinite }) else { return nil }
-        // A sliver of the outward-rounded box outside the exact region holds no input.
-        guard let (lows, highs) = exactPart(of: box) else { return (0, nil) }
-
+    /// Both networks over a box in Z3: the constraints, the input and output nodes,
+    /// and for a perturbation set its encoding. Nil for a quantized network (no
+    /// exact engine models its rounding yet).
+    private func encodePair(lows: [Rational], highs: [Rational], bounds: PairBounds, z3: Context) throws
+        -> (constraints: [Term], inputs: [Node], z: [Node], zPrime: [Node],
+            perturbation: (encoding: LinearPerturbationEncoding, set: PerturbationSet)?)?
+    {
+        if case .quantized = compared { return nil }
         var constraints: [Term] = []
         var inputs: [Node] = [], magnitudes: [Node] = []
-        for i in box.indices {
+        for i in lows.indices {
             let x = try z3.realVariable("x_\(i)")
             constraints += [try x >= z3.real(lows[i]), try x <= z3.real(highs[i])]
             inputs.append(.term(x))
@@ -72,6 +71,20 @@ struct BoxSolver: Sendable {
             perturbation = (encoding, radii.set)
             constraints = encoding.constraints
             zPrime = encoding.outputs.map(Node.term)
+        }
+        return (constraints, inputs, z, zPrime, perturbation)
+    }
+
+    /// The exact answer on a box: a sound upper bound of the metric (exact for
+    /// the logit metric) and the best witness; nil when a limit stopped Z3.
+    func solve(_ box: [Interval], bounds: PairBounds, z3: Context, deadline: Date?, tolerance: Rational,
+               statistics: inout GlobalStatistics) throws -> (upper: Double, candidate: Candidate?)? {
+        // Bounds that overflowed binary64 give no starting point; leave such a box to splitting.
+        guard bounds.differenceRange.allSatisfy({ $0.lower.isFinite && $0.upper.isFinite }) else { return nil }
+        // A sliver of the outward-rounded box outside the exact region holds no input.
+        guard let (lows, highs) = exactPart(of: box) else { return (0, nil) }
+        guard let (constraints, inputs, z, zPrime, perturbation) = try encodePair(lows: lows, highs: highs, bounds: bounds, z3: z3) else {
+            return nil
         }
         let solver = try Solver(context: z3)
         for constraint in constraints { try solver.assert(constraint) }
@@ -111,6 +124,65 @@ struct BoxSolver: Sendable {
         }
         statistics.exactBoxes += 1
         return (upperBound(bounds, differenceRange: differenceRange), best)
+    }
+
+    /// The flip question decided exactly on a box.
+    enum FlipAnswer {
+        /// A witness that changes class, replayed exactly.
+        case flips(Candidate)
+        /// No input of the box (and no member of a perturbation set) changes class.
+        case noFlip
+    }
+
+    /// Whether some input of the box (and, for a perturbation set, some member of
+    /// it) gets another class from the compressed network, decided by Z3. A class
+    /// is encoded by its own inequalities, strict and non-strict as at a point (one
+    /// output: class 1 iff z > 0; several: the first largest), so a tie counts only
+    /// where it changes the class. Nil when Z3 gave no answer in time.
+    func decideFlip(_ box: [Interval], bounds: PairBounds, z3: Context, deadline: Date?,
+                    statistics: inout GlobalStatistics) throws -> FlipAnswer? {
+        guard let (lows, highs) = exactPart(of: box) else { return .noFlip }
+        guard let (constraints, inputs, z, zPrime, perturbation) = try encodePair(lows: lows, highs: highs, bounds: bounds, z3: z3) else {
+            return nil
+        }
+        let zTerms = try z.map { try $0.term(z3) }, gTerms = try zPrime.map { try $0.term(z3) }
+        let change: Term
+        if zTerms.count == 1 {
+            let zero = try z3.real(.zero)
+            change = try (zTerms[0] > zero && gTerms[0] <= zero) || (zTerms[0] <= zero && gTerms[0] > zero)
+        } else {
+            /// `v` gives class c: above every earlier logit, at least every later one.
+            func isClass(_ v: [Term], _ c: Int) throws -> Term {
+                try z3.and(v.indices.filter { $0 != c }.map { i in i < c ? try v[c] > v[i] : try v[c] >= v[i] })
+            }
+            change = try z3.or(zTerms.indices.map { c in try isClass(zTerms, c) && !isClass(gTerms, c) })
+        }
+        let solver = try Solver(context: z3)
+        for constraint in constraints + [change] { try solver.assert(constraint) }
+        if let deadline {
+            let ms = deadline.timeIntervalSinceNow * 1000
+            guard ms >= 1 else { return nil }
+            try solver.setLimits(SolverLimits(timeoutMilliseconds: UInt32(min(ms, Double(UInt32.max)))))
+        }
+        statistics.solverCalls += 1
+        switch try solver.check() {
+        case .unknown:
+            return nil
+        case .unsat:
+            statistics.exactBoxes += 1
+            return .noFlip
+        case .sat:
+            let model = try solver.model()
+            let x = try inputs.map { try $0.value(in: model) }
+            var parameters: [ExactLayer]?
+            if let perturbation {
+                let member = try perturbation.encoding.witness(from: model).parameters
+                try perturbation.set.requireMember(member, around: original)
+                parameters = member
+            }
+            statistics.exactBoxes += 1
+            return .flips(replay(x, parameters: parameters).candidate(metric))
+        }
     }
 
     /// The metric's bound from the exact ranges of `z' − z`.

@@ -10,7 +10,8 @@ public struct GlobalQuery: Sendable {
     public var compression: CompressionModel
     /// Raw inputs; the network's input normalisation (if any) is applied to the box.
     public var region: InputRegion
-    /// `logit` or `probability` (flip is a local question for now).
+    /// `logit`, `probability`, or `flip`: whether any input of the box gets another
+    /// class from the compressed network (top-1 equivalence; no τ).
     public var metric: Metric
     /// The threshold τ > 0; with it the search stops as soon as the answer is
     /// decided, without it it narrows the maximal deviation to the tolerance.
@@ -42,8 +43,8 @@ public struct GlobalQuery: Sendable {
     /// Rejects questions that have no meaning, before any search.
     public func validate() throws {
         try region.validate(inputSize: network.inputSize)
-        if metric == .flip {
-            throw QueryError("the flip metric is answered per input, not over a box; use the logit or probability metric", setting: .metric)
+        if metric == .flip && tau != nil {
+            throw QueryError("the flip metric asks whether any input of the box changes class; it takes no τ", setting: .metric)
         }
         try validateThresholds(tau: tau, tolerance: tolerance, timeLimit: timeLimit, metric: metric, output: network.output)
         guard (1...Self.maximumJobs).contains(jobs) else {

@@ -66,12 +66,14 @@ public struct GlobalResult: Sendable {
     /// proved upper end, a lower end of 0 (the best candidate is replayed only
     /// when the search finishes), and with τ `robust` only if the upper end is
     /// at most τ. For callers that must stop a search Z3 does not let go of.
-    public static func provisional(_ progress: GlobalProgress, tau: Rational?) -> GlobalResult {
+    /// For the flip metric (`flip`), `robust` only if the margin's upper end is below 0, and the
+    /// lower end is the most negative binary64 number (no margin was replayed).
+    public static func provisional(_ progress: GlobalProgress, tau: Rational?, flip: Bool = false) -> GlobalResult {
         let upper = progress.upper.isFinite ? Rational(exactly: progress.upper)! : Rational(exactly: Double.greatestFiniteMagnitude)!
-        let robust = tau.map { !($0 < upper) } ?? false
+        let robust = flip ? upper.isNegative : (tau.map { !($0 < upper) } ?? false)
         return GlobalResult(
-            verdict: tau == nil ? nil : (robust ? .robust : .unknown),
-            deviation: DeviationBounds(lower: .zero, upper: upper), witness: nil,
+            verdict: tau == nil && !flip ? nil : (robust ? .robust : .unknown),
+            deviation: DeviationBounds(lower: flip ? -Rational(exactly: Double.greatestFiniteMagnitude)! : .zero, upper: upper), witness: nil,
             reason: robust ? nil : "the time limit was reached; the best candidate was not replayed, so the lower end is 0",
             seconds: progress.seconds, statistics: progress.statistics)
     }

@@ -47,8 +47,12 @@ public enum GlobalRobustness {
         let (root, rootCandidate, _) = bounder.bound(box, depth: 0, statistics: &rootStatistics)
         let tolerance = query.tolerance.approximateDouble * (1 - 1e-6)
         let deadline = query.timeLimit.map { start.addingTimeInterval($0) }
+        // The flip metric is decided at 0: a box closes once its margin is proved negative
+        // (strictly: a margin of 0 can be a tie that changes class), and the search stops at
+        // the first candidate with a margin ≥ 0, which the replay then checks exactly.
+        let threshold = query.metric == .flip ? -Double.leastNonzeroMagnitude : query.tau?.roundedDown
         let frontier = SearchFrontier(root: root, best: rootCandidate, statistics: rootStatistics,
-                                      tau: query.tau?.roundedDown, tolerance: tolerance, deadline: deadline)
+                                      tau: threshold, tolerance: tolerance, deadline: deadline)
         let reporter = ProgressThrottle(progress: progress, start: start)
         let settings = SearchSettings(query)
 
@@ -114,6 +118,20 @@ public enum GlobalRobustness {
                                 exact = try solver.branchAndBound(half, bounds: bounds, deadline: limit,
                                                                   tolerance: settings.branchAndBoundTolerance,
                                                                   enough: settings.branchAndBoundEnough, statistics: &statistics)
+                            } else if bounder.metric.metric == .flip {
+                                // The flip question is decided, not measured: no flip closes the box
+                                // (its margin is then at most 0); a flip is a witness that ends the search.
+                                if z3 == nil { z3 = try Context() }
+                                switch try solver.decideFlip(half, bounds: bounds, z3: z3!, deadline: limit, statistics: &statistics) {
+                                case .noFlip?:
+                                    closed = max(closed ?? -.infinity, min(child.upper, 0))
+                                    isClosed = true
+                                case .flips(let witness)?:
+                                    consider(witness)
+                                case nil:
+                                    break
+                                }
+                                exact = nil
                             } else {
                                 if z3 == nil { z3 = try Context() }
                                 exact = try solver.solve(half, bounds: bounds, z3: z3!, deadline: limit,
@@ -124,7 +142,7 @@ public enum GlobalRobustness {
                                 // The logit metric is now settled; a probability bound from the exact
                                 // logit range may still be loose, and then the box is split further.
                                 if bounder.metric.metric == .logit || !frontier.needsWork(exact.upper) {
-                                    closed = max(closed ?? 0, exact.upper)
+                                    closed = max(closed ?? -.infinity, exact.upper)
                                     isClosed = true
                                     break
                                 }
@@ -183,14 +201,22 @@ public enum GlobalRobustness {
         let raw = network.normalization.map { n in
             clamped.indices.map { i in clamped[i] * Rational(exactly: n.ranges[i])! + Rational(exactly: n.means[i])! }
         } ?? clamped
-        let replayedWitness = MetricEvaluator(metric: query.metric, output: network.output, original: replayed.original)
-            .witness(at: raw, compressed: replayed.compressed, parameters: replayed.parameters)
-        let lower = Rational.max(replayedWitness.deviation.lower, .zero)
+        let evaluator = MetricEvaluator(metric: query.metric, output: network.output, original: replayed.original)
+        let replayedWitness = evaluator.witness(at: raw, compressed: replayed.compressed, parameters: replayed.parameters)
+        let isFlip = query.metric == .flip
+        // A flip margin may be negative; the deviations are at least 0.
+        let lower = isFlip ? replayedWitness.deviation.lower : Rational.max(replayedWitness.deviation.lower, .zero)
         let provedUpper = frontier.upper
         let upper = Rational.max(Rational(exactly: provedUpper.isFinite ? provedUpper : .greatestFiniteMagnitude)!, lower)
+        // A flip witness counts only if the replay shows another class (a margin of 0 can be a tie that does not).
+        let flips = isFlip && evaluator.flips(replayed.compressed)
 
         var verdict: Verdict?
-        if let tau = query.tau {
+        if isFlip {
+            // Every box was closed by a negative margin bound or by Z3's "no flip".
+            let closedAll = frontier.isExhausted && !frontier.hadUnsplittableBoxes
+            verdict = flips ? .notRobust : (closedAll || upper.isNegative ? .robust : .unknown)
+        } else if let tau = query.tau {
             verdict = tau < lower ? .notRobust : (!(tau < upper) ? .robust : .unknown)
         }
         var reasons: [String] = []
@@ -204,13 +230,15 @@ public enum GlobalRobustness {
             reasons.append("some boxes became too small to split in binary64 before their bound closed")
         }
         if verdict == .unknown && reasons.isEmpty {
-            reasons.append("the certified interval contains τ")
+            reasons.append(isFlip ? "the flip margin's upper end is not below 0 and no input found changes class"
+                                  : "the certified interval contains τ")
         }
-        if query.tau == nil && query.tolerance < upper - lower && reasons.isEmpty {
+        if query.tau == nil && !isFlip && query.tolerance < upper - lower && reasons.isEmpty {
             reasons.append("the interval is wider than the tolerance")
         }
+        let keepsWitness = isFlip ? flips : !lower.isZero
         return GlobalResult(verdict: verdict, deviation: DeviationBounds(lower: lower, upper: upper),
-                            witness: lower.isZero ? nil : replayedWitness,
+                            witness: keepsWitness ? replayedWitness : nil,
                             reason: reasons.isEmpty ? nil : reasons.joined(separator: "; "),
                             seconds: Date().timeIntervalSince(start), statistics: frontier.statistics)
     }

@@ -45,7 +45,7 @@ struct PairEvaluator: Sendable {
         case .quantized(let g):
             return Candidate(value: metric.value(original: z, compressed: g.estimatedLogits(normalizedInput: x)), point: x)
         case .perturbation(let radii):
-            var best = Candidate(value: -1, point: x)
+            var best = Candidate(value: -.infinity, point: x)
             for i in z.indices {
                 for sign in [1.0, -1.0] {
                     var objective = Array(repeating: 0.0, count: z.count)

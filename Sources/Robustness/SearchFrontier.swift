@@ -36,8 +36,8 @@ final class SearchFrontier: Sendable {
         var inFlight: [Int: Double] = [:]
         var nextTicket = 0
         var best: Candidate
-        /// The largest bound of any closed box (0 before any).
-        var closedUpper = 0.0
+        /// The largest bound of any closed box (−∞ before any: the flip margin can be negative).
+        var closedUpper = -Double.infinity
         var statistics: GlobalStatistics
         var stopReason: String?
         /// Whether some box was closed only because it could not be halved.
@@ -121,6 +121,12 @@ final class SearchFrontier: Sendable {
         }
     }
 
+    /// Whether every box was closed: none open, none in flight, and the search neither
+    /// stopped nor sealed (the flip metric's `robust` needs this, not only a bound).
+    var isExhausted: Bool {
+        state.withLock { $0.open.isEmpty && $0.inFlight.isEmpty && $0.stopReason == nil && !$0.sealed }
+    }
+
     /// Whether a box with this bound still needs work (it would not be closed at once).
     func needsWork(_ upper: Double) -> Bool {
         state.withLock { upper > closingBound($0) }
@@ -174,12 +180,12 @@ final class SearchFrontier: Sendable {
     }
 
     private static func upper(_ state: State) -> Double {
-        max(state.closedUpper, state.open.max?.upper ?? 0, state.inFlight.values.max() ?? 0, state.best.value)
+        max(state.closedUpper, state.open.max?.upper ?? -.infinity, state.inFlight.values.max() ?? -.infinity, state.best.value)
     }
 
     func snapshot(seconds: Double) -> GlobalProgress {
         state.withLock { state in
-            GlobalProgress(lower: max(0, state.best.value), upper: Self.upper(state), openBoxes: state.open.count + state.inFlight.count,
+            GlobalProgress(lower: state.best.value, upper: Self.upper(state), openBoxes: state.open.count + state.inFlight.count,
                            statistics: state.statistics, seconds: seconds)
         }
     }

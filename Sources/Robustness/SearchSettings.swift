@@ -70,6 +70,11 @@ struct SearchSettings: Sendable {
             (unstableLimit, depthLimit) = (-1, Int.max)
             branchAndBoundUnstableLimit = -1
         }
+        if query.metric == .flip, case .quantized = query.compression {} else if query.metric == .flip {
+            // A box on both decision boundaries never closes by its bound (its margin's
+            // supremum can be 0 without a flip): one satisfiability check decides it.
+            (unstableLimit, depthLimit) = (max(unstableLimit, 8), min(depthLimit, 4 * n))
+        }
         branchAndBoundTolerance = query.tolerance * Rational(1, 4)
         branchAndBoundEnough = query.metric == .logit ? query.tau : nil
     }

@@ -99,6 +99,9 @@ struct BitsCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard (input == nil) != (box == nil) else { throw ValidationError("Give exactly one of --input or --box.") }
+        if box != nil && metric == .flip {
+            throw ValidationError("bits --box does not take --metric flip yet (a flip over a box takes no τ); run 'qrobust global --metric flip' at each width.")
+        }
         if scheme == .int && rounding != nil {
             throw ValidationError("--rounding is for fixed point; integers round half to even, as ONNX QuantizeLinear does.")
         }

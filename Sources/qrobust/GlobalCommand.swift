@@ -18,6 +18,8 @@ struct GlobalCommand: AsyncParsableCommand {
               qrobust global f.nnet --compressed g.nnet --box 0:1,1:2 --metric logit
               qrobust global net.nnet --box 0:1,0:1 --precision float16 --tau 0.05
               qrobust global net.onnx --vnnlib prop_1.vnnlib --precision float16 --metric logit
+              qrobust global Examples/moons-relu.json --box 0.5:1.5,-0.5:0 --bits 4 \
+                  --compression-model concrete --metric flip
 
             The box is in raw input units (exact decimals or fractions, lo:hi per input) and goes \
             through the model's input normalisation, if it has one. With --vnnlib it is read from \
@@ -28,6 +30,11 @@ struct GlobalCommand: AsyncParsableCommand {
             until the maximal deviation is pinned to an interval no wider than --tolerance: lower \
             is reached by a witness replayed in exact arithmetic, upper is proved. With --tau it \
             stops as soon as the answer is decided (exit 0 robust, 1 not robust, 2 unknown).
+
+            --metric flip asks instead whether any input of the box gets another class from the \
+            compressed network (top-1 equivalence; no τ): robust when none does, proved by the \
+            bounds (the flip margin max_{j≠c} (z'_j − z'_c), c the original's class, below 0) or \
+            by Z3 box by box; NOT robust with an input that changes class, replayed exactly.
             """)
 
     @OptionGroup var modelOptions: ModelOptions
@@ -39,7 +46,7 @@ struct GlobalCommand: AsyncParsableCommand {
             transform: ExactNumber.positive)
     var tau: ExactNumber?
 
-    @Option(help: "probability (|σ(z') − σ(z)|, or softmax of the class predicted at each input; needs a classifier) or logit (max |z'_i − z_i|).")
+    @Option(help: "probability (|σ(z') − σ(z)|, or softmax of the class predicted at each input; needs a classifier), logit (max |z'_i − z_i|), or flip (does any input of the box change class? no τ).")
     var metric: Metric?
 
     @Option(help: "Largest acceptable width of the deviation interval. (default: 1e-4)", transform: ExactNumber.positive)
@@ -62,6 +69,9 @@ struct GlobalCommand: AsyncParsableCommand {
 
     func validate() throws {
         try validateJobs(jobs)
+        if metric == .flip && tau != nil {
+            throw ValidationError("--metric flip asks whether any input of the box changes class; leave out --tau.")
+        }
     }
 
     func run() async throws {
@@ -88,7 +98,7 @@ struct GlobalCommand: AsyncParsableCommand {
                     printProgress(String(format: "qrobust: deviation in [%.6g, %.6g], %d boxes open, %d bounded (%.1f s)",
                                       p.lower, p.upper, p.openBoxes, p.statistics.boxes, p.seconds))
                 }
-                if timeout != nil, let text = try? render(.provisional(p, tau: query.tau)) { stop.update(text) }
+                if timeout != nil, let text = try? render(.provisional(p, tau: query.tau, flip: query.metric == .flip)) { stop.update(text) }
             } }
             let text = try render(result)
             stop.finish()

@@ -447,7 +447,15 @@ struct GlobalCLITests {
             #expect(run.stderr.split(separator: "\n").count == 1)
         }
         #expect(try qrobust(["global", relu, "--box", "0:1,0:1", "--bits", "4", "--jobs", "0"]).code == 64)
-        #expect(try qrobust(["global", relu, "--box", "0:1,0:1", "--bits", "4", "--metric", "flip"]).code == 65)
+        // Flip over a box is decided, with no τ.
+        let flipTau = try qrobust(["global", relu, "--box", "0:1,0:1", "--bits", "4", "--metric", "flip", "--tau", "0.1"])
+        #expect(flipTau.code == 64 && flipTau.stderr.split(separator: "\n").count == 1, "\(flipTau.stderr)")
+        let flips = try qrobust(["global", relu, "--box", "0:1,0:1", "--bits", "4", "--compression-model", "concrete", "--metric", "flip"])
+        #expect(flips.code == 1 && flips.stdout.contains("verdict: NOT robust (the witness below changes class)"), "\(flips.stdout)")
+        let none = try qrobust(["global", relu, "--box", "0:1,-1:-0.5", "--bits", "8", "--compression-model", "concrete",
+                                "--metric", "flip", "--json"])
+        let report = try JSONSerialization.jsonObject(with: Data(none.stdout.utf8)) as? [String: Any]
+        #expect(none.code == 0 && report?["verdict"] as? String == "robust" && report?["metric"] as? String == "flip", "\(none.stdout)")
     }
 
     @Test("bits prints the table and the fewest k; --json has one row per checked k")
