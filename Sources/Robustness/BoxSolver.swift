@@ -26,20 +26,19 @@ struct BoxSolver: Sendable {
         switch compared {
         case .concrete(let g): compressedLayers = g.exactLayers
         case .perturbation: compressedLayers = originalLayers
-        case .quantized: compressedLayers = []  // no exact engine models the rounding yet: boxes are split instead
+        case .quantized: compressedLayers = []  // its exact logits come from the quantized network itself
         }
         self.metric = metric
         self.region = region
     }
 
     /// Both networks over a box in Z3: the constraints, the input and output nodes,
-    /// and for a perturbation set its encoding. Nil for a quantized network (no
-    /// exact engine models its rounding yet).
+    /// and for a perturbation set its encoding. A quantized network's rounding is
+    /// encoded exactly (``QuantizedEncoding``).
     private func encodePair(lows: [Rational], highs: [Rational], bounds: PairBounds, z3: Context) throws
         -> (constraints: [Term], inputs: [Node], z: [Node], zPrime: [Node],
             perturbation: (encoding: LinearPerturbationEncoding, set: PerturbationSet)?)?
     {
-        if case .quantized = compared { return nil }
         var constraints: [Term] = []
         var inputs: [Node] = [], magnitudes: [Node] = []
         for i in lows.indices {
@@ -59,8 +58,8 @@ struct BoxSolver: Sendable {
         let zPrime: [Node]
         var perturbation: (encoding: LinearPerturbationEncoding, set: PerturbationSet)?
         switch compared {
-        case .quantized:
-            return nil
+        case .quantized(let g):
+            zPrime = try QuantizedEncoding.encode(g, inputs: inputs, box: Array(zip(lows, highs)), z3: z3, constraints: &constraints)
         case .concrete:
             zPrime = try Self.encode(compressedLayers, inputs: inputs, ranges: bounds.compressed, prefix: "g",
                                      z3: z3, constraints: &constraints)
@@ -88,7 +87,10 @@ struct BoxSolver: Sendable {
         }
         let solver = try Solver(context: z3)
         for constraint in constraints { try solver.assert(constraint) }
-        var search = ObjectiveSearch(z3: z3, solver: solver, constraints: constraints, useOptimize: true,
+        // Optimize does not take the quantizers' strict tie constraints: their boxes bisect by plain checks.
+        var usesOptimize = true
+        if case .quantized = compared { usesOptimize = false }
+        var search = ObjectiveSearch(z3: z3, solver: solver, constraints: constraints, useOptimize: usesOptimize,
                                      tolerance: tolerance, deadline: deadline)
         defer { statistics.solverCalls += search.statistics.checks + search.statistics.optimizations }
 
@@ -267,6 +269,9 @@ struct BoxSolver: Sendable {
     /// Both networks' exact logits at x (the compressed one with `parameters` for a set).
     private func replay(_ x: [Rational], parameters: [ExactLayer]?) -> BoxWitness {
         let z = Network.exactLogits(layers: originalLayers, normalizedInput: x)
+        if case .quantized(let g) = compared {
+            return BoxWitness(point: x, parameters: nil, original: z, compressed: g.exactLogits(normalizedInput: x))
+        }
         let layers = parameters ?? compressedLayers
         var members = parameters
         if case .perturbation = compared { members = layers }  // a set's witness always names its parameters

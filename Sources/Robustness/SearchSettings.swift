@@ -66,13 +66,24 @@ struct SearchSettings: Sendable {
             (unstableLimit, depthLimit) = n >= 3 ? (6, 6 * n) : (-1, Int.max)
             branchAndBoundUnstableLimit = n >= 8 ? 64 : -1
         case .quantized:
-            // Neither Z3 nor the LP models the rounding yet: only splitting closes boxes.
-            (unstableLimit, depthLimit) = (-1, Int.max)
+            // Few inputs: a box meeting a few cells of the input quantizer is bounded cell by
+            // cell (Bounds' QuantizedEnclosure), which beats Z3. More inputs: splitting alone
+            // stalls on the steps' edges, so Z3 closes boxes with the rounding encoded exactly
+            // (QuantizedEncoding) once each input has been halved three times (earlier, its
+            // integer variables make a box's checks take tens of seconds); the LP does not model it.
+            (unstableLimit, depthLimit) = n >= 3 ? (-1, 3 * n) : (-1, Int.max)
             branchAndBoundUnstableLimit = -1
+            // Each check carries integer variables: fewer, longer ones. A box needs its
+            // objectives only to a quarter of the query's tolerance to close.
+            exactBudget = 10
+            boxObjectiveTolerance = query.tolerance * Rational(1, 4)
         }
-        if query.metric == .flip, case .quantized = query.compression {} else if query.metric == .flip {
+        var isQuantized = false
+        if case .quantized = query.compression { isQuantized = true }
+        if query.metric == .flip && !isQuantized {
             // A box on both decision boundaries never closes by its bound (its margin's
-            // supremum can be 0 without a flip): one satisfiability check decides it.
+            // supremum can be 0 without a flip): one satisfiability check decides it. (A QDQ
+            // pair keeps its own policy: its checks are slow, and its steps make such ties rare.)
             (unstableLimit, depthLimit) = (max(unstableLimit, 8), min(depthLimit, 4 * n))
         }
         branchAndBoundTolerance = query.tolerance * Rational(1, 4)

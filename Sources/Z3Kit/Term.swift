@@ -185,6 +185,13 @@ extension Context {
         return try withExtendedLifetime((condition, a, b)) { try term { Z3_mk_ite(raw, condition.ast, a.ast, b.ast) } }
     }
 
+    /// An integer term read as a real one (Z3's arithmetic does not mix sorts by itself).
+    /// Calls `Z3_mk_int2real`.
+    public func toReal(_ t: Term) throws -> Term {
+        try requireOwn([t])
+        return try withExtendedLifetime(t) { try term { Z3_mk_int2real(raw, t.ast) } }
+    }
+
     /// `a ⇒ b`.
     /// Calls `Z3_mk_implies`.
     public func implies(_ a: Term, _ b: Term) throws -> Term {

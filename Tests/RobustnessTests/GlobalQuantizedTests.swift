@@ -85,4 +85,33 @@ struct GlobalQuantizedTests {
             }
         }
     }
+
+    @Test("flip over boxes of the moons pair (per tensor): robust only where no point of a 21 × 21 grid changes class, evaluated exactly; a witness changes class")
+    func moonsFlip() async throws {
+        let original = try NetworkFile.load("\(Self.fixtures)/sklearn_moons.onnx")
+        let quantized = try #require(try NetworkFile.open("\(Self.fixtures)/sklearn_moons_qdq_per_tensor.onnx").quantized)
+        var verdicts: [Verdict] = []
+        for (lows, highs) in [([Rational(-1), Rational(1, 2)], [Rational(-1, 2), Rational(1)]), ([Rational(0), Rational(4, 5)], [Rational(1, 2), Rational(1)]),
+                              ([Rational(-1), Rational(-1, 2)], [Rational(2), Rational(1)])] {
+            let query = GlobalQuery(network: original, compression: try .quantized(quantized, comparedWith: original),
+                                    region: InputRegion(lower: lows, upper: highs), metric: .flip, timeLimit: 60)
+            let result = try await GlobalRobustness.check(query)
+            let verdict = try #require(result.verdict)
+            verdicts.append(verdict)
+            if verdict == .notRobust {
+                let x = try #require(result.witness?.input)
+                #expect(original.exactLogits(at: x)[0].isPositive != quantized.exactLogits(at: x)[0].isPositive)
+            }
+            if verdict == .robust {
+                for a in 0...20 {
+                    for b in 0...20 {
+                        let x = [lows[0] + (highs[0] - lows[0]) * Rational(a, 20), lows[1] + (highs[1] - lows[1]) * Rational(b, 20)]
+                        #expect(original.exactLogits(at: x)[0].isPositive == quantized.exactLogits(at: x)[0].isPositive,
+                                "robust, but \(x.map(\.approximateDouble)) changes class")
+                    }
+                }
+            }
+        }
+        #expect(verdicts == [.robust, .robust, .notRobust])
+    }
 }

@@ -164,15 +164,16 @@ struct GlobalTests {
     @Test("questions without meaning are rejected before any search")
     func validation() async throws {
         let f = TestNetworks.random(sizes: [2, 3, 1], hidden: .relu, output: .sigmoid, seed: 11)
-        func rejects(_ region: InputRegion, metric: Metric = .logit) async -> Bool {
+        func rejects(_ region: InputRegion, metric: Metric = .logit, tau: Rational? = nil) async -> Bool {
             do {
-                _ = try await GlobalRobustness.check(GlobalQuery(network: f, compression: .concrete(f), region: region, metric: metric))
+                _ = try await GlobalRobustness.check(GlobalQuery(network: f, compression: .concrete(f), region: region, metric: metric, tau: tau))
                 return false
             } catch is QueryError { return true } catch { return false }
         }
         #expect(await rejects(InputRegion(lower: [Rational(0)], upper: [Rational(1)])))
         #expect(await rejects(InputRegion(lower: [Rational(0), Rational(1)], upper: [Rational(1), Rational(0)])))
-        #expect(await rejects(InputRegion(lower: [Rational(0), Rational(0)], upper: [Rational(1), Rational(1)]), metric: .flip))
+        // Flip over a box is decided without a threshold.
+        #expect(await rejects(InputRegion(lower: [Rational(0), Rational(0)], upper: [Rational(1), Rational(1)]), metric: .flip, tau: Rational(1, 10)))
         #expect(throws: QueryError.self) { try InputRegion(parsing: "0:1,2") }
         #expect(throws: QueryError.self) { try InputRegion(parsing: "0:x") }
         #expect(try InputRegion(parsing: "-1/3:0.5").lower == [Rational(-1, 3)])
