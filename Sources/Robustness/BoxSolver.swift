@@ -107,14 +107,7 @@ struct BoxSolver: Sendable {
                 let upper = Rational(exactly: sign.isPositive ? d.upper : -d.lower)!
                 let found = try search.maximize(objective, lower: sign * (start.compressed[i] - start.original[i]),
                                                 upper: upper, best: start) { model in
-                    let x = try inputs.map { try $0.value(in: model) }
-                    var parameters: [ExactLayer]?
-                    if let perturbation {
-                        let member = try perturbation.encoding.witness(from: model).parameters
-                        try perturbation.set.requireMember(member, around: original)
-                        parameters = member
-                    }
-                    let witness = replay(x, parameters: parameters)
+                    let witness = try replay(model, inputs: inputs, perturbation: perturbation)
                     return (sign * (witness.compressed[i] - witness.original[i]), witness)
                 }
                 if found.reason != nil { return nil }
@@ -174,16 +167,8 @@ struct BoxSolver: Sendable {
             statistics.exactBoxes += 1
             return .noFlip
         case .sat:
-            let model = try solver.model()
-            let x = try inputs.map { try $0.value(in: model) }
-            var parameters: [ExactLayer]?
-            if let perturbation {
-                let member = try perturbation.encoding.witness(from: model).parameters
-                try perturbation.set.requireMember(member, around: original)
-                parameters = member
-            }
             statistics.exactBoxes += 1
-            return .flips(replay(x, parameters: parameters).candidate(metric))
+            return .flips(try replay(try solver.model(), inputs: inputs, perturbation: perturbation).candidate(metric))
         }
     }
 
@@ -264,6 +249,20 @@ struct BoxSolver: Sendable {
         }
         statistics.lpBoxes += 1
         return (upperBound(bounds, differenceRange: differenceRange), best)
+    }
+
+    /// A Z3 model's input (and, for a perturbation set, its member, checked to lie in the
+    /// set) on both networks, exactly.
+    private func replay(_ model: Model, inputs: [Node],
+                        perturbation: (encoding: LinearPerturbationEncoding, set: PerturbationSet)?) throws -> BoxWitness {
+        let x = try inputs.map { try $0.value(in: model) }
+        var parameters: [ExactLayer]?
+        if let perturbation {
+            let member = try perturbation.encoding.witness(from: model).parameters
+            try perturbation.set.requireMember(member, around: original)
+            parameters = member
+        }
+        return replay(x, parameters: parameters)
     }
 
     /// Both networks' exact logits at x (the compressed one with `parameters` for a set).

@@ -74,7 +74,8 @@ public struct GlobalResult: Sendable {
         return GlobalResult(
             verdict: tau == nil && !flip ? nil : (robust ? .robust : .unknown),
             deviation: DeviationBounds(lower: flip ? -Rational(exactly: Double.greatestFiniteMagnitude)! : .zero, upper: upper), witness: nil,
-            reason: robust ? nil : "the time limit was reached; the best candidate was not replayed, so the lower end is 0",
+            reason: robust ? nil : (flip ? "the time limit was reached; the best candidate was not replayed, so no margin is known"
+                                         : "the time limit was reached; the best candidate was not replayed, so the lower end is 0"),
             seconds: progress.seconds, statistics: progress.statistics)
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Compression
+import CrossCheck
 import ExactArithmetic
 import Foundation
 import NeuralNetwork
@@ -7,7 +8,6 @@ import Queries
 import Reports
 import Robustness
 import SDPBounds
-import CrossCheck
 
 /// `qrobust prune`: prunes a network, and certifies what pruning costs over a box.
 struct PruneCommand: AsyncParsableCommand {

@@ -8,18 +8,6 @@ import TestSupport
 
 @Suite("Pruning study", .serialized)
 struct PruningStudyTests {
-    /// max over a 61 × 61 grid of [0, 1]² of |σ(z') − σ(z)|: a lower bound of the true maximum.
-    private func gridMaximum(_ original: Network, _ pruned: Network) -> Double {
-        var best = 0.0
-        for i in 0...60 {
-            for j in 0...60 {
-                let x = [Double(i) / 60, Double(j) / 60]
-                best = max(best, abs(sigmoid(pruned.logits(at: x)[0]) - sigmoid(original.logits(at: x)[0])))
-            }
-        }
-        return best
-    }
-
     @Test("certified upper ends lie above a brute-force grid and the samples, confident pruning's choice holds out, and a second run resumes")
     func pruningAgainstGrid() async throws {
         let folder = try tinyZoo()
@@ -38,7 +26,7 @@ struct PruningStudyTests {
                 let magnitude = try MagnitudePruning(sparsity: s).apply(to: network)
                 let (sampler, coreset) = try PruningStudy.coreset(network, sparsity: s, bounds: bounds, seed: configuration.seed)
                 for (point, pruned, name) in [(record.magnitude[i], magnitude.network, "magnitude"), (record.coreset[i], coreset.network, "coreset")] {
-                    let grid = gridMaximum(network, pruned)
+                    let grid = gridMaximum(network, pruned, steps: 60)
                     #expect(point.target == s && point.certified.reason == nil)
                     #expect(grid <= point.certified.upper + 1e-12, "\(record.key), \(name) at \(s): grid \(grid) above \(point.certified.upper)")
                     #expect(point.sampled <= point.certified.upper && point.certified.lower <= point.certified.upper,
