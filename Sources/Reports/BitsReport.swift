@@ -24,7 +24,8 @@ public struct BitsReport: JSONReport {
     /// What k counts: `fractional` bits (fixed point) or `integer` bits (affine).
     public var bitsKind: String
     public var metric: Metric
-    public var tau: Double
+    /// Null for the flip metric, which is decided without a threshold.
+    @ExplicitNull public var tau: Double?
     @ExplicitNull public var fewestBits: Int?
     @ExplicitNull public var note: String?
     public var rows: [Row]
@@ -43,7 +44,7 @@ public struct BitsReport: JSONReport {
         case .affine: (rounding, bitsKind) = ("half-to-even", "integer")
         }
         metric = query.metric
-        tau = query.tau.approximateDouble
+        tau = query.tau?.approximateDouble
         fewestBits = result.fewest
         note = result.note
         rows = result.rows.map {
@@ -56,7 +57,8 @@ public struct BitsReport: JSONReport {
 
     /// The table k → verdict, deviation bounds.
     public var text: String {
-        var lines = ["\(model) at \(scope), \(compressionModel) model, \(scheme), \(metric) metric, τ = \(tau)",
+        var lines = ["\(model) at \(scope), \(compressionModel) model, \(scheme), "
+                     + (tau.map { "\(metric) metric, τ = \($0)" } ?? "flip: does the class change?"),
                      "   k  verdict      deviation"]
         for row in rows {
             lines.append(String(format: "%4d  %@  [%.6g, %.6g]", row.bits,

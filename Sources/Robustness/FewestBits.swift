@@ -67,7 +67,8 @@ public struct BitsQuery: Sendable {
     public var model: BitsModel
     public var scheme: BitsScheme
     public var metric: Metric
-    public var tau: Rational
+    /// The threshold; nil for the flip metric, which is decided without one.
+    public var tau: Rational?
     /// The bit widths to consider.
     public var range: ClosedRange<Int>
     /// Wall-clock limit in seconds for the whole search; nil for none.
@@ -77,7 +78,7 @@ public struct BitsQuery: Sendable {
 
     public init(network: Network, scope: BitsScope, model: BitsModel = .perturbation,
                 scheme: BitsScheme = .fixedPoint(.nearest),
-                metric: Metric = .probability, tau: Rational, range: ClosedRange<Int> = 1...16,
+                metric: Metric = .probability, tau: Rational?, range: ClosedRange<Int> = 1...16,
                 timeLimit: Double? = nil, jobs: Int = 2) {
         self.network = network
         self.scope = scope

@@ -45,8 +45,9 @@ struct BitsCommand: AsyncParsableCommand {
             transform: BoxOption.parse)
     var box: BoxOption?
 
-    @Option(parsing: .unconditional, help: "The threshold τ > 0.", transform: ExactNumber.positive)
-    var tau: ExactNumber
+    @Option(parsing: .unconditional, help: "The threshold τ > 0 (not with --metric flip, which asks whether the class changes).",
+            transform: ExactNumber.positive)
+    var tau: ExactNumber?
 
     @Option(help: "The bit widths to consider, lo:hi (between 0 and 52 for fixed point, 2 and 16 for integers). (default: 1:16, integers 2:16)",
             transform: Self.bitRange)
@@ -99,9 +100,10 @@ struct BitsCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard (input == nil) != (box == nil) else { throw ValidationError("Give exactly one of --input or --box.") }
-        if box != nil && metric == .flip {
-            throw ValidationError("bits --box does not take --metric flip yet (a flip over a box takes no τ); run 'qrobust global --metric flip' at each width.")
+        if metric == .flip && tau != nil {
+            throw ValidationError("--metric flip asks whether the class changes; leave out --tau.")
         }
+        if metric != .flip && tau == nil { throw ValidationError("bits needs --tau T (or --metric flip).") }
         if scheme == .int && rounding != nil {
             throw ValidationError("--rounding is for fixed point; integers round half to even, as ONNX QuantizeLinear does.")
         }
@@ -144,7 +146,7 @@ struct BitsCommand: AsyncParsableCommand {
                 : .affine(perChannel: perChannel, symmetric: !asymmetric, restrictedRange: restrictedRange)
             let query = BitsQuery(network: network, scope: scope, model: kind, scheme: bitsScheme,
                                   metric: metric ?? (network.output == .logits ? .logit : .probability),
-                                  tau: tau.value, range: range ?? (scheme == .fixed ? 1...16 : AffineQuantization.supportedBits),
+                                  tau: tau?.value, range: range ?? (scheme == .fixed ? 1...16 : AffineQuantization.supportedBits),
                                   timeLimit: timeout, jobs: jobs)
             let start = Date()
             let stop = HardStop(limit: timeout)

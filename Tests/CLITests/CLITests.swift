@@ -458,6 +458,23 @@ struct GlobalCLITests {
         #expect(none.code == 0 && report?["verdict"] as? String == "robust" && report?["metric"] as? String == "flip", "\(none.stdout)")
     }
 
+    @Test("bits --metric flip over a box: the fewest bits with no class change, which global --metric flip confirms on both sides; no τ")
+    func bitsFlip() throws {
+        let box = "--box=-1:-0.5,0.3:1"
+        let run = try qrobust(["bits", relu, box, "--metric", "flip", "--range", "1:10", "--json"])
+        #expect(run.code == 0, "\(run.stderr)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        let fewest = try #require(report["fewestBits"] as? Int)
+        #expect(report["tau"] is NSNull)
+        // The perturbation set of fewest bits admits no flip over the box; one bit fewer does.
+        #expect(try qrobust(["global", relu, box, "--bits", String(fewest), "--metric", "flip"]).code == 0)
+        if fewest > 1 { #expect(try qrobust(["global", relu, box, "--bits", String(fewest - 1), "--metric", "flip"]).code == 1) }
+        for wrong in [["--metric", "flip", "--tau", "0.1"], []] {
+            let refused = try qrobust(["bits", relu, box] + wrong)
+            #expect(refused.code == 64 && refused.stderr.split(separator: "\n").count == 1, "\(wrong): \(refused.stderr)")
+        }
+    }
+
     @Test("bits prints the table and the fewest k; --json has one row per checked k")
     func bits() throws {
         let run = try qrobust(["bits", relu, "--input", "0.5,0.25", "--tau", "0.05", "--range", "4:12"])
