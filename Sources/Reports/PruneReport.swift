@@ -36,7 +36,8 @@ public struct PruneReport: JSONReport {
 
     /// The answer of `--sparsest`.
     public struct Sparsest: Encodable, Sendable {
-        public var tau: Double
+        /// Null for the flip metric.
+        @ExplicitNull public var tau: Double?
         public var metric: Metric
         public var box: [[String]]
         public var grid: [Double]
@@ -46,7 +47,7 @@ public struct PruneReport: JSONReport {
         public var notes: [String]
 
         public init(result: SparsityResult, query: SparsityQuery, box: [[String]]) {
-            tau = query.tau.approximateDouble
+            tau = query.tau?.approximateDouble
             metric = query.metric
             self.box = box
             grid = query.grid
@@ -202,7 +203,8 @@ public struct PruneReport: JSONReport {
                                        ?? "none: no sparsity of the grid is certified"))
         }
         if let sparsest {
-            lines.append("\(model): \(method), the largest sparsity of the grid with certified \(sparsest.metric) deviation ≤ τ = \(sparsest.tau) over "
+            let property = sparsest.tau.map { "certified \(sparsest.metric) deviation ≤ τ = \($0)" } ?? "no input changing class"
+            lines.append("\(model): \(method), the largest sparsity of the grid with \(property) over "
                          + sparsest.box.map { "[\($0[0]), \($0[1])]" }.joined(separator: " × "))
             lines.append("  sparsity  verdict      deviation")
             for row in sparsest.rows {

@@ -15,7 +15,8 @@ public struct SparsityQuery: Sendable {
     /// The sparsities to consider, increasing.
     public var grid: [Double]
     public var metric: Metric
-    public var tau: Rational
+    /// The threshold; nil for the flip metric (no input of the region may change class).
+    public var tau: Rational?
     public var tolerance: Rational
     /// Check every grid point instead of bisecting.
     public var checksEvery: Bool
@@ -24,7 +25,7 @@ public struct SparsityQuery: Sendable {
     public var jobs: Int
 
     public init(network: Network, region: InputRegion, prune: @escaping @Sendable (Double) throws -> Network, grid: [Double],
-                metric: Metric, tau: Rational, tolerance: Rational = Rational(1, 10_000), checksEvery: Bool = false,
+                metric: Metric, tau: Rational?, tolerance: Rational = Rational(1, 10_000), checksEvery: Bool = false,
                 timeLimit: Double? = nil, jobs: Int = 2) {
         self.network = network
         self.region = region

@@ -202,7 +202,8 @@ struct PruneCommand: AsyncParsableCommand {
             if sparsest && certify { throw ValidationError("--sparsest certifies every sparsity it checks; leave out --certify.") }
             if (certify || sparsest) && box == nil { throw ValidationError("--certify and --sparsest need --box.") }
             if !(certify || sparsest) && (box != nil || tau != nil) { throw ValidationError("--box and --tau go with --certify or --sparsest.") }
-            if sparsest && tau == nil { throw ValidationError("--sparsest needs --tau.") }
+            if sparsest && tau == nil && metric != .flip { throw ValidationError("--sparsest needs --tau (or --metric flip).") }
+            if metric == .flip && tau != nil { throw ValidationError("--metric flip asks whether any input changes class; leave out --tau.") }
         }
     }
 
@@ -308,9 +309,9 @@ struct PruneCommand: AsyncParsableCommand {
                     report.outputFile = nil
                     code = Exit.notRobust
                 }
-            } else if let box, let tau {
+            } else if let box {
                 let query = SparsityQuery(network: network, region: box.region, prune: { try prune($0).network }, grid: grid,
-                                          metric: metric, tau: tau.value, tolerance: tolerance.value, checksEvery: every,
+                                          metric: metric, tau: tau?.value, tolerance: tolerance.value, checksEvery: every,
                                           timeLimit: timeout, jobs: jobs)
                 let result = try await SparsestPruning.search(query) { row in
                     printProgress(String(format: "qrobust: sparsity %.4g: %@ (%.1f s)", row.sparsity, row.verdict.rawValue, row.seconds))

@@ -727,6 +727,22 @@ struct PruneCLITests {
         }
     }
 
+    @Test("prune --sparsest --metric flip: the largest sparsity with no class change over the box, confirmed by --certify on both sides")
+    func sparsestFlip() throws {
+        let relu = "Examples/moons-relu.json", box = "--box=-1:-0.5,0.3:1"
+        let run = try qrobust(["prune", relu, "--sparsest", "--metric", "flip", box, "--step", "0.1", "--json"])
+        #expect(run.code == 0, "\(run.stderr)")
+        let sparsest = try #require((try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])?["sparsest"] as? [String: Any])
+        #expect(sparsest["tau"] is NSNull)
+        let s = try #require(sparsest["sparsest"] as? Double)
+        #expect(try qrobust(["prune", relu, "--sparsity", String(s), "--certify", box, "--metric", "flip"]).code == 0)
+        if s < 0.9 {
+            #expect(try qrobust(["prune", relu, "--sparsity", String(s + 0.1), "--certify", box, "--metric", "flip"]).code == 1)
+        }
+        let withTau = try qrobust(["prune", relu, "--sparsest", "--metric", "flip", "--tau", "0.1", box])
+        #expect(withTau.code == 64 && withTau.stderr.split(separator: "\n").count == 1)
+    }
+
     @Test("prune --certify --bound sdp: the SDP bound in the metric beside the exact search's interval, a τ verdict, one line for flip")
     func pruneWithSDP() throws {
         let zooNet = "Examples/zoo/moons-relu-8-s0.json"
