@@ -18,8 +18,13 @@ public struct StoredIntegerWeights: Sendable, Equatable {
     }
 
     /// Whether every integer and zero point fits the 8-bit type (ONNX opset 13's `DequantizeLinear` types).
-    public var fitsEightBits: Bool {
-        let range = isUnsigned ? 0...255 : -128...127
+    public var fitsEightBits: Bool { fits(bits: 8) }
+
+    /// Whether every integer and zero point fits the 16-bit type (int16 or uint16, opset 21).
+    public var fitsSixteenBits: Bool { fits(bits: 16) }
+
+    private func fits(bits: Int) -> Bool {
+        let range = isUnsigned ? 0...((1 << bits) - 1) : -(1 << (bits - 1))...((1 << (bits - 1)) - 1)
         return integers.joined().allSatisfy(range.contains) && zeroPoints.allSatisfy(range.contains)
     }
 

@@ -18,13 +18,14 @@ struct QuantizeCommand: ParsableCommand {
             An .onnx output is Gemm + Relu layers (opset 13) with the input normalisation as \
             Max/Min/Sub/Div and a final Sigmoid or Softmax, in float32 when every number is a \
             float32 value and float64 otherwise, so onnxruntime and other runtimes run the very \
-            weights that were checked. With --int B (B ≤ 8) an .onnx output holds the weights \
-            as int8 (uint8 with --asymmetric) initializers with their float32 scales and zero \
-            points, per tensor or per channel, each dequantised by a DequantizeLinear before its \
-            Gemm (QDQ form; biases, activations and inputs stay float32). A runtime computes \
-            (q − z)·s in float32, which can round it; qrobust reads the file back with the exact \
-            values. More bits, a bias or normalisation constant that is not a float32 number, \
-            and .nnet and .json outputs: the dequantised values (q − z)·s.
+            weights that were checked. With --int B an .onnx output holds the weights as int8 \
+            (uint8 with --asymmetric) initializers for B ≤ 8, int16 (uint16) with opset 21 for \
+            9 ≤ B ≤ 16, with their float32 scales and zero points, per tensor or per channel, \
+            each dequantised by a DequantizeLinear before its Gemm (QDQ form; biases, \
+            activations and inputs stay float32). A runtime computes (q − z)·s in float32, \
+            which can round it; qrobust reads the file back with the exact values. A bias or \
+            normalisation constant that is not a float32 number, and .nnet and .json outputs: \
+            the dequantised values (q − z)·s.
             """)
 
     @OptionGroup var modelOptions: ModelOptions
@@ -52,10 +53,10 @@ struct QuantizeCommand: ParsableCommand {
             guard let (rounded, scheme) = try self.scheme.round(network) else {
                 throw ValidationError("Choose exactly one of --bits K, --precision float16|bfloat16 or --int B.")
             }
-            // Integer weights of 8 bits or fewer go to ONNX as stored integers (QDQ), whose
-            // graph computes in float32: the other numbers must be float32 values.
+            // Integer weights go to ONNX as stored integers (QDQ), whose graph computes in
+            // float32: the other numbers must be float32 values.
             let stored = try self.scheme.integer.flatMap { scheme -> [StoredIntegerWeights]? in
-                guard scheme.bits <= 8, NetworkFile.Format(path: outputFile) == .onnx,
+                guard NetworkFile.Format(path: outputFile) == .onnx,
                       rounded.constantsBesideWeights.allSatisfy({ Double(Float($0)) == $0 }) else { return nil }
                 return try scheme.integerWeights(of: network)
             }
@@ -72,7 +73,8 @@ struct QuantizeCommand: ParsableCommand {
                 print(String(decoding: try encoder.encode(summary), as: UTF8.self))
             } else {
                 print("wrote \(outputFile): \(scheme), \(changed) of \(network.parameterCount) parameters changed"
-                      + (stored == nil ? "" : "; weights as 8-bit integers with DequantizeLinear (QDQ)"))
+                      + (stored.map { "; weights as \($0.allSatisfy(\.fitsEightBits) ? 8 : 16)-bit integers with DequantizeLinear (QDQ"
+                                        + ($0.allSatisfy(\.fitsEightBits) ? ")" : ", opset 21)") } ?? ""))
             }
         }
     }

@@ -166,19 +166,22 @@ struct CLITests {
         try? FileManager.default.removeItem(atPath: out + ".json")
     }
 
-    @Test("quantize --int B (B ≤ 8) -o F.onnx writes int8/uint8 weights with DequantizeLinear (QDQ) that read back to the same network; more bits write floats",
-          arguments: [["--int", "8"], ["--int", "8", "--per-channel"], ["--int", "4", "--asymmetric", "--per-channel"], ["--int", "12"]])
+    @Test("quantize --int B -o F.onnx writes int8/uint8 weights (B ≤ 8, opset 13) or int16/uint16 ones (9 ≤ B ≤ 16, opset 21) with DequantizeLinear (QDQ) that read back to the same network",
+          arguments: [["--int", "8"], ["--int", "8", "--per-channel"], ["--int", "4", "--asymmetric", "--per-channel"], ["--int", "12"],
+                      ["--int", "16", "--asymmetric", "--per-channel"]])
     func onnxQDQ(_ scheme: [String]) throws {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("qrobust-qdq\(ProcessInfo.processInfo.processIdentifier)-\(scheme.joined()).onnx").path
         defer { try? FileManager.default.removeItem(atPath: out) }
         let written = try qrobust(["quantize", relu, "-o", out] + scheme)
         #expect(written.code == 0, "\(written.stderr)")
-        let isQDQ = Int(scheme[1])! <= 8
-        #expect(written.stdout.contains("DequantizeLinear (QDQ)") == isQDQ, "\(written.stdout)")
+        let wide = Int(scheme[1])! > 8
+        #expect(written.stdout.contains(wide ? "16-bit integers with DequantizeLinear (QDQ, opset 21)" : "8-bit integers with DequantizeLinear (QDQ)"),
+                "\(written.stdout)")
         let info = try qrobust(["info", out])
         #expect(info.code == 0, "\(info.stderr)")
+        #expect(info.stdout.contains("format: ONNX, opset \(wide ? 21 : 13)"), "\(info.stdout)")
         // Three weight matrices dequantised as constants; no quantizer on the data path.
-        #expect(info.stdout.components(separatedBy: "dequantised exactly").count - 1 == (isQDQ ? 3 : 0), "\(info.stdout)")
+        #expect(info.stdout.components(separatedBy: "dequantised exactly").count - 1 == 3, "\(info.stdout)")
         #expect(!info.stdout.contains("activation quantisation"))
         let viaFile = try qrobust(["local", relu, "--input", "0.1,0.2", "--compressed", out, "--metric", "logit", "--json"])
         let viaScheme = try qrobust(["local", relu, "--input", "0.1,0.2", "--compression-model", "concrete", "--metric", "logit", "--json"] + scheme)

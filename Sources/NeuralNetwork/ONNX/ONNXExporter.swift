@@ -1,8 +1,8 @@
 import Foundation
 import SwiftProtobuf
 
-/// Writes a network as an ONNX model (opset 13) that runtimes such as
-/// onnxruntime run as is:
+/// Writes a network as an ONNX model (opset 13; 21 for 16-bit stored weights)
+/// that runtimes such as onnxruntime run as is:
 ///
 /// `[Max(x, min)] [Min(·, max)] [Sub(·, mean)] [Div(·, range)]`, then per layer
 /// `Gemm(·, W, b, transB = 1)` and `Relu` for ReLU layers, then `Sigmoid` or
@@ -16,20 +16,25 @@ enum ONNXExporter {
 
     /// - Parameter integerWeights: per layer, its weights as stored integers (the
     ///   network's weights are their dequantised values): written as int8 or uint8
-    ///   initializers with a float32 scale and a zero point, per tensor or per
-    ///   output channel (`axis = 0`), and a `DequantizeLinear` before the `Gemm`.
+    ///   initializers (int16 or uint16, and opset 21, when some do not fit 8 bits)
+    ///   with a float32 scale and a zero point, per tensor or per output channel
+    ///   (`axis = 0`), and a `DequantizeLinear` before the `Gemm`.
     /// - Throws: ``ModelError`` when they do not match the network, do not fit
-    ///   8 bits, or the other numbers are not float32 (the QDQ graph computes in float32).
+    ///   16 bits, or the other numbers are not float32 (the QDQ graph computes in float32).
     static func render(_ network: Network, integerWeights: [StoredIntegerWeights]? = nil) throws -> Data {
+        var wide = false
         if let integerWeights {
             guard integerWeights.count == network.layers.count,
                   zip(integerWeights, network.layers).allSatisfy({ $0.values == $1.weights }) else {
                 throw ModelError(place: "", problem: "the stored integers do not give the network's weights")
             }
-            guard integerWeights.allSatisfy(\.fitsEightBits) else {
-                throw ModelError(place: "", problem: "QDQ files hold 8-bit weights (ONNX opset 13); write more bits as dequantised floats")
+            guard integerWeights.allSatisfy(\.fitsSixteenBits) else {
+                throw ModelError(place: "", problem: "QDQ files hold weights of at most 16 bits; write more bits as dequantised floats")
             }
+            // DequantizeLinear takes int16 and uint16 from opset 21 on.
+            wide = !integerWeights.allSatisfy(\.fitsEightBits)
         }
+        let opset: Int64 = wide ? 21 : Self.opset
         let numbers = (integerWeights == nil ? network.layers.flatMap { $0.weights.joined() } : []) + network.constantsBesideWeights
         let single = numbers.allSatisfy { Double(Float($0)) == $0 || $0.isNaN }
         if integerWeights != nil && !single {
@@ -95,8 +100,15 @@ enum ONNXExporter {
             var t = Onnx_TensorProto()
             t.name = name
             t.dims = shape.map(Int64.init)
-            t.dataType = Int32((unsigned ? Onnx_TensorProto.DataType.uint8 : .int8).rawValue)
-            t.rawData = Data(values.map { UInt8(truncatingIfNeeded: $0) })
+            if wide {
+                t.dataType = Int32((unsigned ? Onnx_TensorProto.DataType.uint16 : .int16).rawValue)
+                var data = Data()
+                for v in values { withUnsafeBytes(of: UInt16(truncatingIfNeeded: v).littleEndian) { data.append(contentsOf: $0) } }
+                t.rawData = data
+            } else {
+                t.dataType = Int32((unsigned ? Onnx_TensorProto.DataType.uint8 : .int8).rawValue)
+                t.rawData = Data(values.map { UInt8(truncatingIfNeeded: $0) })
+            }
             return t
         }
         for (l, layer) in network.layers.enumerated() {
@@ -131,7 +143,7 @@ enum ONNXExporter {
         graph.output = [valueInfo(current, features: network.outputSize, type: elementType)]
 
         var model = Onnx_ModelProto()
-        model.irVersion = 7
+        model.irVersion = wide ? 10 : 7  // opset 21 needs IR version 10
         model.producerName = "qrobust"
         var opsetID = Onnx_OperatorSetIdProto()
         opsetID.domain = ""

@@ -17,7 +17,7 @@ public enum ONNXFormat {
         }
     }
 
-    /// Serializes a network as an ONNX model (opset 13).
+    /// Serializes a network as an ONNX model (opset 13; opset 21 when stored integer weights need 16 bits).
     public static func render(_ network: Network, integerWeights: [StoredIntegerWeights]? = nil) throws -> Data {
         try ONNXExporter.render(network, integerWeights: integerWeights)
     }
