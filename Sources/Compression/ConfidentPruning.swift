@@ -46,12 +46,6 @@ public struct ConfidentPruning: Sendable {
         public var n: Int
     }
 
-    /// The class a network predicts for a logit vector.
-    public static func predictedClass(_ z: [Double]) -> Int {
-        if z.count == 1 { return z[0] > 0 ? 1 : 0 }
-        return z.indices.max { z[$0] < z[$1] || (z[$0] == z[$1] && $0 > $1) } ?? 0
-    }
-
     /// Calibrates on raw inputs (and labels, for the error loss).
     /// - Throws: ``CompressionError`` for an empty set, or labels missing or out of range for the error loss.
     public func calibrate(_ network: Network, inputs: [[Double]], labels: [Int]?) throws -> Calibration {
@@ -60,7 +54,7 @@ public struct ConfidentPruning: Sendable {
         let reference: [Int]
         switch loss {
         case .disagreement:
-            reference = inputs.map { Self.predictedClass(network.logits(at: $0)) }
+            reference = inputs.map { Network.predictedClass(logits: network.logits(at: $0)) }
         case .error:
             guard let labels, labels.count == inputs.count else {
                 throw CompressionError("the error loss needs a label for every calibration row")
@@ -71,7 +65,7 @@ public struct ConfidentPruning: Sendable {
             reference = labels
         }
         return try calibrate(network, n: inputs.count) { pruned in
-            zip(inputs, reference).filter { x, y in Self.predictedClass(pruned.logits(at: x)) != y }.count
+            zip(inputs, reference).filter { x, y in Network.predictedClass(logits: pruned.logits(at: x)) != y }.count
         }
     }
 

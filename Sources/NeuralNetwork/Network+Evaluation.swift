@@ -113,6 +113,14 @@ extension Network {
         layers.reduce(CommonDenominatorVector(x)) { h, layer in layer.apply(h) }.rationals
     }
 
+    /// The class binary64 logits predict, as a deployed classifier reads them: one output,
+    /// class 1 iff z > 0 (σ is monotone); several, the first largest (numpy's and PyTorch's
+    /// argmax). For ranking and counting; exact questions compare rational logits.
+    public static func predictedClass(logits z: [Double]) -> Int {
+        if z.count == 1 { return z[0] > 0 ? 1 : 0 }
+        return z.indices.max { z[$0] < z[$1] || (z[$0] == z[$1] && $0 > $1) } ?? 0
+    }
+
     /// The logits at a raw input, in floating point (fast; not for proofs).
     public func logits(at raw: [Double]) -> [Double] {
         logits(normalizedInput: normalization?.normalize(raw) ?? raw)

@@ -38,7 +38,7 @@ struct BoxMetric: Sendable {
         case (.probability, .sigmoid):
             return abs(Self.sigma(zPrime[0]) - Self.sigma(z[0]))
         case (.probability, _):
-            let c = z.indices.max { z[$0] < z[$1] }!
+            let c = Network.predictedClass(logits: z)
             return abs(Self.softmax(zPrime, c) - Self.softmax(z, c))
         default:
             return zip(z, zPrime).map { abs($1 - $0) }.max()!
@@ -57,13 +57,10 @@ struct BoxMetric: Sendable {
     /// Where both give the same class the value is kept below 0 (a tie at a margin of 0
     /// is no flip), so that only a candidate that flips in binary64 ends the search.
     static func flipMargin(original z: [Double], compressed zPrime: [Double]) -> Double {
-        func predicted(_ v: [Double]) -> Int {
-            v.count == 1 ? (v[0] > 0 ? 1 : 0) : v.indices.max { v[$0] < v[$1] || (v[$0] == v[$1] && $0 > $1) }!
-        }
-        let c = predicted(z)
+        let c = Network.predictedClass(logits: z)
         let margin = z.count == 1 ? (c == 1 ? -zPrime[0] : zPrime[0])
                                   : zPrime.indices.filter { $0 != c }.map { zPrime[$0] - zPrime[c] }.max()!
-        return predicted(zPrime) == c ? min(margin, -Double.leastNonzeroMagnitude) : margin
+        return Network.predictedClass(logits: zPrime) == c ? min(margin, -Double.leastNonzeroMagnitude) : margin
     }
 
     /// A sound upper bound of the flip margin over a box from the ranges of z and of

@@ -21,16 +21,10 @@ public enum SampledDeviation {
         let points = uniformPoints(region, count: count / 2, &rng) + (0..<(count - count / 2)).map { _ in
             region.lower.indices.map { i in (rng.next() & 1 == 0 ? region.lower[i] : region.upper[i]).approximateDouble }
         }
+        // Ranked in binary64 as the global search ranks its candidates; the replay decides.
+        let ranking = BoxMetric(metric: metric, output: original.output)
         func value(_ x: [Double]) -> Double {
-            let a = original.logits(at: x), b = compressed.logits(at: x)
-            let c = a.count == 1 ? (a[0] > 0 ? 1 : 0) : (a.indices.max { a[$0] < a[$1] || (a[$0] == a[$1] && $0 > $1) } ?? 0)
-            switch metric {
-            case .logit: return zip(a, b).map { abs($0 - $1) }.max() ?? 0
-            case .probability:
-                return a.count == 1 ? abs(sigmoid(a[0]) - sigmoid(b[0])) : abs(softmax(a, c) - softmax(b, c))
-            case .flip:
-                return a.count == 1 ? (c == 1 ? -b[0] : b[0]) : (b.indices.filter { $0 != c }.map { b[$0] - b[c] }.max() ?? 0)
-            }
+            ranking.value(original: original.logits(at: x), compressed: compressed.logits(at: x))
         }
         guard let best = points.map({ ($0, value($0)) }).max(by: { $0.1 < $1.1 })?.0 else { return (0, region.lower) }
         let exact = best.indices.map { i in
@@ -47,12 +41,4 @@ public enum SampledDeviation {
         }
     }
 
-    /// σ and softmax in binary64, to rank the points.
-    private static func sigmoid(_ z: Double) -> Double { 1 / (1 + exp(-z)) }
-
-    private static func softmax(_ z: [Double], _ c: Int) -> Double {
-        let top = z.max() ?? 0
-        let e = z.map { exp($0 - top) }
-        return e[c] / e.reduce(0, +)
-    }
 }

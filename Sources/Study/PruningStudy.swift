@@ -207,7 +207,7 @@ public enum PruningStudy {
             if let chosen = calibration.chosen, !subject.heldOut.isEmpty {
                 let pruned = try MagnitudePruning(sparsity: chosen).apply(to: network).network
                 let disagreements = subject.heldOut.filter {
-                    ConfidentPruning.predictedClass(pruned.logits(at: $0)) != ConfidentPruning.predictedClass(network.logits(at: $0))
+                    Network.predictedClass(logits: pruned.logits(at: $0)) != Network.predictedClass(logits: network.logits(at: $0))
                 }.count
                 risk = Double(disagreements) / Double(subject.heldOut.count)
             }

@@ -95,7 +95,7 @@ struct PruneCommand: AsyncParsableCommand {
             transform: ExactNumber.positive)
     var tau: ExactNumber?
 
-    @Option(help: "probability or logit (default: probability for a classifier, logit otherwise).")
+    @Option(help: "probability, logit, or flip (does any input of --box change class? no --tau) (default: probability for a classifier, logit otherwise).")
     var metric: Metric?
 
     @Option(help: "The grid step of --sparsest. (default: 0.05)")

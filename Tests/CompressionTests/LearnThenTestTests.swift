@@ -84,11 +84,11 @@ struct LearnThenTestTests {
         let alpha = loss == .disagreement ? Rational(1, 10) : Rational(1, 5)
         let method = try ConfidentPruning(grid: grid, alpha: alpha, delta: Rational(1, 10), loss: loss)
         // Every point's loss at every sparsity, once.
-        let original = inputs.map { ConfidentPruning.predictedClass(network.logits(at: $0)) }
+        let original = inputs.map { Network.predictedClass(logits: network.logits(at: $0)) }
         let reference = loss == .disagreement ? original : labels
         let lost: [[Bool]] = try grid.map { s in
             let pruned = try MagnitudePruning(sparsity: s).apply(to: network).network
-            return zip(inputs, reference).map { ConfidentPruning.predictedClass(pruned.logits(at: $0)) != $1 }
+            return zip(inputs, reference).map { Network.predictedClass(logits: pruned.logits(at: $0)) != $1 }
         }
         var rng = SeededGenerator(seed: 15)
         var kept = 0, chosenCount = 0

@@ -32,10 +32,6 @@ struct GlobalFlipTests {
         return best
     }
 
-    static func approximateClass(_ z: [Double]) -> Int {
-        z.count == 1 ? (z[0] > 0 ? 1 : 0) : z.indices.max { z[$0] < z[$1] || (z[$0] == z[$1] && $0 > $1) }!
-    }
-
     /// Whether the class of z is within 1e-9 of changing.
     static func nearTie(_ z: [Double]) -> Bool {
         if z.count == 1 { return abs(z[0]) < 1e-9 }
@@ -78,7 +74,7 @@ struct GlobalFlipTests {
                     let x = [lower[0] + (upper[0] - lower[0]) * Rational(i, 40), lower[1] + (upper[1] - lower[1]) * Rational(j, 40)]
                     let approximate = x.map(\.approximateDouble)
                     let (a, b) = (f.logits(at: approximate), g.logits(at: approximate))
-                    if Self.nearTie(a) || Self.nearTie(b) || Self.approximateClass(a) != Self.approximateClass(b) {
+                    if Self.nearTie(a) || Self.nearTie(b) || Network.predictedClass(logits: a) != Network.predictedClass(logits: b) {
                         if Self.exactClass(f, x) != Self.exactClass(g, x) { gridFlips = true }
                     }
                 }
