@@ -52,8 +52,15 @@ public struct DifferentialAnalysis: Sendable {
     private let differences: [ParameterDifference]?
     /// The binary64 enclosure of a quantised network's values, built once.
     private let enclosure: QuantizedEnclosure?
+    /// Back-substitution for f and for g (or every member of a perturbation set), when asked for.
+    private let backSubstitution: (original: BoxBackSubstitution, compared: BoxBackSubstitution)?
 
-    public init(original: Network, compared: ComparedParameters) {
+    /// - Parameter backSubstitutes: whether every ReLU range that forward
+    ///   propagation leaves straddling 0 is tightened by back-substitution
+    ///   (``BoxBackSubstitution``), for concrete pairs of the same shape and for
+    ///   perturbation sets. Tighter, and dearer per box: it pays where splitting
+    ///   a box is slow to fix ReLUs (several inputs, perturbation sets).
+    public init(original: Network, compared: ComparedParameters, backSubstitutes: Bool = false) {
         self.original = original
         self.compared = compared
         if case .quantized(let g) = compared { enclosure = QuantizedEnclosure(g) } else { enclosure = nil }
@@ -61,6 +68,14 @@ public struct DifferentialAnalysis: Sendable {
             differences = zip(original.layers, g.layers).map { ParameterDifference(original: $0, compressed: $1) }
         } else {
             differences = nil
+        }
+        switch compared {
+        case .perturbation(let radii) where backSubstitutes:
+            backSubstitution = (BoxBackSubstitution(network: original, radii: nil), BoxBackSubstitution(network: original, radii: radii))
+        case .concrete(let g) where backSubstitutes && differences != nil:
+            backSubstitution = (BoxBackSubstitution(network: original, radii: nil), BoxBackSubstitution(network: g, radii: nil))
+        default:
+            backSubstitution = nil
         }
     }
 
@@ -125,6 +140,10 @@ public struct DifferentialAnalysis: Sendable {
             var rf = (0..<pf.count).map { pf.concrete($0, over: box) }
             var rg = (0..<pg.count).map { pg.concrete($0, over: box) }
             var rd = (0..<pd.count).map { pd.concrete($0, over: box) }
+            if l > 0, layer.activation == .relu, let (f, g) = backSubstitution {
+                f.tightenStraddling(&rf, layer: l, box: box, below: fRanges)
+                g.tightenStraddling(&rg, layer: l, box: box, below: gRanges)
+            }
             // u' = u + δ: each range can tighten the others.
             for k in rd.indices {
                 rg[k] = rg[k].intersecting(rf[k] + rd[k])
