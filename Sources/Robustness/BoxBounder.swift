@@ -14,8 +14,11 @@ struct BoxBounder: Sendable {
         var points = [box.map(\.midpoint)]
         let d = bounds.differenceOutputs
         for i in 0..<d.count {
-            points.append(d.upper.extremeVertex(i, over: box, maximizing: true))
-            points.append(d.lower.extremeVertex(i, over: box, maximizing: false))
+            // Outputs often peak at the same vertex: each point is evaluated once.
+            for point in [d.upper.extremeVertex(i, over: box, maximizing: true),
+                          d.lower.extremeVertex(i, over: box, maximizing: false)] where !points.contains(point) {
+                points.append(point)
+            }
         }
         var best = Candidate(value: -.infinity, point: points[0])
         for point in points {

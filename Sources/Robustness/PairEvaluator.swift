@@ -46,11 +46,12 @@ struct PairEvaluator: Sendable {
             return Candidate(value: metric.value(original: z, compressed: g.estimatedLogits(normalizedInput: x)), point: x)
         case .perturbation(let radii):
             var best = Candidate(value: -.infinity, point: x)
+            let pattern = activationPattern(x)
             for i in z.indices {
+                // −e_i's gradient is e_i's negated exactly; a neuron with gradient 0 moves up for both.
+                let gradient = gradientSigns(pattern, output: i, inputs: x.count)
                 for sign in [1.0, -1.0] {
-                    var objective = Array(repeating: 0.0, count: z.count)
-                    objective[i] = sign
-                    let directions = steepestDirections(x, objective: objective)
+                    let directions = gradient.map { $0.map { (g: Double) -> Double in g == 0 ? 1 : (g * sign < 0 ? -1 : 1) } }
                     let compressed = radii.perturbedLogits(of: original.layers, at: x) { l, k, _, _, _ in directions[l][k] }
                     let value = metric.value(original: z, compressed: compressed)
                     if value > best.value { best = Candidate(value: value, point: x, origin: .sampled(directions: directions)) }
@@ -60,27 +61,34 @@ struct PairEvaluator: Sendable {
         }
     }
 
-    /// Signs of `∂ objective / ∂ u_k` for every neuron, through the original network's activation pattern.
-    private func steepestDirections(_ x: [Double], objective: [Double]) -> [[Double]] {
-        var pre: [[Double]] = [], h = x
+    /// Whether each ReLU of the original network passes its input at x (true for identity neurons).
+    private func activationPattern(_ x: [Double]) -> [[Bool]] {
+        var pattern: [[Bool]] = [], h = x
         for layer in original.layers {
             let u = layer.preActivations(h)
-            pre.append(u)
+            pattern.append(u.map { layer.activation != .relu || $0 > 0 })
             h = u.map(layer.activation.apply)
         }
-        var gradient = objective
-        var directions: [[Double]] = Array(repeating: [], count: original.layers.count)
+        return pattern
+    }
+
+    /// `∂ z_i / ∂ u_k` for every neuron (its sign is what the candidate needs), through
+    /// the original network's activation pattern at the point.
+    private func gradientSigns(_ pattern: [[Bool]], output i: Int, inputs: Int) -> [[Double]] {
+        var gradient = Array(repeating: 0.0, count: original.outputSize)
+        gradient[i] = 1
+        var result: [[Double]] = Array(repeating: [], count: original.layers.count)
         for l in original.layers.indices.reversed() {
             let layer = original.layers[l]
-            let gu = gradient.indices.map { k in
-                layer.activation == .relu && pre[l][k] <= 0 ? 0 : gradient[k]
-            }
-            directions[l] = gu.map { $0 < 0 ? -1 : 1 }
-            gradient = (0..<(l == 0 ? x.count : original.layers[l - 1].outputSize)).map { j in
-                layer.weights.indices.reduce(0) { $0 + layer.weights[$1][j] * gu[$1] }
+            let gu = gradient.indices.map { k in pattern[l][k] ? gradient[k] : 0 }
+            result[l] = gu
+            if l == 0 { break }
+            gradient = Array(repeating: 0.0, count: layer.inputSize)
+            for k in layer.weights.indices where gu[k] != 0 {
+                for j in gradient.indices { gradient[j] += layer.weights[k][j] * gu[k] }
             }
         }
-        return directions
+        return result
     }
 
     /// The candidate's compressed parameters (perturbation set) and both
