@@ -40,7 +40,9 @@ public enum GlobalRobustness {
         case .quantized(let g): compared = .quantized(g)
         }
         let metric = BoxMetric(metric: query.metric, output: network.output)
-        let bounder = BoxBounder(analysis: DifferentialAnalysis(original: network, compared: compared), metric: metric,
+        let settings = SearchSettings(query)
+        let analysis = DifferentialAnalysis(original: network, compared: compared, backSubstitutes: settings.backSubstitutes)
+        let bounder = BoxBounder(analysis: analysis, metric: metric,
                                  evaluator: PairEvaluator(original: network, compared: compared, metric: metric))
         let solver = BoxSolver(original: network, compared: compared, metric: metric, region: exactBox)
         var rootStatistics = GlobalStatistics()
@@ -54,14 +56,14 @@ public enum GlobalRobustness {
         let frontier = SearchFrontier(root: root, best: rootCandidate, statistics: rootStatistics,
                                       tau: threshold, tolerance: tolerance, deadline: deadline)
         let reporter = ProgressThrottle(progress: progress, start: start)
-        let settings = SearchSettings(query)
+        let share = EngineShare(workers: query.jobs, share: settings.engineShare, allowance: settings.engineAllowance)
 
         let threads = SolverThreads(count: query.jobs)
         defer { threads.shutdown() }
         let allReturned = await withTaskCancellationHandler {
             await WorkerGate.run(workers: query.jobs, on: threads, giveUpAt: deadline?.addingTimeInterval(settings.workerGrace)) {
                 await work(frontier: frontier, bounder: bounder, solver: solver, settings: settings,
-                           deadline: deadline, reporter: reporter)
+                           share: share, deadline: deadline, reporter: reporter)
             }
         } onCancel: {
             frontier.stop("the search was cancelled")
@@ -76,7 +78,7 @@ public enum GlobalRobustness {
     /// halves, and closes a half exactly with Z3 (its own context) when few
     /// of its ReLUs are unstable.
     private static func work(frontier: SearchFrontier, bounder: BoxBounder, solver: BoxSolver, settings: SearchSettings,
-                             deadline: Date?, reporter: ProgressThrottle) async {
+                             share: EngineShare, deadline: Date?, reporter: ProgressThrottle) async {
         var z3: Context?
         while true {
             if Task.isCancelled { frontier.stop("the search was cancelled") }
@@ -109,20 +111,24 @@ public enum GlobalRobustness {
                         (settings.solvesExactly(child, bounds), settings.exactBudget),
                     ]
                     var isClosed = false
-                    for (n, engine) in engines.enumerated() where engine.tries && !isClosed && frontier.needsWork(child.upper) {
+                    for (n, engine) in engines.enumerated()
+                    where engine.tries && !isClosed && frontier.needsWork(child.upper) && share.allows {
                         do {
                             let budget = Date().addingTimeInterval(engine.budget)
                             let limit = deadline.map { min($0, budget) } ?? budget
                             let exact: (upper: Double, candidate: Candidate?)?
                             if n == 0 {
-                                exact = try solver.branchAndBound(half, bounds: bounds, deadline: limit,
+                                exact = try share.charge { try solver.branchAndBound(half, bounds: bounds, deadline: limit,
                                                                   tolerance: settings.branchAndBoundTolerance,
-                                                                  enough: settings.branchAndBoundEnough, statistics: &statistics)
+                                                                  enough: settings.branchAndBoundEnough, statistics: &statistics) }
                             } else if bounder.metric.metric == .flip {
                                 // The flip question is decided, not measured: no flip closes the box
                                 // (its margin is then at most 0); a flip is a witness that ends the search.
                                 if z3 == nil { z3 = try Context() }
-                                switch try solver.decideFlip(half, bounds: bounds, z3: z3!, deadline: limit, statistics: &statistics) {
+                                let decision = try share.charge {
+                                    try solver.decideFlip(half, bounds: bounds, z3: z3!, deadline: limit, statistics: &statistics)
+                                }
+                                switch decision {
                                 case .noFlip?:
                                     closed = max(closed ?? -.infinity, min(child.upper, 0))
                                     isClosed = true
@@ -134,8 +140,10 @@ public enum GlobalRobustness {
                                 exact = nil
                             } else {
                                 if z3 == nil { z3 = try Context() }
-                                exact = try solver.solve(half, bounds: bounds, z3: z3!, deadline: limit,
-                                                         tolerance: settings.boxObjectiveTolerance, statistics: &statistics)
+                                exact = try share.charge {
+                                    try solver.solve(half, bounds: bounds, z3: z3!, deadline: limit,
+                                                     tolerance: settings.boxObjectiveTolerance, statistics: &statistics)
+                                }
                             }
                             if let exact {
                                 consider(exact.candidate)

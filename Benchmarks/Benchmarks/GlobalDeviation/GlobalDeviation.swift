@@ -42,6 +42,24 @@ let benchmarks: @Sendable () -> Void = {
             for _ in benchmark.scaledIterations { blackHole(try? await GlobalRobustness.check(query)) }
         }
     }
+    // ACAS Xu over property 1's region (ReluDiff's and NeuroDiff's load_inputs), τ = 0.05:
+    // the float16 perturbation set, and the float16 copy (README, "Global questions at real size").
+    let acas = diff2d + "/../acasxu"
+    if let f = try? NetworkFile.load(acas + "/ACASXU_run2a_1_1_batch_2000.nnet"),
+       let g = try? NetworkFile.load(acas + "/ACASXU_run2a_1_1_float16.nnet"),
+       let property1 = try? InputRegion(parsing: "55947.691:60760,-3.141592:3.141592,-3.141592:3.141592,1145:1200,0:60") {
+        let deep = Benchmark.Configuration(metrics: [.wallClock, .cpuTotal], maxDuration: .seconds(60), maxIterations: 3)
+        let set = GlobalQuery(network: f, compression: .perturbation(FloatFormat.float16.perturbationSet), region: property1,
+                              metric: .logit, tau: Rational(1, 20), jobs: 2)
+        Benchmark("global ACAS Xu property 1, float16 perturbation set, tau 0.05", configuration: deep) { benchmark async in
+            for _ in benchmark.scaledIterations { blackHole(try? await GlobalRobustness.check(set)) }
+        }
+        let pair = GlobalQuery(network: f, compression: try! .concrete(g, comparedWith: f), region: property1,
+                               metric: .logit, tau: Rational(1, 20), jobs: 2)
+        Benchmark("global ACAS Xu property 1 against its float16 copy, tau 0.05", configuration: slow) { benchmark async in
+            for _ in benchmark.scaledIterations { blackHole(try? await GlobalRobustness.check(pair)) }
+        }
+    }
     for name in ["tiny", "small", "mid", "big"] {
         let f = try! NetworkFile.load("\(diff2d)/\(name)_f.nnet"), g = try! NetworkFile.load("\(diff2d)/\(name)_g.nnet")
         let query = GlobalQuery(network: f, compression: try! .concrete(g, comparedWith: f), region: region,

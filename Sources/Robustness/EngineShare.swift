@@ -1,0 +1,44 @@
+import Foundation
+import Synchronization
+
+/// How much of a global search's worker time the engines that close a box
+/// outright (the ReLU branch and bound, Z3) may take.
+///
+/// Whether closing a box with an engine beats splitting it depends on the
+/// network and the question, and is not known in advance: on diff2d's
+/// perturbation sets one LP branch and bound closes what millions of splits
+/// cannot, while over ACAS Xu's property 1 (float16 perturbation set, τ =
+/// 0.05) splitting alone decides in 7 s and each LP node costs a hundred
+/// boxes. Letting the engines take at most a fixed share of the time spent so
+/// far (after a small allowance) bounds the loss either way: a search whose
+/// engines never pay takes at most `1/(1 − share)` times as long as splitting
+/// alone, and one whose engines pay still gives them that share.
+final class EngineShare: Sendable {
+    private let start = Date()
+    private let workers: Int
+    private let share: Double
+    private let allowance: Double
+    private let used = Mutex(0.0)
+
+    /// - Parameters:
+    ///   - share: the largest fraction of all workers' time the engines may take.
+    ///   - allowance: engine seconds granted before any share is earned.
+    init(workers: Int, share: Double, allowance: Double) {
+        self.workers = workers
+        self.share = share
+        self.allowance = allowance
+    }
+
+    /// Whether an engine may start on a box now.
+    var allows: Bool {
+        let budget = allowance + share * Double(workers) * Date().timeIntervalSince(start)
+        return used.withLock { $0 } <= budget
+    }
+
+    /// Runs an engine and charges its time.
+    func charge<T>(_ body: () throws -> T) rethrows -> T {
+        let begin = Date()
+        defer { used.withLock { $0 += Date().timeIntervalSince(begin) } }
+        return try body()
+    }
+}
