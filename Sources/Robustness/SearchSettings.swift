@@ -61,7 +61,8 @@ struct SearchSettings: Sendable {
     /// takes at most about twice as long as splitting alone. Over ACAS Xu's
     /// property 1 with the float16 perturbation set at τ = 0.05 they took
     /// every second of 120 s (Z3 and 170 ms LP nodes on boxes splitting
-    /// closes in a few ms) where splitting alone decides in 7 s.
+    /// closes in a few ms) where splitting alone decides in 7 s. (1: no limit,
+    /// where splitting cannot close what the engines do.)
     var engineShare = 0.5
     var engineAllowance = 0.5
     /// Whether box bounds tighten straddling ReLU ranges by back-substitution
@@ -102,6 +103,11 @@ struct SearchSettings: Sendable {
             // supremum can be 0 without a flip): one satisfiability check decides it. (A QDQ
             // pair keeps its own policy: its checks are slow, and its steps make such ties rare.)
             (unstableLimit, depthLimit) = (max(unstableLimit, 8), min(depthLimit, 4 * n))
+        }
+        if isQuantized || query.metric == .flip {
+            // Splitting cannot close what these leave to Z3 (a box across a quantizer's step, a
+            // box on both decision boundaries): the engines may take all the time.
+            engineShare = 1
         }
         switch query.compression {
         case .perturbation: backSubstitutes = true
