@@ -49,7 +49,7 @@ struct PairEvaluator: Sendable {
             let pattern = activationPattern(x)
             for i in z.indices {
                 // −e_i's gradient is e_i's negated exactly; a neuron with gradient 0 moves up for both.
-                let gradient = gradientSigns(pattern, output: i, inputs: x.count)
+                let gradient = gradients(pattern, output: i)
                 for sign in [1.0, -1.0] {
                     let directions = gradient.map { $0.map { (g: Double) -> Double in g == 0 ? 1 : (g * sign < 0 ? -1 : 1) } }
                     let compressed = radii.perturbedLogits(of: original.layers, at: x) { l, k, _, _, _ in directions[l][k] }
@@ -74,7 +74,7 @@ struct PairEvaluator: Sendable {
 
     /// `∂ z_i / ∂ u_k` for every neuron (its sign is what the candidate needs), through
     /// the original network's activation pattern at the point.
-    private func gradientSigns(_ pattern: [[Bool]], output i: Int, inputs: Int) -> [[Double]] {
+    private func gradients(_ pattern: [[Bool]], output i: Int) -> [[Double]] {
         var gradient = Array(repeating: 0.0, count: original.outputSize)
         gradient[i] = 1
         var result: [[Double]] = Array(repeating: [], count: original.layers.count)
