@@ -124,7 +124,8 @@ public enum SDPErrorBound {
         let ranges: [[[Interval]]]
         let differenceRanges: [Interval]
         if shift.allSatisfy({ $0 == 0 }) {
-            let pair = DifferentialAnalysis(original: query.original, compared: .concrete(query.compressed)).bounds(over: box)
+            let pair = DifferentialAnalysis(original: query.original, compared: .concrete(query.compressed),
+                                            backSubstitutes: true).bounds(over: box)
             ranges = [pair.original, pair.compressed]
             differenceRanges = pair.differenceRange
         } else {
