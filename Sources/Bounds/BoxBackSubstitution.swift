@@ -42,6 +42,8 @@ struct BoxBackSubstitution: Sendable {
     }
 
     private let layers: [Layer]
+    /// The largest layer width (inputs or outputs), for scratch vectors.
+    private let widest: Int
     private static let u = 0x1p-53
     private static let tiny = 0x1p-1074
 
@@ -58,6 +60,7 @@ struct BoxBackSubstitution: Sendable {
                          weightRadii: radii.map { Array($0.weightsUp[l].joined()) }, biasRadii: radii?.biasesUp[l],
                          activation: layer.activation)
         }
+        widest = max(network.inputSize, network.layers.map(\.outputSize).max() ?? 0, 1)
     }
 
     /// Intersects each range of layer `l` that contains 0 with its
@@ -80,106 +83,109 @@ struct BoxBackSubstitution: Sendable {
     /// An upper bound of `Σ_k c_k u_k` over layer `target`'s pre-activations
     /// (+∞ when binary64 overflowed).
     func maximum(of coefficients: [Double], layer target: Int, box: [Interval], below: [[Interval]]) -> Double {
-        let u = Self.u, tiny = Self.tiny
-        var c = coefficients
-        var constant = 0.0
-        func addUp(_ value: Double) { constant = (constant + value).nextUp }
-        for t in stride(from: target, through: 0, by: -1) {
-            let layer = layers[t]
-            let (m, n) = (layer.outputs, layer.inputs)
-            var next = Array(repeating: 0.0, count: n), mu = Array(repeating: 0.0, count: n)
-            var bias = 0.0, biasMagnitude = 0.0, norm = 0.0
-            layer.weights.withUnsafeBufferPointer { w in
-                next.withUnsafeMutableBufferPointer { next in
+        // Four vectors of the widest layer's size, allocated once per call: this runs for
+        // every straddling neuron of every box, and per-layer arrays cost more than the sums.
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: 4 * widest) { scratch in
+            let base = scratch.baseAddress!
+            var c = base, next = base + widest, mu = base + 2 * widest, previous = base + 3 * widest
+            for k in coefficients.indices { c[k] = coefficients[k] }
+            let u = Self.u, tiny = Self.tiny
+            var constant = 0.0
+            func addUp(_ value: Double) { constant = (constant + value).nextUp }
+            for t in stride(from: target, through: 0, by: -1) {
+                let layer = layers[t]
+                let (m, n) = (layer.outputs, layer.inputs)
+                next.update(repeating: 0, count: n)
+                mu.update(repeating: 0, count: n)
+                var bias = 0.0, biasMagnitude = 0.0, norm = 0.0
+                layer.weights.withUnsafeBufferPointer { w in
                     for k in 0..<m where c[k] != 0 {
-                        let ck = c[k], base = k * n
+                        let ck = c[k], row = k * n
                         let p = ck * layer.biases[k], q = Swift.abs(ck) * (layer.biasRadii?[k] ?? 0)
                         bias += p + q
                         biasMagnitude += Swift.abs(p) + q
                         norm += Swift.abs(ck)
-                        for j in 0..<n { next[j] += ck * w[base + j] }
+                        for j in 0..<n { next[j] += ck * w[row + j] }
                     }
                 }
-            }
-            if let radii = layer.weightRadii {
-                radii.withUnsafeBufferPointer { d in
-                    mu.withUnsafeMutableBufferPointer { mu in
+                if let radii = layer.weightRadii {
+                    radii.withUnsafeBufferPointer { d in
                         for k in 0..<m where c[k] != 0 {
-                            let ck = Swift.abs(c[k]), base = k * n
-                            for j in 0..<n { mu[j] += ck * d[base + j] }
+                            let ck = Swift.abs(c[k]), row = k * n
+                            for j in 0..<n { mu[j] += ck * d[row + j] }
                         }
                     }
                 }
-            }
-            let gamma = Double(2 * m + 3) * u
-            addUp((bias + ((gamma * biasMagnitude).nextUp + Double(2 * m + 1) * tiny)).nextUp)
-            // |computed − exact| of next_j and of mu_j (mu's terms are all ≥ 0).
-            let scaledNorm = (gamma * norm).nextUp
-            let nextError = layer.columnMagnitudes.map { ((scaledNorm * $0).nextUp + Double(m + 1) * tiny).nextUp }
-            let muError = mu.map { ((gamma * $0).nextUp + Double(m + 1) * tiny).nextUp }
+                let gamma = Double(2 * m + 3) * u
+                addUp((bias + ((gamma * biasMagnitude).nextUp + Double(2 * m + 1) * tiny)).nextUp)
+                // |computed − exact| of next_j and of mu_j (mu's terms are all ≥ 0).
+                let scaledNorm = (gamma * norm).nextUp, underflow = Double(m + 1) * tiny
+                func nextError(_ j: Int) -> Double { ((scaledNorm * layer.columnMagnitudes[j]).nextUp + underflow).nextUp }
+                func muError(_ j: Int) -> Double { ((gamma * mu[j]).nextUp + underflow).nextUp }
+                // An overflow anywhere leaves no bound (a NaN coefficient could vanish inside max below).
+                for j in 0..<n where !next[j].isFinite || !mu[j].isFinite { return Double.infinity }
 
-            // An overflow anywhere leaves no bound (a NaN coefficient could vanish inside max below).
-            guard next.allSatisfy(\.isFinite), mu.allSatisfy(\.isFinite) else { return .infinity }
-            if t == 0 {
-                for j in 0..<n {
-                    let x = box[j]
-                    addUp(Swift.max((next[j] * x.lower).nextUp, (next[j] * x.upper).nextUp))
-                    let slack = ((mu[j] + muError[j]).nextUp + nextError[j]).nextUp
-                    addUp((slack * x.magnitude).nextUp)
+                if t == 0 {
+                    for j in 0..<n {
+                        let x = box[j]
+                        addUp(Swift.max((next[j] * x.lower).nextUp, (next[j] * x.upper).nextUp))
+                        let slack = ((mu[j] + muError(j)).nextUp + nextError(j)).nextUp
+                        addUp((slack * x.magnitude).nextUp)
+                    }
+                    break
                 }
-                break
-            }
-            let ranges = below[t - 1]
-            var previous = Array(repeating: 0.0, count: n)
-            switch layers[t - 1].activation {
-            case .relu:
-                for j in 0..<n {
-                    let (lo, hi) = (ranges[j].lower, ranges[j].upper)
-                    if hi <= 0 { continue }                       // h_j = 0
-                    let g = next[j] + mu[j]
-                    // Σ g_exact·h ≤ Σ g·h + |g_exact − g|·max h, with 0 ≤ h ≤ hi.
-                    let error = (((nextError[j] + muError[j]).nextUp + (2 * u * Swift.abs(g)).nextUp).nextUp + tiny).nextUp
-                    addUp((error * hi).nextUp)
-                    if lo >= 0 {
-                        previous[j] = g                           // always active
-                    } else if g < 0 {
-                        previous[j] = hi > -lo ? g : 0            // relu(v) ≥ v, or ≥ 0
-                    } else {
-                        // relu(v) ≤ s·(v − lo) for any s ≥ hi/(hi − lo).
-                        let s = (hi / (hi - lo).nextDown).nextUp
-                        let gs = g * s
-                        previous[j] = gs
-                        addUp((gs.nextUp * -lo).nextUp)
-                        let rounding = ((2 * u * Swift.abs(gs)).nextUp + tiny).nextUp
-                        addUp((rounding * Swift.max(-lo, hi)).nextUp)
+                let ranges = below[t - 1]
+                switch layers[t - 1].activation {
+                case .relu:
+                    for j in 0..<n {
+                        previous[j] = 0
+                        let (lo, hi) = (ranges[j].lower, ranges[j].upper)
+                        if hi <= 0 { continue }                       // h_j = 0
+                        let g = next[j] + mu[j]
+                        // Σ g_exact·h ≤ Σ g·h + |g_exact − g|·max h, with 0 ≤ h ≤ hi.
+                        let error = (((nextError(j) + muError(j)).nextUp + (2 * u * Swift.abs(g)).nextUp).nextUp + tiny).nextUp
+                        addUp((error * hi).nextUp)
+                        if lo >= 0 {
+                            previous[j] = g                           // always active
+                        } else if g < 0 {
+                            previous[j] = hi > -lo ? g : 0            // relu(v) ≥ v, or ≥ 0
+                        } else {
+                            // relu(v) ≤ s·(v − lo) for any s ≥ hi/(hi − lo).
+                            let slope = (hi / (hi - lo).nextDown).nextUp
+                            let gs = g * slope
+                            previous[j] = gs
+                            addUp((gs.nextUp * -lo).nextUp)
+                            let rounding = ((2 * u * Swift.abs(gs)).nextUp + tiny).nextUp
+                            addUp((rounding * Swift.max(-lo, hi)).nextUp)
+                        }
+                    }
+                case .identity:
+                    for j in 0..<n {
+                        let (lo, hi) = (ranges[j].lower, ranges[j].upper)
+                        let magnitude = Swift.max(Swift.abs(lo), Swift.abs(hi))
+                        let weight = (mu[j] + muError(j)).nextUp      // ≥ the exact coefficient of |v|
+                        var coefficient: Double, extra = 0.0
+                        if lo >= 0 {
+                            coefficient = next[j] + weight
+                        } else if hi <= 0 {
+                            coefficient = next[j] - weight
+                        } else {
+                            // |v| ≤ k·v + r on [lo, hi]: the line is above |v| at both ends (|v| is convex).
+                            let k = (hi + lo) / (hi - lo)
+                            let r = Swift.max((-lo - (k * lo).nextDown).nextUp, (hi - (k * hi).nextDown).nextUp)
+                            addUp((weight * r).nextUp)
+                            let wk = weight * k
+                            extra = Swift.abs(wk)
+                            coefficient = next[j] + wk
+                        }
+                        previous[j] = coefficient
+                        let rounding = ((2 * u * (Swift.abs(coefficient) + extra)).nextUp + 2 * tiny).nextUp
+                        addUp(((nextError(j) + rounding).nextUp * magnitude).nextUp)
                     }
                 }
-            case .identity:
-                for j in 0..<n {
-                    let (lo, hi) = (ranges[j].lower, ranges[j].upper)
-                    let magnitude = Swift.max(Swift.abs(lo), Swift.abs(hi))
-                    let weight = (mu[j] + muError[j]).nextUp      // ≥ the exact coefficient of |v|
-                    var coefficient: Double, extra = 0.0
-                    if lo >= 0 {
-                        coefficient = next[j] + weight
-                    } else if hi <= 0 {
-                        coefficient = next[j] - weight
-                    } else {
-                        // |v| ≤ k·v + r on [lo, hi]: the line is above |v| at both ends (|v| is convex).
-                        let k = (hi + lo) / (hi - lo)
-                        let r = Swift.max((-lo - (k * lo).nextDown).nextUp, (hi - (k * hi).nextDown).nextUp)
-                        addUp((weight * r).nextUp)
-                        let wk = weight * k
-                        extra = Swift.abs(wk)
-                        coefficient = next[j] + wk
-                    }
-                    previous[j] = coefficient
-                    let rounding = ((2 * u * (Swift.abs(coefficient) + extra)).nextUp + 2 * tiny).nextUp
-                    addUp(((nextError[j] + rounding).nextUp * magnitude).nextUp)
-                }
+                swap(&c, &previous)
             }
-            c = previous
+            return constant.isNaN ? .infinity : constant
         }
-        return constant.isNaN ? .infinity : constant
     }
 }
