@@ -64,4 +64,18 @@ import TestSupport
         let solved = try SDPErrorBound.compute(query)
         #expect(!solved.stoppedByLimit && solved.squaredNorm.certified <= stopped.certified)
     }
+
+    @Test("the norm and every output share one encoding per box: each output's bound equals its own search's")
+    func sharedEncodings() throws {
+        let f = TestNetworks.random(sizes: [2, 6, 6, 2], hidden: .relu, output: .logits, seed: 8)
+        let g = try FixedPoint(fractionalBits: 4).apply(to: f)
+        let query = SDPQuery(original: f, compressed: g, region: Self.unitBox, pairs: .diagonal, boxes: 4)
+        let shared = try SDPErrorBound.compute(query)
+        let box = query.region.normalized(by: nil).map { Interval($0.lower.roundedDown, $0.upper.roundedUp) }
+        for (i, bound) in shared.perOutput.enumerated() {
+            let alone = try SDPErrorBound.branchAndBound(query, box: box, outputs: [i], deadline: nil) { _, _ in }
+            #expect(bound.certified == alone.certified, "output \(i + 1)")
+        }
+        #expect(shared.perOutput.count == 2)
+    }
 }
