@@ -23,9 +23,10 @@ import NeuralNetwork
 /// adds a rigorous bound of the difference times the variable's largest
 /// magnitude (from its proved range) to the constant, which is accumulated
 /// rounding upward. Dot products use the a-priori bound
-/// `|fl(Σ a_k b_k) − Σ a_k b_k| ≤ (m + 3)·u·Σ|a_k|·|b_k|` with `u = 2^-53`
-/// (Higham, §3.1, as in ``LinearForms``), with `Σ_k |c_k|·|W_kj|` bounded by
-/// `‖c‖₁·max_k |W_kj|`. The result is an upper bound of the exact value for
+/// `|fl(Σ a_k b_k) − Σ a_k b_k| ≤ (m + 3)·u·Σ|a_k|·|b_k|` for m terms, with
+/// `u = 2^-53` (Higham, §3.1, as in ``LinearForms``); a layer's bias sum has
+/// two terms per neuron, and `(2m + 3)·u` serves every sum of the layer. In
+/// the weight sums `Σ_k |c_k|·|W_kj|` is bounded by `‖c‖₁·max_k |W_kj|`. The result is an upper bound of the exact value for
 /// the real-valued network (or every member of the set).
 struct BoxBackSubstitution: Sendable {
     private struct Layer: Sendable {
