@@ -40,5 +40,4 @@ public enum SampledDeviation {
             lower.indices.map { i in min(max(lower[i] + rng.unit() * (upper[i] - lower[i]), lower[i]), upper[i]) }
         }
     }
-
 }

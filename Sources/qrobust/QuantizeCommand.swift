@@ -72,9 +72,10 @@ struct QuantizeCommand: ParsableCommand {
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
                 print(String(decoding: try encoder.encode(summary), as: UTF8.self))
             } else {
+                let qdq = stored.map { $0.allSatisfy(\.fitsEightBits) ? "8-bit integers with DequantizeLinear (QDQ)"
+                                                                      : "16-bit integers with DequantizeLinear (QDQ, opset 21)" }
                 print("wrote \(outputFile): \(scheme), \(changed) of \(network.parameterCount) parameters changed"
-                      + (stored.map { "; weights as \($0.allSatisfy(\.fitsEightBits) ? 8 : 16)-bit integers with DequantizeLinear (QDQ"
-                                        + ($0.allSatisfy(\.fitsEightBits) ? ")" : ", opset 21)") } ?? ""))
+                      + (qdq.map { "; weights as \($0)" } ?? ""))
             }
         }
     }
