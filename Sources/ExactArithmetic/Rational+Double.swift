@@ -20,12 +20,16 @@ extension Rational {
             mantissa = bits | (UInt64(1) << 52)
             exponent = biased - 1075
         }
-        var n = BigInt(mantissa)
+        // Strip the factors of two that the denominator would share: what is
+        // left is odd over a power of two (or an integer), already in lowest
+        // terms, so no gcd is needed.
+        let shift = exponent >= 0 ? 0 : Swift.min(mantissa.trailingZeroBitCount, -exponent)
+        var n = BigInt(mantissa >> UInt64(shift))
         if value < 0 { n.negate() }
         if exponent >= 0 {
-            self.init(n << exponent, 1)
+            self.init(normalizedNumerator: n << exponent, denominator: 1)
         } else {
-            self.init(n, BigInt(1) << (-exponent))
+            self.init(normalizedNumerator: n, denominator: BigInt(1) << (-exponent - shift))
         }
     }
 

@@ -19,7 +19,8 @@ struct RationalTests {
     }
 
     @Test("Double converts to the exact binary value it stores",
-          arguments: [0.1, 1e-05, 1e300, -0.0, Double.leastNonzeroMagnitude, Double.leastNormalMagnitude, -123.456, 2.5, Double.greatestFiniteMagnitude])
+          arguments: [0.1, 1e-05, 1e300, -0.0, Double.leastNonzeroMagnitude, Double.leastNormalMagnitude, -123.456, 2.5, Double.greatestFiniteMagnitude,
+                     0.75, -1024, 3 * Double.leastNonzeroMagnitude, 0x1p-1060, 96])
     func exactDouble(_ value: Double) throws {
         let r = try #require(Rational(exactly: value))
         // Independent check: the denominator is a power of two and the value
@@ -27,6 +28,9 @@ struct RationalTests {
         #expect(r.denominator & (r.denominator - 1) == 0)
         #expect(r.roundedDown == value || (value == 0 && r.roundedDown == 0))
         #expect(r.roundedUp == value || (value == 0 && r.roundedUp == 0))
+        // In lowest terms without a gcd: the same fields as the gcd-reducing initializer.
+        let reduced = Rational(r.numerator * 8, r.denominator * 8)
+        #expect(r.numerator == reduced.numerator && r.denominator == reduced.denominator)
     }
 
     @Test("0.1 is not 1/10, and the smallest subnormal is 2^-1074")

@@ -36,6 +36,22 @@ struct FormatTests {
         #expect(network.exactLogits(at: [Rational(50), Rational(1)]) == [Rational(-3)])
     }
 
+    @Test(".nnet lines may end in LF, CRLF or CR, with spaces and tabs around the numbers; line numbers stay right")
+    func nnetLineEndings() throws {
+        let reference = try NNetFormat.parse(handNNet)
+        for ending in ["\r\n", "\r"] {
+            let text = handNNet.replacingOccurrences(of: "\n", with: ending)
+            #expect(try NNetFormat.parse(text) == reference, "line ending \(Array(ending.unicodeScalars))")
+            let bad = text.replacingOccurrences(of: "0.5,0.25,", with: "nan,0.25,")
+            #expect(throws: ModelError.self) { try NNetFormat.parse(bad, file: "bad.nnet") }
+            do { _ = try NNetFormat.parse(bad, file: "bad.nnet") } catch {
+                #expect("\(error)".contains("line 10: nan is not a finite number"), "\(error)")
+            }
+        }
+        let spaced = handNNet.replacingOccurrences(of: "0.5,0.25,", with: " \t0.5 , 0.25\t,  ")
+        #expect(try NNetFormat.parse(spaced) == reference)
+    }
+
     @Test(".nnet and JSON round trips keep every weight bit for bit")
     func roundTrips() throws {
         var rng = SystemRandomNumberGenerator()
