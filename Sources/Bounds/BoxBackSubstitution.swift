@@ -106,14 +106,15 @@ struct BoxBackSubstitution: Sendable {
                         bias += p + q
                         biasMagnitude += Swift.abs(p) + q
                         norm += Swift.abs(ck)
-                        for j in 0..<n { next[j] += ck * w[row + j] }
+                        let wRow = w.baseAddress! + row
+                        for j in 0..<n { next[j] += ck * wRow[j] }
                     }
                 }
                 if let radii = layer.weightRadii {
                     radii.withUnsafeBufferPointer { d in
                         for k in 0..<m where c[k] != 0 {
-                            let ck = Swift.abs(c[k]), row = k * n
-                            for j in 0..<n { mu[j] += ck * d[row + j] }
+                            let ck = Swift.abs(c[k]), dRow = d.baseAddress! + k * n
+                            for j in 0..<n { mu[j] += ck * dRow[j] }
                         }
                     }
                 }
