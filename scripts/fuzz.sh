@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 executions=${1:-10000}
 seed=${2:-2026}
-swift build -c release --static-swift-stdlib --product qrobust
+bash scripts/build-release.sh
 swift build --build-tests
 QROBUST_FUZZ_EXECUTIONS=$executions QROBUST_FUZZ_SEED=$seed QROBUST_FUZZ_BINARY="$PWD/.build/release/qrobust" \
   swift test --skip-build --filter FuzzSmokeTests

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh
 echo "setup.sh: building qrobust (release; the first build takes a few minutes)" >&2
-swift build -c release --static-swift-stdlib --product qrobust
+bash scripts/build-release.sh
 echo
 echo "\$ .build/release/qrobust local Examples/moons-relu.json --input 0.5,0.25 --bits 8 --tau 0.05"
 status=0

@@ -7,6 +7,6 @@ cd "$(dirname "$0")/.."
 bash scripts/install.sh
 # The release binary too: the CLI tests on real-size inputs (a 100-image MNIST batch) run it,
 # since the debug build takes minutes where it takes seconds.
-swift build -c release --static-swift-stdlib --product qrobust
+bash scripts/build-release.sh
 swift build --build-tests
 swift test --skip-build

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Builds the release binary, .build/release/qrobust, the same way for every script.
+# With the toolchain's lld at hand it links the Swift runtime and Foundation
+# statically: the binary then starts in about 8 ms instead of 13, most of a
+# small query's time. (GNU gold, the default linker, warns about a mktemp use
+# inside static Foundation; lld does not.) Without lld it is a plain build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+toolchain="$(dirname "$(readlink -f "$(command -v swift)")")"
+flags=()
+if [ -x "$toolchain/ld.lld" ]; then
+    flags=(--static-swift-stdlib -Xswiftc -use-ld=lld)
+fi
+swift build -c release "${flags[@]}" --product qrobust "$@"
