@@ -25,10 +25,11 @@ public struct SDPDeviation: Sendable {
     public static let samples = 1000
 
     /// Bounds the deviation of `compressed` from `original` over `region`.
+    /// - Parameter memoryLimit: bytes one box's SDP may take (``SDPQuery/memoryLimit``).
     /// - Throws: ``QueryError`` for a metric the bound cannot serve (flip; probability
     ///   without one sigmoid output) and for questions the SDP bound rejects.
     public static func compute(original: Network, compressed: Network, region: InputRegion, metric: Metric,
-                               tau: Rational?, timeLimit: Double?,
+                               tau: Rational?, timeLimit: Double?, memoryLimit: Double? = nil,
                                progress: (@Sendable (String) -> Void)? = nil) throws -> SDPDeviation {
         switch metric {
         case .flip: throw QueryError("the SDP bound bounds logit differences; the flip metric needs the exact search (leave out --bound sdp)")
@@ -36,7 +37,8 @@ public struct SDPDeviation: Sendable {
             throw QueryError("with the SDP bound the probability metric needs one sigmoid output (σ is 1/4-Lipschitz); use --metric logit")
         default: break
         }
-        let query = SDPQuery(original: original, compressed: compressed, region: region, timeLimit: timeLimit)
+        let query = SDPQuery(original: original, compressed: compressed, region: region, timeLimit: timeLimit,
+                             memoryLimit: memoryLimit)
         let result = try SDPErrorBound.compute(query, progress: progress)
         let squared = min(result.squaredNorm.certified, result.perOutput.map(\.certified).max() ?? .infinity)
         let logit = squared.squareRoot().nextUp

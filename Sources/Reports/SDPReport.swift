@@ -24,6 +24,12 @@ public struct SDPReport: JSONReport {
         public var unstableReLUs: Int
         public var constraints: Int
         public var pairConstraints: Int
+        /// The whole box's SDP: nonzero constraint-matrix entries, and the memory and CSDP time estimated from its size.
+        public var matrixEntries: Int?
+        public var estimatedBytes: Double?
+        public var estimatedSeconds: Double?
+        /// Why the whole box's SDP was not solved (too large for a limit); absent when it was.
+        public var refusal: String?
         public var seconds: Double
 
         init(_ b: SDPBound) {
@@ -41,6 +47,10 @@ public struct SDPReport: JSONReport {
             unstableReLUs = w.unstableReLUs
             constraints = w.constraints
             pairConstraints = w.pairConstraints
+            matrixEntries = w.cost?.entries
+            estimatedBytes = w.cost?.bytes
+            estimatedSeconds = w.cost?.seconds
+            refusal = w.refusal
             seconds = b.seconds
         }
     }
@@ -87,7 +97,12 @@ public struct SDPReport: JSONReport {
                 lines.append("  one SDP over the whole box: ≤ \(Self.number(b.wholeBoxCertified))")
             }
             let status = b.csdpCode.map { "CSDP \($0) (\(b.csdpMeaning ?? "")), optimum \(b.wholeBoxSolverValue.map(Self.number) ?? "none"); " } ?? ""
-            lines.append("  \(status)LMI of order \(b.dimension), \(b.constraints) quadratic constraints (\(b.pairConstraints) on pairs), \(b.unstableReLUs) unstable ReLUs")
+            if let refusal = b.refusal {
+                lines.append("  not solved over the whole box: \(refusal)")
+            } else {
+                let size = b.matrixEntries.map { ", \($0) matrix entries" } ?? ""
+                lines.append("  \(status)LMI of order \(b.dimension), \(b.constraints) quadratic constraints (\(b.pairConstraints) on pairs)\(size), \(b.unstableReLUs) unstable ReLUs")
+            }
             lines.append("  Bounds module alone: ≤ \(Self.number(b.intervalBound))")
         }
         describe(squaredNorm, "‖f₁(x₁) − f₂(x₂)‖²")

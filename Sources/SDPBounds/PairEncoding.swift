@@ -51,22 +51,29 @@ struct PairEncoding: Sendable {
     private(set) var unstableCount = 0
     /// How many of the constraints are slope constraints on pairs.
     private(set) var pairConstraintCount = 0
+    /// The SDP's size and estimated cost.
+    private(set) var cost = SDPCost(order: 0, constraints: 0, entries: 0)
 
     /// - Parameters:
     ///   - box: the original's normalised input box.
     ///   - inputShift: ĉ per input (0 when the compressed network sees the same input).
     ///   - ranges: pre-activation ranges of each network (from the Bounds module).
     ///   - differenceRanges: ranges of `d` from the Bounds module.
+    ///   - limits: what the SDP may cost (``SDPCost``), checked before any constraint matrix is built.
     /// - Throws: ``QueryError`` when full pairs would give more than
-    ///   ``largestPairCount`` slope constraints (checked before they are built).
+    ///   ``largestPairCount`` slope constraints; ``SDPRefusal`` when the SDP
+    ///   would not fit the limits (both checked before the matrices are built).
     init(original: Network, compressed: Network, box: [Interval], inputShift: [Double],
-         ranges: [[[Interval]]], differenceRanges: [Interval], pairs: NeuronPairs) throws {
+         ranges: [[[Interval]]], differenceRanges: [Interval], pairs: NeuronPairs,
+         limits: SDPLimits = SDPLimits()) throws {
         let n = original.inputSize
         let shifted = inputShift.contains { $0 > 0 }
         dimension = 1 + n + (shifted ? n : 0)
         coordinateRanges = [Interval(1)] + Array(repeating: Interval(-1, 1), count: dimension - 1)
         differences = []
         self.differenceRanges = []
+        // The products are collected first and built once the SDP's cost is known to fit.
+        var products: [Product] = []
 
         // Inputs: x = centre + radius·x̂, and x₂ = x + ĉ·t̂.
         var inputs: [AffineForm] = []
@@ -77,9 +84,9 @@ struct PairEncoding: Sendable {
                 + .coordinate(1 + i, dimension: dimension, scale: radius)
             inputs.append(x)
             shiftedInputs.append(shifted ? x + .coordinate(1 + n + i, dimension: dimension, scale: Interval(inputShift[i])) : x)
-            constraints.append(Self.unitBox(1 + i, dimension: dimension))
+            products.append(Self.unitBox(1 + i, dimension: dimension))
             if shifted {
-                constraints.append(Self.unitBox(1 + n + i, dimension: dimension))
+                products.append(Self.unitBox(1 + n + i, dimension: dimension))
             }
         }
 
@@ -90,8 +97,10 @@ struct PairEncoding: Sendable {
         if pairs == .full, all.count * (all.count - 1) / 2 > Self.largestPairCount {
             throw QueryError("full pair constraints would number \(all.count * (all.count - 1) / 2) here (\(all.count) unstable ReLUs in the two networks); qrobust builds at most \(Self.largestPairCount), since CSDP's work grows with the cube of the constraint count and such an SDP would not fit in memory or time: use diagonal pairs, or split the box")
         }
-        for neuron in all { addReluConstraints(neuron) }
-        addSlopeConstraints(neurons, pairs: pairs)
+        for neuron in all { products += reluProducts(neuron) }
+        let slopes = slopeProducts(neurons, pairs: pairs)
+        products += slopes
+        pairConstraintCount = slopes.count
 
         for i in outputs1.indices {
             var d = outputs2[i] - outputs1[i]
@@ -100,17 +109,34 @@ struct PairEncoding: Sendable {
             differences.append(d)
             self.differenceRanges.append(range)
             // (d − lo)(hi − d) ≥ 0: the Bounds module's range, so the SDP is never looser than it.
-            constraints.append(QuadraticConstraint(.nonnegative,
-                                                   product: d - .constant(Interval(range.lower), dimension: dimension),
-                                                   .constant(Interval(range.upper), dimension: dimension) - d))
+            products.append(Product(.nonnegative, d - .constant(Interval(range.lower), dimension: dimension),
+                                    .constant(Interval(range.upper), dimension: dimension) - d))
+        }
+        cost = SDPCost(order: dimension, constraints: products.count,
+                       entries: products.reduce(0) { $0 + SymmetricEntries.count($1.a, $1.b) })
+        if let reason = limits.refusal(cost) {
+            throw SDPRefusal(cost: cost, reason: reason, differenceRanges: self.differenceRanges)
+        }
+        constraints = products.map { QuadraticConstraint($0.kind, product: $0.a, $0.b) }
+    }
+
+    /// A constraint before its matrix is built: `a(ζ)·b(ζ) ≥ 0` or `= 0`.
+    private struct Product {
+        var kind: QuadraticConstraint.Kind
+        var a: AffineForm
+        var b: AffineForm
+        init(_ kind: QuadraticConstraint.Kind, _ a: AffineForm, _ b: AffineForm) {
+            self.kind = kind
+            self.a = a
+            self.b = b
         }
     }
 
     /// `(1 − ζ_i)(1 + ζ_i) ≥ 0`.
-    private static func unitBox(_ i: Int, dimension: Int) -> QuadraticConstraint {
+    private static func unitBox(_ i: Int, dimension: Int) -> Product {
         let one = AffineForm.constant(Interval(1), dimension: dimension)
         let z = AffineForm.coordinate(i, dimension: dimension)
-        return QuadraticConstraint(.nonnegative, product: one - z, one + z)
+        return Product(.nonnegative, one - z, one + z)
     }
 
     /// Runs one network's layers on affine forms, adding a φ̂ coordinate for
@@ -150,19 +176,20 @@ struct PairEncoding: Sendable {
 
     /// For φ = max(0, ξ) with ξ ∈ [l, u], l < 0 < u: φ ≥ 0, φ ≥ ξ, φ(φ − ξ) = 0,
     /// the triangle `(ξ − l) − (u − l)·φ̂ ≥ 0`, and `(ξ − l)(u − ξ) ≥ 0`.
-    private mutating func addReluConstraints(_ neuron: Neuron) {
+    private func reluProducts(_ neuron: Neuron) -> [Product] {
         let one = AffineForm.constant(Interval(1), dimension: dimension)
         let l = Interval(neuron.range.lower), u = Interval(neuron.range.upper)
         let phiHat = AffineForm.coordinate(neuron.coordinate!, dimension: dimension)
         let gap = neuron.post - neuron.pre
-        constraints.append(QuadraticConstraint(.nonnegative, product: phiHat, one))          // φ ≥ 0
-        constraints.append(QuadraticConstraint(.nonnegative, product: gap, one))             // φ ≥ ξ
-        constraints.append(QuadraticConstraint(.zero, product: phiHat, gap))                 // φ(φ − ξ) = 0
         let triangle = neuron.pre - .constant(l, dimension: dimension) - phiHat.scaled(by: u - l)
-        constraints.append(QuadraticConstraint(.nonnegative, product: triangle, one))        // triangle
-        constraints.append(QuadraticConstraint(.nonnegative,                                 // ξ ∈ [l, u]
-                                               product: neuron.pre - .constant(l, dimension: dimension),
-                                               .constant(u, dimension: dimension) - neuron.pre))
+        return [
+            Product(.nonnegative, phiHat, one),                                   // φ ≥ 0
+            Product(.nonnegative, gap, one),                                      // φ ≥ ξ
+            Product(.zero, phiHat, gap),                                          // φ(φ − ξ) = 0
+            Product(.nonnegative, triangle, one),                                 // triangle
+            Product(.nonnegative, neuron.pre - .constant(l, dimension: dimension), // ξ ∈ [l, u]
+                    .constant(u, dimension: dimension) - neuron.pre),
+        ]
     }
 
     /// The most slope constraints ``NeuronPairs/full`` may ask for: about 90
@@ -172,7 +199,7 @@ struct PairEncoding: Sendable {
     static let largestPairCount = 4000
 
     /// Slope constraints on pairs of unstable ReLUs.
-    private mutating func addSlopeConstraints(_ neurons: [[Neuron]], pairs: NeuronPairs) {
+    private func slopeProducts(_ neurons: [[Neuron]], pairs: NeuronPairs) -> [Product] {
         var chosen: [(Neuron, Neuron)] = []
         let second = Dictionary(neurons[1].map { ([$0.layer, $0.index], $0) }, uniquingKeysWith: { a, _ in a })
         for a in neurons[0] {
@@ -188,10 +215,9 @@ struct PairEncoding: Sendable {
                 }
             }
         }
-        for (a, b) in chosen {
+        return chosen.map { a, b in
             let dPhi = a.post - b.post
-            constraints.append(QuadraticConstraint(.nonnegative, product: dPhi, a.pre - b.pre - dPhi))
+            return Product(.nonnegative, dPhi, a.pre - b.pre - dPhi)
         }
-        pairConstraintCount = chosen.count
     }
 }

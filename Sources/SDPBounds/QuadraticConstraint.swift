@@ -118,6 +118,22 @@ struct SymmetricEntries: Sendable {
         }
     }
 
+    /// How many upper-triangle entries ``addProduct(_:_:)`` gives `a·b` (before
+    /// cancellation): every pair (i, j) of their nonzero coordinates, less the
+    /// pairs counted twice, (i, j) and (j, i) with both i and j nonzero in both.
+    static func count(_ a: AffineForm, _ b: AffineForm) -> Int {
+        let length = max(a.coefficients.count, b.coefficients.count)
+        var inA = 0, inB = 0, inBoth = 0
+        for i in 0..<length {
+            let x = i < a.coefficients.count && a.coefficients[i] != .zero
+            let y = i < b.coefficients.count && b.coefficients[i] != .zero
+            if x { inA += 1 }
+            if y { inB += 1 }
+            if x && y { inBoth += 1 }
+        }
+        return inA * inB - inBoth * (inBoth - 1) / 2
+    }
+
     var sorted: [(row: Int, column: Int, value: Interval)] {
         values.keys.sorted().map { ($0.row, $0.column, values[$0]!) }
     }

@@ -33,6 +33,8 @@ public enum SDPErrorBound {
         let sets = m == 1 ? [[0]] : [Array(0..<m)] + (0..<m).map { [$0] }
         var notes: Set<String> = []
         var bounds: [SDPBound] = []
+        // The norm and every output share each box's SDP, so refusals get one note for all of them.
+        var refusedBoxes: Set<[Double]> = [], largestRefused: SDPBoxBound?
         let cache = EncodingCache()
         for outputs in sets {
             let what = outputs.count == m ? "‖f₁ − f₂‖²" : "output \(outputs[0] + 1)"
@@ -40,16 +42,23 @@ public enum SDPErrorBound {
                 progress?("\(what): \(boxes) of \(query.boxes) boxes, bound \(best.map { String(format: "%.6g", $0) } ?? "–")")
             }
             for leaf in bound.boxes {
-                if let status = leaf.status, status.hasNoSolution || leaf.uncertified {
+                if leaf.refusal != nil {
+                    refusedBoxes.insert(leaf.box.flatMap { [$0.lower, $0.upper] })
+                    if (leaf.cost?.bytes ?? 0) > (largestRefused?.cost?.bytes ?? -1) { largestRefused = leaf }
+                } else if let status = leaf.status, status.hasNoSolution || leaf.uncertified {
                     notes.insert("\(what): \(status.meaning) on some box and no certificate from it; its bound there is the bound propagation's")
                 } else if let status = leaf.status, !status.isSolved {
                     notes.insert("\(what): \(status) on some box; its bound there was certified independently of CSDP's claim, or kept from the box it was split from")
                 }
             }
-            if bound.stoppedByLimit {
+            if bound.stoppedByLimit && bound.boxes.count < query.boxes {
                 notes.insert("\(what): the time limit stopped the splitting at \(bound.boxes.count) of \(query.boxes) boxes")
             }
             bounds.append(bound)
+        }
+        if let reason = largestRefused?.refusal {
+            let which = refusedBoxes.count == 1 ? "1 box:" : "\(refusedBoxes.count) boxes; on the largest,"
+            notes.insert("CSDP was not run on \(which) \(reason); the bound there is the bound propagation's")
         }
         if FileManager.default.fileExists(atPath: "param.csdp") {
             notes.insert("CSDP read its settings from param.csdp in the working directory")
@@ -93,7 +102,7 @@ public enum SDPErrorBound {
             leaves.remove(at: worst)
             leaves += children
         }
-        let stopped = leaves.contains { $0.status == .timeLimit }
+        let stopped = leaves.contains { $0.status == .timeLimit || $0.refusal != nil }
             || (leaves.count < query.boxes && deadline.map { Date() >= $0 } ?? false)
         return SDPBound(outputs: outputs, certified: leaves.map(\.certified).max() ?? whole.certified, wholeBox: whole,
                         boxes: leaves, seconds: Date().timeIntervalSince(start), stoppedByLimit: stopped)
@@ -113,11 +122,12 @@ public enum SDPErrorBound {
 
     /// The lifted encoding over one box, with pre-activation and difference
     /// ranges from the Bounds module (differential bounds when both networks see the same input).
-    static func encode(_ query: SDPQuery, box: [Interval]) throws -> PairEncoding {
+    /// - Throws: ``SDPRefusal`` when the SDP would not fit `limits`.
+    static func encode(_ query: SDPQuery, box: [Interval], limits: SDPLimits = SDPLimits()) throws -> PairEncoding {
         let (ranges, differenceRanges) = boundsModuleRanges(query, box: box)
         return try PairEncoding(original: query.original, compressed: query.compressed, box: box,
                                 inputShift: query.normalizedShift, ranges: ranges, differenceRanges: differenceRanges,
-                                pairs: query.pairs)
+                                pairs: query.pairs, limits: limits)
     }
 
     /// Pre-activation ranges of both networks and the ranges of the output differences over one box.
@@ -159,13 +169,24 @@ public enum SDPErrorBound {
                                status: .timeLimit, dimension: 0, unstableReLUs: 0, constraints: 0, pairConstraints: 0,
                                problem: nil)
         }
-        let encoding = try cache.encoding(query, box: box)
+        let limits = SDPLimits(bytes: query.memoryLimit, deadline: deadline)
+        let encoding: PairEncoding
+        do {
+            encoding = try cache.encoding(query, box: box, limits: limits)
+        } catch let refusal as SDPRefusal {
+            let bound = squaredBound(refusal.differenceRanges, outputs: outputs)
+            guard bound.isFinite else { throw overflow }
+            return SDPBoxBound(box: box, certified: bound, solverValue: nil, intervalBound: bound, ballMultiplier: 0,
+                               status: nil, dimension: refusal.cost.order, unstableReLUs: 0,
+                               constraints: refusal.cost.constraints, pairConstraints: 0, problem: nil,
+                               cost: refusal.cost, refusal: refusal.reason)
+        }
         let intervalBound = squaredBound(encoding.differenceRanges, outputs: outputs)
         var result = SDPBoxBound(box: box, certified: 0, solverValue: nil, intervalBound: intervalBound, ballMultiplier: 0,
                                  status: nil, dimension: encoding.dimension, unstableReLUs: encoding.unstableCount,
                                  constraints: encoding.constraints.count,
                                  pairConstraints: encoding.pairConstraintCount,
-                                 problem: nil)
+                                 problem: nil, cost: encoding.cost)
         // A bound must come from finite numbers: NaN compares false with
         // everything, and an early return on it once reported "≤ 0 certified".
         guard intervalBound.isFinite else { throw overflow }
@@ -261,16 +282,25 @@ public enum SDPErrorBound {
 /// the same box eleven times, also past the time limit (then only for its ranges).
 final class EncodingCache {
     private var encodings: [[Double]: PairEncoding] = [:]
+    private var refusals: [[Double]: SDPRefusal] = [:]
     private var differences: [[Double]: [Interval]] = [:]
 
     private static func key(_ box: [Interval]) -> [Double] { box.flatMap { [$0.lower, $0.upper] } }
 
-    func encoding(_ query: SDPQuery, box: [Interval]) throws -> PairEncoding {
+    /// The box's encoding; a refusal is remembered too (the memory limit does
+    /// not change, and the time left only shrinks).
+    func encoding(_ query: SDPQuery, box: [Interval], limits: SDPLimits) throws -> PairEncoding {
         let key = Self.key(box)
         if let known = encodings[key] { return known }
-        let encoding = try SDPErrorBound.encode(query, box: box)
-        encodings[key] = encoding
-        return encoding
+        if let refused = refusals[key] { throw refused }
+        do {
+            let encoding = try SDPErrorBound.encode(query, box: box, limits: limits)
+            encodings[key] = encoding
+            return encoding
+        } catch let refusal as SDPRefusal {
+            refusals[key] = refusal
+            throw refusal
+        }
     }
 
     /// The Bounds module's ranges of the output differences over the box.

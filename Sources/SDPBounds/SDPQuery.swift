@@ -22,13 +22,17 @@ public struct SDPQuery: Sendable {
     /// largest bound is halved along its widest input until there are this
     /// many, and the bound is the largest over them. 1 solves one SDP.
     public var boxes: Int
-    /// Wall-clock limit in seconds for splitting (a CSDP solve under way is
-    /// not interrupted); nil for none.
+    /// Wall-clock limit in seconds for splitting and for each CSDP solve (its
+    /// process is stopped); nil for none. A box whose SDP is estimated to need
+    /// far more than the time left is not solved (``SDPCost``).
     public var timeLimit: Double?
+    /// Bytes one box's SDP may take (``SDPCost/bytes``); a larger one is
+    /// neither built nor solved. Nil for no limit.
+    public var memoryLimit: Double?
 
     public init(original: Network, compressed: Network, region: InputRegion,
                 inputQuantization: Rational = .zero, pairs: NeuronPairs = .full, boxes: Int = 16,
-                timeLimit: Double? = nil) {
+                timeLimit: Double? = nil, memoryLimit: Double? = nil) {
         self.original = original
         self.compressed = compressed
         self.region = region
@@ -36,6 +40,7 @@ public struct SDPQuery: Sendable {
         self.pairs = pairs
         self.boxes = boxes
         self.timeLimit = timeLimit
+        self.memoryLimit = memoryLimit
     }
 
     /// Rejects questions without meaning before any bound is computed.
@@ -61,6 +66,7 @@ public struct SDPQuery: Sendable {
         try MagnitudeLimit.check(compressed, over: box, name: "the compressed network")
         guard boxes >= 1 else { throw QueryError("the number of boxes must be at least 1, found \(boxes)") }
         if let timeLimit, !(timeLimit > 0) { throw QueryError("the time limit must be positive, found \(timeLimit)") }
+        if let memoryLimit, !(memoryLimit > 0) { throw QueryError("the memory limit must be positive, found \(memoryLimit) bytes") }
     }
 
     /// ĉ per input: c in normalised units (`c/|range|`), rounded up.

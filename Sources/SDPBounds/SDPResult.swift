@@ -29,6 +29,11 @@ public struct SDPBoxBound: Sendable {
     public var problem: SDPProblem?
     /// Whether CSDP's y could not be certified, so that ``certified`` is the bound propagation's bound.
     public var uncertified = false
+    /// The SDP's size and estimated cost (nil when none was needed).
+    public var cost: SDPCost?
+    /// Why the SDP was neither built nor solved (it would not fit the memory
+    /// or time limit, with the estimate); ``certified`` is then the bound propagation's bound.
+    public var refusal: String?
 }
 
 /// A certified bound on `Σ_{i ∈ outputs} d_i²` over the whole question:
@@ -43,8 +48,9 @@ public struct SDPBound: Sendable {
     /// The boxes the input was split into (one when it was not split), each with its SDP.
     public var boxes: [SDPBoxBound]
     public var seconds: Double
-    /// Whether the time limit cut the work short: a CSDP solve was stopped,
-    /// or the splitting ended before ``SDPQuery/boxes`` boxes. The bound holds either way.
+    /// Whether a limit cut the work short: a CSDP solve was stopped, an SDP
+    /// was refused as too large for the memory or time left, or the splitting
+    /// ended before ``SDPQuery/boxes`` boxes. The bound holds either way.
     public var stoppedByLimit: Bool
 }
 

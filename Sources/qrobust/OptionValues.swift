@@ -56,6 +56,19 @@ enum Seconds {
     }
 }
 
+/// A memory limit in gigabytes (10⁹ bytes): finite and > 0; returned in bytes.
+enum Gigabytes {
+    static func positive(_ argument: String) throws -> Double {
+        guard let gigabytes = Double(argument.trimmingCharacters(in: .whitespaces)), gigabytes > 0, gigabytes.isFinite else {
+            throw ValidationError("expected a positive number of gigabytes (for example 4 or 0.5)")
+        }
+        return gigabytes * 1e9
+    }
+
+    /// Three quarters of this machine's memory, in bytes.
+    static var machineDefault: Double { Double(ProcessInfo.processInfo.physicalMemory) * 0.75 }
+}
+
 /// `--input`: one point, comma separated, each coordinate read exactly.
 struct PointOption: ExpressibleByArgument, Sendable {
     let values: [Rational]

@@ -219,7 +219,8 @@ struct PruneCommand: AsyncParsableCommand {
         if bound == .sdp {
             let started = Date()
             let deviation = try SDPDeviation.compute(original: network, compressed: pruned, region: box.region, metric: metric,
-                                                     tau: tau?.value, timeLimit: timeout) { message in
+                                                     tau: tau?.value, timeLimit: timeout,
+                                                     memoryLimit: Gigabytes.machineDefault) { message in
                 if Date().timeIntervalSince(started) > 1 { printProgress("qrobust: \(message)") }
             }
             var certificate = PruneReport.SDPCertificate(deviation, query: SDPQuery(original: network, compressed: pruned, region: box.region),

@@ -38,14 +38,22 @@ struct SDPCommand: AsyncParsableCommand {
             box is split (--boxes) where the bound is largest; the bound is the largest over the \
             boxes.
 
+            Before a box's SDP is built, its memory and CSDP's time are estimated from its size \
+            (order, constraints, matrix entries; the report shows them). An SDP over \
+            --memory-limit, or clearly beyond the time left under --timeout, is not solved: the \
+            box keeps the bound propagation's bound, a note states the estimate, and the exit \
+            code is 2.
+
             --pairs full puts a slope constraint on every pair of unstable ReLUs (O(N²) \
             multipliers: seconds for N = 20 per network); diagonal only on neuron k of each \
             network with neuron k of the other (O(N), looser per SDP, about as tight once the box \
             is split). --cross-check also measures the same quantity by sampling and by the exact \
             SMT search (qrobust global) and prints sampled ≤ SMT ≤ SDP side by side.
 
-            Exit codes: 0 bound certified, 64 usage error, 65 bad input, 70 CSDP's answer could \
-            not be certified or the cross-check found the three answers out of order (a bug).
+            Exit codes: 0 bound certified, 2 bound certified but a limit cut the work short (a \
+            CSDP solve stopped, an SDP refused as too large, fewer boxes than asked), 64 usage \
+            error, 65 bad input, 70 CSDP's answer could not be certified or the cross-check \
+            found the three answers out of order (a bug).
             """)
 
     @OptionGroup var modelOptions: ModelOptions
@@ -75,6 +83,11 @@ struct SDPCommand: AsyncParsableCommand {
     @Option(help: "Time limit in seconds for the splitting, each CSDP solve (its process is stopped) and the SMT search of --cross-check.",
             transform: Seconds.positive)
     var timeout: Double?
+
+    @Option(help: ArgumentHelp("Memory in GB one box's SDP may take, by the estimate made before it is built; a larger one is not solved and the box keeps the bound propagation's bound. (default: 3/4 of this machine's memory)",
+                               valueName: "GB"),
+            transform: Gigabytes.positive)
+    var memoryLimit: Double?
 
     @Flag(help: "Print the report as JSON.")
     var json = false
@@ -111,7 +124,7 @@ struct SDPCommand: AsyncParsableCommand {
             let (region, written, source) = try box.resolve()
             let query = SDPQuery(original: network, compressed: other, region: region,
                                  inputQuantization: inputQuantization.value, pairs: pairs, boxes: boxes,
-                                 timeLimit: timeout)
+                                 timeLimit: timeout, memoryLimit: memoryLimit ?? Gigabytes.machineDefault)
             let start = Date()
             // Progress on stderr, only once the run has taken more than a second.
             let progress: @Sendable (String) -> Void = { if Date().timeIntervalSince(start) > 1 { printProgress("qrobust: \($0)") } }

@@ -341,6 +341,18 @@ struct GlobalCLITests {
         #expect(b["boxSource"] == nil)
         let sdp = try qrobust(["sdp", relu, "--vnnlib", property, "--bits", "4", "--boxes", "1"])
         #expect(sdp.code == 0 && sdp.stdout.contains("over -1:2,-1:1.5"), "\(sdp.stdout)\(sdp.stderr)")
+        #expect(sdp.stdout.contains("matrix entries"), "\(sdp.stdout)")
+        // Over the memory limit: no SDP, the bound propagation's bound, the estimate, exit 2.
+        let refused = try qrobust(["sdp", relu, "--vnnlib", property, "--bits", "4", "--boxes", "1",
+                                   "--memory-limit", "0.000001", "--json"])
+        #expect(refused.code == 2, "\(refused.stderr)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(refused.stdout.utf8)) as? [String: Any])
+        let norm = try #require(report["squaredNorm"] as? [String: Any])
+        #expect((norm["refusal"] as? String)?.contains("memory limit of 1 kB") == true, "\(norm)")
+        #expect(norm["certified"] as? Double == norm["intervalBound"] as? Double)
+        #expect((report["notes"] as? [String])?.contains { $0.hasPrefix("CSDP was not run on 1 box") } == true, "\(report)")
+        let badLimit = try qrobust(["sdp", relu, "--vnnlib", property, "--bits", "4", "--memory-limit=0"])
+        #expect(badLimit.code == 64 && badLimit.stderr.contains("positive number of gigabytes"), "\(badLimit.stderr)")
         let both = try qrobust(["global", relu, "--vnnlib", property, "--box", "0:1,0:1", "--bits", "4"])
         #expect(both.code == 64 && both.stderr.contains("either --box"), "\(both.stderr)")
         let bad = try qrobust(["global", relu, "--vnnlib", property + ".missing", "--bits", "4"])

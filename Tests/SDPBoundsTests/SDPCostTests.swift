@@ -1,0 +1,88 @@
+import Bounds
+import Compression
+import ExactArithmetic
+import Foundation
+import NeuralNetwork
+import Queries
+import Testing
+import TestSupport
+@testable import SDPBounds
+
+/// The size of an SDP is known before it is built, and one over the limits is
+/// refused with its estimate while the box keeps a sound bound.
+@Suite(.serialized) struct SDPCostTests {
+    @Test("the entry count known before a product is built is the count the built matrix has")
+    func entryCountMatchesTheBuiltMatrix() {
+        var rng = SeededGenerator(seed: 11)
+        for _ in 0..<300 {
+            func form() -> AffineForm {
+                var f = AffineForm(dimension: Int.random(in: 1...12, using: &rng))
+                for i in f.coefficients.indices where Bool.random(using: &rng) {
+                    f.coefficients[i] = Interval(Double(Int.random(in: -3...3, using: &rng)))
+                }
+                return f
+            }
+            let (a, b) = (form(), form())
+            var matrix = SymmetricEntries()
+            matrix.addProduct(a, b)
+            #expect(SymmetricEntries.count(a, b) == matrix.values.count)
+        }
+    }
+
+    @Test("an encoding's cost counts its own constraints and entries")
+    func encodingCostIsItsSize() throws {
+        let f = TestNetworks.random(sizes: [2, 6, 6, 2], hidden: .relu, output: .logits, seed: 8)
+        let g = try FixedPoint(fractionalBits: 4).apply(to: f)
+        for pairs in NeuronPairs.allCases {
+            let query = SDPQuery(original: f, compressed: g, region: SDPTrustTests.unitBox, pairs: pairs, boxes: 1)
+            let encoding = try SDPErrorBound.encode(query, box: [Interval(-1, 1), Interval(-1, 1)])
+            #expect(encoding.cost.order == encoding.dimension)
+            #expect(encoding.cost.constraints == encoding.constraints.count)
+            #expect(encoding.cost.entries == encoding.constraints.reduce(0) { $0 + $1.entries.count })
+            #expect(encoding.cost.bytes > 0 && encoding.cost.seconds > 0)
+        }
+    }
+
+    @Test("over the memory limit: no SDP, the bound propagation's bound (above every sampled error), the estimate in a note")
+    func memoryLimitRefuses() throws {
+        let (f, g) = try SDPTrustTests.scaledPair(1)
+        var query = SDPQuery(original: f, compressed: g, region: SDPTrustTests.unitBox, pairs: .full, boxes: 2,
+                             memoryLimit: 1000)
+        let refused = try SDPErrorBound.compute(query)
+        #expect(refused.stoppedByLimit)
+        #expect(refused.squaredNorm.boxes.allSatisfy { $0.refusal != nil && $0.solverValue == nil && $0.problem == nil })
+        // Each half keeps its own bound propagation's bound; the answer is the larger.
+        #expect(refused.squaredNorm.boxes.count == 2)
+        #expect(refused.squaredNorm.certified == refused.squaredNorm.boxes.map(\.intervalBound).max())
+        #expect(refused.squaredNorm.certified <= refused.squaredNorm.wholeBox.intervalBound)
+        let note = try #require(refused.notes.first { $0.hasPrefix("CSDP was not run") })
+        #expect(note.contains("memory limit of 1 kB") && note.contains("matrix entries"), "\(note)")
+        var rng = SeededGenerator(seed: 5)
+        for _ in 0..<2_000 {
+            let x = [Double.random(in: -1...1, using: &rng), Double.random(in: -1...1, using: &rng)].map { Rational(exactly: $0)! }
+            let d = g.exactLogits(at: x)[0] - f.exactLogits(at: x)[0]
+            #expect(d * d <= Rational(exactly: refused.squaredNorm.certified)!)
+        }
+        // With room, the same question is solved, and its bound is no looser.
+        query.memoryLimit = 1e9
+        let solved = try SDPErrorBound.compute(query)
+        #expect(!solved.stoppedByLimit && solved.notes.allSatisfy { !$0.hasPrefix("CSDP was not run") })
+        #expect(solved.squaredNorm.certified <= refused.squaredNorm.certified)
+        #expect(solved.squaredNorm.wholeBox.cost == refused.squaredNorm.wholeBox.cost)
+    }
+
+    @Test("the time left is compared with the estimate, with a margin for a rough estimate")
+    func timeLimitRefusesOnlyClearOverruns() {
+        let cost = SDPCost(order: 300, constraints: 2000, entries: 400_000)
+        let now = Date()
+        let expected = cost.seconds
+        #expect(expected > 1)
+        #expect(SDPLimits(deadline: now.addingTimeInterval(expected)).refusal(cost, now: now) == nil)
+        #expect(SDPLimits(deadline: now.addingTimeInterval(expected / SDPLimits.timeMargin * 1.01)).refusal(cost, now: now) == nil)
+        let refusal = SDPLimits(deadline: now.addingTimeInterval(expected / SDPLimits.timeMargin / 1.01)).refusal(cost, now: now)
+        #expect(refusal?.contains("left before the time limit") == true)
+        #expect(SDPLimits(bytes: cost.bytes * 1.01).refusal(cost, now: now) == nil)
+        #expect(SDPLimits(bytes: cost.bytes / 1.01).refusal(cost, now: now)?.contains("memory limit") == true)
+        #expect(SDPLimits().refusal(cost, now: now) == nil)
+    }
+}
