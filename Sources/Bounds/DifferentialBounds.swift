@@ -34,6 +34,20 @@ public struct PairBounds: Sendable {
     public var preActivationDifference: [[Interval]]? = nil
 }
 
+/// The pre-activation ranges a box's bounds proved, kept for the boxes split
+/// from it: they hold on every part of the box, so a part starts from them.
+public struct NeuronRanges: Sendable {
+    public var original: [[Interval]]
+    public var compressed: [[Interval]]
+    public var difference: [[Interval]]?
+
+    public init(_ bounds: PairBounds) {
+        original = bounds.original
+        compressed = bounds.compressed
+        difference = bounds.preActivationDifference
+    }
+}
+
 /// Differential bound propagation (the idea of ReluDiff and NeuroDiff): besides
 /// symbolic bounds on f and on g, it carries symbolic bounds on `g − f` neuron
 /// by neuron, so that the two networks' shared behaviour cancels instead of
@@ -86,7 +100,11 @@ public struct DifferentialAnalysis: Sendable {
     }
 
     /// Bounds over a box of normalised inputs.
-    public func bounds(over box: [Interval]) -> PairBounds {
+    /// - Parameter known: ranges proved over a box that contains this one (the
+    ///   box it was split from): each neuron's range is intersected with its
+    ///   known one before anything else uses it, so a ReLU proved stable there
+    ///   is stable here without being back-substituted again.
+    public func bounds(over box: [Interval], known: NeuronRanges? = nil) -> PairBounds {
         if case .concrete(let g) = compared, differences == nil {
             return separateBounds(g, over: box)
         }
@@ -140,6 +158,11 @@ public struct DifferentialAnalysis: Sendable {
             var rf = (0..<pf.count).map { pf.concrete($0, over: box) }
             var rg = (0..<pg.count).map { pg.concrete($0, over: box) }
             var rd = (0..<pd.count).map { pd.concrete($0, over: box) }
+            if let known {
+                for k in rf.indices { rf[k] = rf[k].intersecting(known.original[l][k]) }
+                for k in rg.indices { rg[k] = rg[k].intersecting(known.compressed[l][k]) }
+                if let d = known.difference { for k in rd.indices { rd[k] = rd[k].intersecting(d[l][k]) } }
+            }
             if l > 0, layer.activation == .relu, let (f, g) = backSubstitution {
                 f.tightenStraddling(&rf, layer: l, box: box, below: fRanges)
                 g.tightenStraddling(&rg, layer: l, box: box, below: gRanges)

@@ -7,8 +7,10 @@ struct BoxBounder: Sendable {
     let metric: BoxMetric
     let evaluator: PairEvaluator
 
-    func bound(_ box: [Interval], depth: Int, statistics: inout GlobalStatistics) -> (OpenBox, Candidate, PairBounds) {
-        let bounds = analysis.bounds(over: box)
+    /// - Parameter known: ranges proved over a box containing this one (its parent's).
+    func bound(_ box: [Interval], depth: Int, known: NeuronRanges? = nil,
+               statistics: inout GlobalStatistics) -> (OpenBox, Candidate, PairBounds) {
+        let bounds = analysis.bounds(over: box, known: known)
         statistics.boxes += 1
         statistics.depth = max(statistics.depth, depth)
         var points = [box.map(\.midpoint)]
@@ -27,7 +29,7 @@ struct BoxBounder: Sendable {
         }
         statistics.candidates += points.count
         return (OpenBox(box: box, upper: metric.upperBound(bounds), depth: depth,
-                        splitDimension: splitDimension(box, bounds)), best, bounds)
+                        splitDimension: splitDimension(box, bounds), ranges: NeuronRanges(bounds)), best, bounds)
     }
 
     /// The input whose width times its coefficients in the output forms is largest.

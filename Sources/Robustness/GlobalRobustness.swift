@@ -100,7 +100,8 @@ public enum GlobalRobustness {
                     if let candidate, candidate.value > best?.value ?? -.infinity { best = candidate }
                 }
                 for half in halves {
-                    var (child, candidate, bounds) = bounder.bound(half, depth: parent.depth + 1, statistics: &statistics)
+                    var (child, candidate, bounds) = bounder.bound(half, depth: parent.depth + 1, known: parent.ranges,
+                                                                statistics: &statistics)
                     child.exactFromDepth = parent.exactFromDepth
                     // The half lies inside the parent: the parent's bound holds for it too.
                     child.upper = min(child.upper, parent.upper)

@@ -14,6 +14,8 @@ struct OpenBox: Comparable, Sendable {
     var splitDimension: Int
     /// The depth from which Z3 may try to close this box's descendants (raised after a failed try).
     var exactFromDepth = 0
+    /// The neuron ranges its bounds proved, for the halves it is split into.
+    var ranges: NeuronRanges?
 
     static func < (a: OpenBox, b: OpenBox) -> Bool { a.upper < b.upper }
     static func == (a: OpenBox, b: OpenBox) -> Bool { a.upper == b.upper }

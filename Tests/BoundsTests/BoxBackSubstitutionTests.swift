@@ -63,6 +63,47 @@ struct BoxBackSubstitutionTests {
         #expect(fewerUnstable > 0, "back-substitution fixed no ReLU; the test checks nothing new")
     }
 
+    @Test("a half starts from its parent's ranges: still exact-sound, and mostly tighter",
+          arguments: [UInt64(71), 72, 73])
+    func halvesInheritRanges(_ seed: UInt64) throws {
+        let f = TestNetworks.random(sizes: [3, 10, 10, 10, 2], hidden: .relu, output: .logits, seed: seed)
+        let g = try FixedPoint(fractionalBits: 4).apply(to: f)
+        let analysis = DifferentialAnalysis(original: f, compared: .concrete(g), backSubstitutes: true)
+        var rng = SeededGenerator(seed: seed &+ 7)
+        var failures = 0, looser = 0, tighter = 0
+        for shape in 0..<20 {
+            let (parentBox, _) = Self.box(3, halfWidth: [0.3, 0.05][shape % 2], rng: &rng)
+            let parent = analysis.bounds(over: parentBox)
+            let axis = shape % 3
+            for half in [Interval(parentBox[axis].lower, parentBox[axis].midpoint), Interval(parentBox[axis].midpoint, parentBox[axis].upper)] {
+                var box = parentBox
+                box[axis] = half
+                let alone = analysis.bounds(over: box)
+                let inherited = analysis.bounds(over: box, known: NeuronRanges(parent))
+                for (a, b) in zip(inherited.differenceRange, alone.differenceRange) {
+                    if a.lower < b.lower || a.upper > b.upper { looser += 1 }
+                    if a.lower > b.lower || a.upper < b.upper { tighter += 1 }
+                }
+                for x in Self.box(3, halfWidth: 0, rng: &rng).points.indices.map({ _ in box.map { Double.random(in: $0.lower...$0.upper, using: &rng) } })
+                    + [box.map(\.lower), box.map(\.upper)] {
+                    let exactX = x.map { Rational(exactly: $0)! }
+                    let d = zip(g.exactLogits(at: exactX), f.exactLogits(at: exactX)).map { $0 - $1 }
+                    for i in d.indices where !ExactSoundnessTests.contains(inherited.differenceRange[i], d[i]) { failures += 1 }
+                    for (bounds, network) in [(inherited.original, f), (inherited.compressed, g)] {
+                        for (l, layer) in Self.preActivations(network.exactLayers, x).enumerated() {
+                            for (k, v) in layer.enumerated() where !ExactSoundnessTests.contains(bounds[l][k], v) { failures += 1 }
+                        }
+                    }
+                }
+            }
+        }
+        #expect(failures == 0)
+        // Tighter ranges can change a ReLU's relaxation (its lower line follows the range's
+        // shape), so an output bound is not always tighter; mostly it is.
+        #expect(tighter > 2 * looser, "tighter \(tighter), looser \(looser)")
+        #expect(tighter > 0, "the parent's ranges tightened nothing; the test checks nothing new")
+    }
+
     @Test("perturbation set: the ranges of every member and its deviation contain the exact values at sampled members",
           arguments: [(UInt64(71), Activation.relu), (72, .relu), (73, .identity)])
     func perturbationSet(_ seed: UInt64, _ hidden: Activation) {
