@@ -72,8 +72,12 @@ struct BoxBackSubstitution: Sendable {
         for k in ranges.indices where ranges[k].lower < 0 && ranges[k].upper > 0 {
             row[k] = 1
             let upper = maximum(of: row, layer: l, box: box, below: below)
-            row[k] = -1
-            let lower = -maximum(of: row, layer: l, box: box, below: below)
+            // A ReLU proved inactive needs no lower end: its output is 0 whatever it is.
+            var lower = ranges[k].lower
+            if upper > 0 {
+                row[k] = -1
+                lower = -maximum(of: row, layer: l, box: box, below: below)
+            }
             row[k] = 0
             let tightened = ranges[k].intersecting(Interval(lower, upper))
             // Both are sound; an empty intersection can only come from rounding.

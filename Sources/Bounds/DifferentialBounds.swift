@@ -165,6 +165,9 @@ public struct DifferentialAnalysis: Sendable {
             }
             if l > 0, layer.activation == .relu, let (f, g) = backSubstitution {
                 f.tightenStraddling(&rf, layer: l, box: box, below: fRanges)
+                // u' = u + δ first: a ReLU of g that f's tightened range and δ already fix
+                // needs no back-substitution of its own.
+                for k in rg.indices { rg[k] = rg[k].intersecting(rf[k] + rd[k]) }
                 g.tightenStraddling(&rg, layer: l, box: box, below: gRanges)
             }
             // u' = u + δ: each range can tighten the others.
