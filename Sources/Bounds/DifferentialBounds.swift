@@ -68,6 +68,9 @@ public struct DifferentialAnalysis: Sendable {
     private let enclosure: QuantizedEnclosure?
     /// Back-substitution for f and for g (or every member of a perturbation set), when asked for.
     private let backSubstitution: (original: BoxBackSubstitution, compared: BoxBackSubstitution)?
+    /// Every weight matrix the propagation multiplies, its rows sorted by sign once:
+    /// f's layers, and g's, `W' − W` and the perturbation radii where they apply.
+    private let rows: (original: [SignedRows], compressed: [SignedRows], difference: [SignedRows], radii: [SignedRows])
 
     /// - Parameter backSubstitutes: whether every ReLU range that forward
     ///   propagation leaves straddling 0 is tightened by back-substitution
@@ -83,6 +86,14 @@ public struct DifferentialAnalysis: Sendable {
         } else {
             differences = nil
         }
+        let compressedRows: [SignedRows], radiusRows: [SignedRows]
+        switch compared {
+        case .concrete(let g): (compressedRows, radiusRows) = (g.layers.map { SignedRows($0.weights) }, [])
+        case .perturbation(let radii): (compressedRows, radiusRows) = ([], radii.weightsUp.map(SignedRows.init))
+        case .quantized: (compressedRows, radiusRows) = ([], [])
+        }
+        rows = (original.layers.map { SignedRows($0.weights) }, compressedRows,
+                differences?.map { SignedRows($0.weights) } ?? [], radiusRows)
         switch compared {
         case .perturbation(let radii) where backSubstitutes:
             backSubstitution = (BoxBackSubstitution(network: original, radii: nil), BoxBackSubstitution(network: original, radii: radii))
@@ -121,11 +132,11 @@ public struct DifferentialAnalysis: Sendable {
         let compressedLayers: [DenseLayer] = if case .concrete(let g) = compared { g.layers } else { [] }
 
         for (l, layer) in original.layers.enumerated() {
-            let pf = hf.affine(weights: layer.weights, biases: layer.biases)
+            let pf = hf.affine(rows: rows.original[l], biases: layer.biases)
             let pg: FormPair, pd: FormPair
             switch compared {
             case .perturbation(let radii):
-                var d = hd.affine(weights: layer.weights, biases: Array(repeating: 0, count: layer.outputSize))
+                var d = hd.affine(rows: rows.original[l], biases: Array(repeating: 0, count: layer.outputSize))
                 if l > 0 && original.layers[l - 1].activation == .relu {
                     // h' ≥ 0 after a ReLU: the offset Δb_k + Σ_j Δ_kj·h'_j is at most Δb_k + Σ_j Δ_kj·U_j(x),
                     // with U_j h'_j's upper form; carried symbolically, it keeps its dependence on x.
@@ -135,7 +146,7 @@ public struct DifferentialAnalysis: Sendable {
                     for k in 0..<layer.outputSize {
                         offsets.lower.addConstant(k, -radii.biasesUp[l][k], -radii.biasesUp[l][k])
                         offsets.upper.addConstant(k, radii.biasesUp[l][k], radii.biasesUp[l][k])
-                        magnitudes.accumulate(into: &offsets, k, radii.weightsUp[l][k])
+                        magnitudes.accumulate(into: &offsets, k, rows.radii[l], row: k)
                     }
                     d = .sum(d, offsets)
                 } else {
@@ -152,8 +163,9 @@ public struct DifferentialAnalysis: Sendable {
                 preconditionFailure("bounds(over:) answers quantised networks before this loop")
             case .concrete:
                 let gLayer = compressedLayers[l]
-                pg = hg.affine(weights: gLayer.weights, biases: gLayer.biases)
-                pd = Self.differencePreActivations(differences![l], compressed: gLayer, hd: hd, hf: hf, hfRange: hfRange)
+                pg = hg.affine(rows: rows.compressed[l], biases: gLayer.biases)
+                pd = Self.differencePreActivations(differences![l], compressed: gLayer, hd: hd, hf: hf, hfRange: hfRange,
+                                                   rows: (rows.compressed[l], rows.difference[l]))
             }
             var rf = (0..<pf.count).map { pf.concrete($0, over: box) }
             var rg = (0..<pg.count).map { pg.concrete($0, over: box) }
@@ -258,7 +270,8 @@ public struct DifferentialAnalysis: Sendable {
     /// `u' − u = W'·(h' − h) + (W' − W)·h + (b' − b)` as forms, with the exact
     /// TwoSum errors of the differences added as `± |error|·max|h|`.
     private static func differencePreActivations(_ difference: ParameterDifference, compressed: DenseLayer,
-                                                 hd: FormPair, hf: FormPair, hfRange: [Interval]) -> FormPair {
+                                                 hd: FormPair, hf: FormPair, hfRange: [Interval],
+                                                 rows: (compressed: SignedRows, difference: SignedRows)) -> FormPair {
         var result = FormPair(zeros: compressed.outputSize, inputs: hf.lower.inputs)
         for k in 0..<compressed.outputSize {
             var slack = difference.biasErrors[k]
@@ -267,8 +280,8 @@ public struct DifferentialAnalysis: Sendable {
             }
             result.lower.addConstant(k, difference.biases[k] - slack, difference.biases[k] - slack)
             result.upper.addConstant(k, difference.biases[k] + slack, difference.biases[k] + slack)
-            hd.accumulate(into: &result, k, compressed.weights[k])
-            hf.accumulate(into: &result, k, difference.weights[k])
+            hd.accumulate(into: &result, k, rows.compressed, row: k)
+            hf.accumulate(into: &result, k, rows.difference, row: k)
         }
         return result
     }
