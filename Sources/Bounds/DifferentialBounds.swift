@@ -116,6 +116,7 @@ public struct DifferentialAnalysis: Sendable {
     ///   known one before anything else uses it, so a ReLU proved stable there
     ///   is stable here without being back-substituted again.
     public func bounds(over box: [Interval], known: NeuronRanges? = nil) -> PairBounds {
+        let backSubstituting = backSubstitution != nil
         if case .concrete(let g) = compared, differences == nil {
             return separateBounds(g, over: box)
         }
@@ -146,8 +147,8 @@ public struct DifferentialAnalysis: Sendable {
                     for k in 0..<layer.outputSize {
                         offsets.lower.addConstant(k, -radii.biasesUp[l][k], -radii.biasesUp[l][k])
                         offsets.upper.addConstant(k, radii.biasesUp[l][k], radii.biasesUp[l][k])
-                        magnitudes.accumulate(into: &offsets, k, rows.radii[l], row: k)
                     }
+                    magnitudes.accumulate(into: &offsets, rows.radii[l])
                     d = .sum(d, offsets)
                 } else {
                     for k in 0..<layer.outputSize {
@@ -163,9 +164,12 @@ public struct DifferentialAnalysis: Sendable {
                 preconditionFailure("bounds(over:) answers quantised networks before this loop")
             case .concrete:
                 let gLayer = compressedLayers[l]
-                pg = hg.affine(rows: rows.compressed[l], biases: gLayer.biases)
                 pd = Self.differencePreActivations(differences![l], compressed: gLayer, hd: hd, hf: hf, hfRange: hfRange,
                                                    rows: (rows.compressed[l], rows.difference[l]))
+                // u' = u + δ saves g's own product where back-substitution tightens g's ranges
+                // anyway (ACAS Xu: the same boxes, 10% faster); without it g's own forms are
+                // tighter (diff2d small: 497 boxes against 663).
+                pg = backSubstituting ? .sum(pf, pd) : hg.affine(rows: rows.compressed[l], biases: gLayer.biases)
             }
             var rf = (0..<pf.count).map { pf.concrete($0, over: box) }
             var rg = (0..<pg.count).map { pg.concrete($0, over: box) }
@@ -280,9 +284,10 @@ public struct DifferentialAnalysis: Sendable {
             }
             result.lower.addConstant(k, difference.biases[k] - slack, difference.biases[k] - slack)
             result.upper.addConstant(k, difference.biases[k] + slack, difference.biases[k] + slack)
-            hd.accumulate(into: &result, k, rows.compressed, row: k)
-            hf.accumulate(into: &result, k, rows.difference, row: k)
         }
+        // Each row: its constant, then W'·hd, then ΔW·hf, each sum widened by its own error.
+        hd.accumulate(into: &result, rows.compressed)
+        hf.accumulate(into: &result, rows.difference)
         return result
     }
 

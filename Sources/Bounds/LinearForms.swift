@@ -194,17 +194,12 @@ public struct FormPair: Sendable {
         for k in 0..<rows.count {
             result.lower.addConstant(k, biases[k], biases[k])
             result.upper.addConstant(k, biases[k], biases[k])
-            accumulate(into: &result, k, rows, row: k)
         }
+        accumulate(into: &result, rows)
         return result
     }
 
-    /// `result[k] += Σ_j w_j · self[j]` for one row (sorted by sign here; see the next).
-    func accumulate(into result: inout FormPair, _ k: Int, _ w: [Double]) {
-        accumulate(into: &result, k, SignedRows([w]), row: 0)
-    }
-
-    /// `result[k] += Σ_j w_j · self[j]`, sound for the real-valued sums.
+    /// `result[k] += Σ_j W_kj · self[j]` for every row k of W, sound for the real-valued sums.
     ///
     /// Directed rounding of every product and partial sum would cost two
     /// `nextUp`/`nextDown` calls per term, and this loop is where a global
@@ -218,35 +213,40 @@ public struct FormPair: Sendable {
     /// one more `(1 + γ_m)`; both factors fit in `(m + 3)·u` for every m the
     /// networks here can have. Overflow anywhere gives an infinite (useless
     /// but sound) coefficient.
-    func accumulate(into result: inout FormPair, _ k: Int, _ rows: SignedRows, row: Int) {
-        let width = lower.stride, target = k * width
-        let w = rows.weights[row], positives = rows.positives[row]
-        rows.order[row].withUnsafeBufferPointer { order in
-            let count = order.count
-            let terms = 1 + count  // the value already in `result`, then the products
-            let gamma = Double(terms + 3) * 0x1p-53, underflow = Double(terms + 1) * 0x1p-1074
-            w.withUnsafeBufferPointer { weight in
-            lower.lo.withUnsafeBufferPointer { lLo in
-            lower.hi.withUnsafeBufferPointer { lHi in
-            upper.lo.withUnsafeBufferPointer { uLo in
-            upper.hi.withUnsafeBufferPointer { uHi in
+    func accumulate(into result: inout FormPair, _ rows: SignedRows) {
+        let width = lower.stride
+        rows.columns.withUnsafeBufferPointer { column in
+        rows.values.withUnsafeBufferPointer { weight in
+        lower.lo.withUnsafeBufferPointer { lLo in
+        lower.hi.withUnsafeBufferPointer { lHi in
+        upper.lo.withUnsafeBufferPointer { uLo in
+        upper.hi.withUnsafeBufferPointer { uHi in
+        result.lower.lo.withUnsafeMutableBufferPointer { rLowLo in
+        result.lower.hi.withUnsafeMutableBufferPointer { rLowHi in
+        result.upper.lo.withUnsafeMutableBufferPointer { rUpLo in
+        result.upper.hi.withUnsafeMutableBufferPointer { rUpHi in
+            for k in 0..<rows.count {
+                let (start, split, end) = (rows.start[k], rows.split[k], rows.start[k + 1])
+                let terms = 1 + end - start  // the value already in `result`, then the products
+                let gamma = Double(terms + 3) * 0x1p-53, underflow = Double(terms + 1) * 0x1p-1074
+                let target = k * width
                 for i in 0..<width {
                     // One coefficient at a time, its six sums in registers.
-                    let (a, b) = (result.lower.lo[target + i], result.lower.hi[target + i])
-                    let (c, d) = (result.upper.lo[target + i], result.upper.hi[target + i])
+                    let (a, b) = (rLowLo[target + i], rLowHi[target + i])
+                    let (c, d) = (rUpLo[target + i], rUpHi[target + i])
                     var lowLo = a, lowHi = b, upLo = c, upHi = d
                     var lowMagnitude = Swift.max(abs(a), abs(b)), upMagnitude = Swift.max(abs(c), abs(d))
                     // w > 0: w·[p, q] = [w·p, w·q], lower forms from lower forms.
-                    for n in 0..<positives {
-                        let j = order[n], wj = weight[j], at = j * width + i
+                    for n in start..<split {
+                        let wj = weight[n], at = column[n] * width + i
                         let p = lLo[at], q = lHi[at], r = uLo[at], t = uHi[at]
                         lowLo += wj * p; lowHi += wj * q; upLo += wj * r; upHi += wj * t
                         lowMagnitude += wj * Swift.max(abs(p), abs(q))
                         upMagnitude += wj * Swift.max(abs(r), abs(t))
                     }
                     // w < 0: w·[p, q] = [w·q, w·p], and lower forms come from upper forms.
-                    for n in positives..<count {
-                        let j = order[n], wj = weight[j], at = j * width + i
+                    for n in split..<end {
+                        let wj = weight[n], at = column[n] * width + i
                         let p = lLo[at], q = lHi[at], r = uLo[at], t = uHi[at]
                         lowLo += wj * t; lowHi += wj * r; upLo += wj * q; upHi += wj * p
                         lowMagnitude -= wj * Swift.max(abs(r), abs(t))
@@ -254,13 +254,13 @@ public struct FormPair: Sendable {
                     }
                     let lowError = (gamma * lowMagnitude + underflow).nextUp
                     let upError = (gamma * upMagnitude + underflow).nextUp
-                    result.lower.lo[target + i] = Self.widened(lowLo, -lowError)
-                    result.lower.hi[target + i] = Self.widened(lowHi, lowError)
-                    result.upper.lo[target + i] = Self.widened(upLo, -upError)
-                    result.upper.hi[target + i] = Self.widened(upHi, upError)
+                    rLowLo[target + i] = Self.widened(lowLo, -lowError)
+                    rLowHi[target + i] = Self.widened(lowHi, lowError)
+                    rUpLo[target + i] = Self.widened(upLo, -upError)
+                    rUpHi[target + i] = Self.widened(upHi, upError)
                 }
-            }}}}}
-        }
+            }
+        }}}}}}}}}}
     }
 
     /// `value + error`, rounded away from `value` (down for a negative error,
@@ -276,27 +276,37 @@ public struct FormPair: Sendable {
     }
 }
 
-/// A weight matrix with each row's nonzero entries sorted by sign once: the
-/// bound propagation multiplies the same rows for every box, and splitting
-/// them by sign there cost a sixth of its time (mispredicted branches).
+/// A weight matrix with each row's nonzero entries sorted by sign once, and
+/// stored flat: the bound propagation multiplies the same rows for every box,
+/// and splitting them by sign there cost a sixth of its time (mispredicted branches).
 public struct SignedRows: Sendable {
-    let weights: [[Double]]
-    /// Per row: the positive entries' indices ascending, then the negative ones' descending.
-    let order: [[Int]]
-    /// Per row: how many of `order` are positive.
-    let positives: [Int]
+    /// The column of each nonzero weight, row after row: a row's positive
+    /// weights by ascending column, then its negative ones by descending column.
+    let columns: [Int]
+    /// The weights, in the order of `columns`.
+    let values: [Double]
+    /// Row k's weights are `start[k]..<start[k + 1]`, its positive ones `start[k]..<split[k]`.
+    let start: [Int]
+    let split: [Int]
 
     public init(_ weights: [[Double]]) {
-        self.weights = weights
-        var order: [[Int]] = [], positives: [Int] = []
+        var columns: [Int] = [], start = [0], split: [Int] = []
         for w in weights {
-            let up = w.indices.filter { w[$0] > 0 }, down = w.indices.filter { w[$0] < 0 }
-            order.append(up + down.reversed())
-            positives.append(up.count)
+            columns += w.indices.filter { w[$0] > 0 }
+            split.append(columns.count)
+            columns += w.indices.filter { w[$0] < 0 }.reversed()
+            start.append(columns.count)
         }
-        self.order = order
-        self.positives = positives
+        var values: [Double] = []
+        values.reserveCapacity(columns.count)
+        for k in weights.indices {
+            for n in start[k]..<start[k + 1] { values.append(weights[k][columns[n]]) }
+        }
+        self.columns = columns
+        self.values = values
+        self.start = start
+        self.split = split
     }
 
-    var count: Int { weights.count }
+    var count: Int { split.count }
 }
