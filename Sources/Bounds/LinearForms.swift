@@ -213,7 +213,8 @@ public struct FormPair: Sendable {
     /// one more `(1 + γ_m)`; both factors fit in `(m + 3)·u` for every m the
     /// networks here can have. Overflow anywhere gives an infinite (useless
     /// but sound) coefficient.
-    func accumulate(into result: inout FormPair, _ rows: SignedRows) {
+    /// - Parameter wideFrom: the width from which the wide loop is used (tests compare the two).
+    func accumulate(into result: inout FormPair, _ rows: SignedRows, wideFrom: Int = wideForms) {
         let width = lower.stride
         rows.columns.withUnsafeBufferPointer { column in
         rows.values.withUnsafeBufferPointer { weight in
@@ -230,6 +231,12 @@ public struct FormPair: Sendable {
                 let terms = 1 + end - start  // the value already in `result`, then the products
                 let gamma = Double(terms + 3) * 0x1p-53, underflow = Double(terms + 1) * 0x1p-1074
                 let target = k * width
+                if width >= wideFrom {
+                    Self.accumulateWide(width: width, target: target, (start, split, end), column: column, weight: weight,
+                                        sources: (lLo, lHi, uLo, uHi), results: (rLowLo, rLowHi, rUpLo, rUpHi),
+                                        gamma: gamma, underflow: underflow)
+                    continue
+                }
                 for i in 0..<width {
                     // One coefficient at a time, its six sums in registers.
                     let (a, b) = (rLowLo[target + i], rLowHi[target + i])
@@ -261,6 +268,63 @@ public struct FormPair: Sendable {
                 }
             }
         }}}}}}}}}}
+    }
+
+    /// Forms at least this wide (inputs + 1) are summed a weight at a time
+    /// over all their coefficients, which reads memory in order; narrower ones
+    /// a coefficient at a time with the sums in registers (ACAS Xu: 6 wide).
+    static let wideForms = 32
+
+    /// One row of ``accumulate(into:_:)`` for wide forms: the same sums in
+    /// the same order per coefficient (the value in `result`, the positive
+    /// weights, the negative ones), kept in six scratch vectors.
+    private static func accumulateWide(
+        width: Int, target: Int, _ range: (start: Int, split: Int, end: Int),
+        column: UnsafeBufferPointer<Int>, weight: UnsafeBufferPointer<Double>,
+        sources: (UnsafeBufferPointer<Double>, UnsafeBufferPointer<Double>, UnsafeBufferPointer<Double>, UnsafeBufferPointer<Double>),
+        results: (UnsafeMutableBufferPointer<Double>, UnsafeMutableBufferPointer<Double>,
+                  UnsafeMutableBufferPointer<Double>, UnsafeMutableBufferPointer<Double>),
+        gamma: Double, underflow: Double
+    ) {
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: 6 * width) { scratch in
+            let lowLo = scratch.baseAddress!, lowHi = lowLo + width, upLo = lowHi + width, upHi = upLo + width
+            let lowMagnitude = upHi + width, upMagnitude = lowMagnitude + width
+            for i in 0..<width {
+                let (a, b) = (results.0[target + i], results.1[target + i])
+                let (c, d) = (results.2[target + i], results.3[target + i])
+                lowLo[i] = a; lowHi[i] = b; upLo[i] = c; upHi[i] = d
+                lowMagnitude[i] = Swift.max(abs(a), abs(b)); upMagnitude[i] = Swift.max(abs(c), abs(d))
+            }
+            let (lLo, lHi, uLo, uHi) = (sources.0.baseAddress!, sources.1.baseAddress!, sources.2.baseAddress!, sources.3.baseAddress!)
+            // w > 0: lower forms from lower forms.
+            for n in range.start..<range.split {
+                let wj = weight[n], at = column[n] * width
+                let (p, q, r, t) = (lLo + at, lHi + at, uLo + at, uHi + at)
+                for i in 0..<width {
+                    lowLo[i] += wj * p[i]; lowHi[i] += wj * q[i]; upLo[i] += wj * r[i]; upHi[i] += wj * t[i]
+                    lowMagnitude[i] += wj * Swift.max(abs(p[i]), abs(q[i]))
+                    upMagnitude[i] += wj * Swift.max(abs(r[i]), abs(t[i]))
+                }
+            }
+            // w < 0: lower forms from upper forms.
+            for n in range.split..<range.end {
+                let wj = weight[n], at = column[n] * width
+                let (p, q, r, t) = (lLo + at, lHi + at, uLo + at, uHi + at)
+                for i in 0..<width {
+                    lowLo[i] += wj * t[i]; lowHi[i] += wj * r[i]; upLo[i] += wj * q[i]; upHi[i] += wj * p[i]
+                    lowMagnitude[i] -= wj * Swift.max(abs(r[i]), abs(t[i]))
+                    upMagnitude[i] -= wj * Swift.max(abs(p[i]), abs(q[i]))
+                }
+            }
+            for i in 0..<width {
+                let lowError = (gamma * lowMagnitude[i] + underflow).nextUp
+                let upError = (gamma * upMagnitude[i] + underflow).nextUp
+                results.0[target + i] = widened(lowLo[i], -lowError)
+                results.1[target + i] = widened(lowHi[i], lowError)
+                results.2[target + i] = widened(upLo[i], -upError)
+                results.3[target + i] = widened(upHi[i], upError)
+            }
+        }
     }
 
     /// `value + error`, rounded away from `value` (down for a negative error,

@@ -71,4 +71,37 @@ struct AccumulationTests {
             Self.check(weights, coefficients, bias: Double.random(in: -1e6...1e6, using: &rng))
         }
     }
+
+    @Test("wide forms (summed a weight at a time) give the narrow loop's coefficients bit for bit",
+          arguments: [UInt64(5), 6])
+    func wideLoopIsTheSameSum(seed: UInt64) {
+        var rng = SeededGenerator(seed: seed)
+        for inputs in [31, 40, 100] {
+            let count = 12
+            var lower = LinearForms(zeros: count, inputs: inputs), upper = lower
+            for n in lower.lo.indices {
+                let a = Double.random(in: -2...2, using: &rng) * 0x1p-3
+                let b = a + Double.random(in: 0...0.01, using: &rng)
+                lower.lo[n] = a; lower.hi[n] = b
+                upper.lo[n] = a + 0.1; upper.hi[n] = b + 0.1 + Double.random(in: 0...1e-9, using: &rng)
+            }
+            // Zeros, tiny and huge weights, both signs.
+            let weights = (0..<9).map { _ in (0..<count).map { _ -> Double in
+                [0, Double.random(in: -1...1, using: &rng), Double.random(in: -1...1, using: &rng) * 1e-12,
+                 Double.random(in: -1...1, using: &rng) * 1e9][Int.random(in: 0...3, using: &rng)]
+            } }
+            let rows = SignedRows(weights), forms = FormPair(lower: lower, upper: upper)
+            var narrow = FormPair(zeros: weights.count, inputs: inputs), wide = narrow
+            for k in 0..<weights.count {
+                let c = Double.random(in: -1...1, using: &rng)
+                narrow.lower.addConstant(k, c, c); narrow.upper.addConstant(k, c, c)
+                wide.lower.addConstant(k, c, c); wide.upper.addConstant(k, c, c)
+            }
+            forms.accumulate(into: &narrow, rows, wideFrom: .max)
+            forms.accumulate(into: &wide, rows, wideFrom: 0)
+            #expect(narrow.lower.lo == wide.lower.lo && narrow.lower.hi == wide.lower.hi)
+            #expect(narrow.upper.lo == wide.upper.lo && narrow.upper.hi == wide.upper.hi)
+            #expect(narrow.lower.lo != FormPair(zeros: weights.count, inputs: inputs).lower.lo, "nothing was summed")
+        }
+    }
 }
