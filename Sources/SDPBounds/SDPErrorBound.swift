@@ -307,6 +307,7 @@ final class EncodingCache {
     func differenceRanges(_ query: SDPQuery, box: [Interval]) -> [Interval] {
         let key = Self.key(box)
         if let known = encodings[key] { return known.differenceRanges }
+        if let refused = refusals[key] { return refused.differenceRanges }
         if let known = differences[key] { return known }
         let ranges = SDPErrorBound.boundsModuleRanges(query, box: box).differences
         differences[key] = ranges
