@@ -26,8 +26,9 @@ import NeuralNetwork
 /// `|fl(Σ a_k b_k) − Σ a_k b_k| ≤ (m + 3)·u·Σ|a_k|·|b_k|` for m terms, with
 /// `u = 2^-53` (Higham, §3.1, as in ``LinearForms``); a layer's bias sum has
 /// two terms per neuron, and `(2m + 3)·u` serves every sum of the layer. In
-/// the weight sums `Σ_k |c_k|·|W_kj|` is bounded by `‖c‖₁·max_k |W_kj|`. The result is an upper bound of the exact value for
-/// the real-valued network (or every member of the set).
+/// the weight sums `Σ_k |c_k|·|W_kj|` is bounded by `‖c‖₁·max_k |W_kj|`. The
+/// result is an upper bound of the exact value for the real-valued network
+/// (or every member of the set).
 struct BoxBackSubstitution: Sendable {
     private struct Layer: Sendable {
         let outputs: Int, inputs: Int

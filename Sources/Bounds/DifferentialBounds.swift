@@ -225,7 +225,8 @@ public struct DifferentialAnalysis: Sendable {
 
     /// Networks of different shapes: `g − f` from the two networks' own forms.
     private func separateBounds(_ g: Network, over box: [Interval]) -> PairBounds {
-        let f = SymbolicBounds(network: original, box: box), gb = SymbolicBounds(network: g, box: box)
+        let f = SymbolicBounds(network: original, box: box, rows: rows.original)
+        let gb = SymbolicBounds(network: g, box: box, rows: rows.compressed)
         let difference = FormPair.difference(gb.outputs, f.outputs)
         return PairBounds(original: f.preActivations, compressed: gb.preActivations,
                           originalOutputs: f.outputs, differenceOutputs: difference,
@@ -240,7 +241,7 @@ public struct DifferentialAnalysis: Sendable {
     /// and `U_g − f`'s lower form. The ranges shrink to points once the box lies
     /// in one cell of the input quantizer, and the bound then closes as f's does.
     private func quantizedBounds(_ g: QuantizedNetwork, over box: [Interval]) -> PairBounds {
-        let f = SymbolicBounds(network: original, box: box)
+        let f = SymbolicBounds(network: original, box: box, rows: rows.original)
         let ranges = enclosure?.ranges(over: box) ?? exactRanges(g, over: box)
         var constants = FormPair(zeros: g.outputSize, inputs: box.count)
         for (k, r) in ranges.logits.enumerated() {

@@ -183,12 +183,8 @@ public struct FormPair: Sendable {
         Interval(lower.minimum(k, over: box), upper.maximum(k, over: box))
     }
 
-    /// `W·self + b` with the coefficient signs choosing lower or upper forms.
-    func affine(weights: [[Double]], biases: [Double]) -> FormPair {
-        affine(rows: SignedRows(weights), biases: biases)
-    }
-
-    /// `W·self + b` for rows whose signs were sorted once.
+    /// `W·self + b` with the coefficient signs choosing lower or upper forms,
+    /// for W's rows sorted by sign (``SignedRows``).
     func affine(rows: SignedRows, biases: [Double]) -> FormPair {
         var result = FormPair(zeros: rows.count, inputs: lower.inputs)
         for k in 0..<rows.count {

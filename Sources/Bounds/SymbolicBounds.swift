@@ -14,13 +14,15 @@ public struct SymbolicBounds: Sendable {
     /// ReLUs whose sign the bounds do not fix.
     public var unstableCount: Int
 
-    public init(network: Network, box: [Interval]) {
+    /// - Parameter rows: the network's weight rows sorted by sign, one per
+    ///   layer, when the caller bounds many boxes and sorted them once.
+    public init(network: Network, box: [Interval], rows: [SignedRows]? = nil) {
         let n = network.inputSize
         var h = FormPair(lower: .identity(inputs: n), upper: .identity(inputs: n))
         var ranges: [[Interval]] = []
         var unstable = 0
-        for layer in network.layers {
-            let p = h.affine(weights: layer.weights, biases: layer.biases)
+        for (l, layer) in network.layers.enumerated() {
+            let p = h.affine(rows: rows?[l] ?? SignedRows(layer.weights), biases: layer.biases)
             let r = (0..<p.count).map { p.concrete($0, over: box) }
             ranges.append(r)
             switch layer.activation {

@@ -46,10 +46,16 @@ struct ExactNumber: ExpressibleByArgument, CustomStringConvertible, Sendable {
     }
 }
 
+/// The number an option's argument holds when it is finite and > 0.
+private func positiveFiniteNumber(_ argument: String) -> Double? {
+    guard let value = Double(argument.trimmingCharacters(in: .whitespaces)), value > 0, value.isFinite else { return nil }
+    return value
+}
+
 /// A time limit in seconds: finite and > 0.
 enum Seconds {
     static func positive(_ argument: String) throws -> Double {
-        guard let seconds = Double(argument.trimmingCharacters(in: .whitespaces)), seconds > 0, seconds.isFinite else {
+        guard let seconds = positiveFiniteNumber(argument) else {
             throw ValidationError("expected a positive number of seconds")
         }
         return seconds
@@ -59,7 +65,7 @@ enum Seconds {
 /// A memory limit in gigabytes (10⁹ bytes): finite and > 0; returned in bytes.
 enum Gigabytes {
     static func positive(_ argument: String) throws -> Double {
-        guard let gigabytes = Double(argument.trimmingCharacters(in: .whitespaces)), gigabytes > 0, gigabytes.isFinite else {
+        guard let gigabytes = positiveFiniteNumber(argument) else {
             throw ValidationError("expected a positive number of gigabytes (for example 4 or 0.5)")
         }
         return gigabytes * 1e9

@@ -30,7 +30,7 @@ struct AccumulationTests {
     }
 
     static func check(_ weights: [Double], _ coefficients: [(Double, Double)], bias: Double) {
-        let result = forms(coefficients).affine(weights: [weights], biases: [bias])
+        let result = forms(coefficients).affine(rows: SignedRows([weights]), biases: [bias])
         let (low, high) = exact(weights, coefficients, bias: bias)
         for bank in [result.lower, result.upper] {
             for i in 0..<2 {
