@@ -71,10 +71,12 @@ let package = Package(
         .target(name: "Study", dependencies: ["Robustness", "Queries", "Compression", "NeuralNetwork", "ExactArithmetic"]),
         // The reports of local, global, bits and sdp: JSON shapes and text, rendered from typed results.
         .target(name: "Reports", dependencies: ["Robustness", "CrossCheck", "SDPBounds", "Queries", "Compression", "NeuralNetwork", "ExactArithmetic"]),
+        // Job scripts for clusters (Slurm job arrays, Kubernetes Indexed Jobs) that run a question's shards and merge them.
+        .target(name: "ClusterPlans"),
         .executableTarget(
             name: "qrobust",
             dependencies: [
-                "Reports", "Robustness", "Queries", "Compression", "NeuralNetwork", "SDPBounds", "CrossCheck", "Study",
+                "ClusterPlans", "Reports", "Robustness", "Queries", "Compression", "NeuralNetwork", "SDPBounds", "CrossCheck", "Study",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -97,6 +99,7 @@ let package = Package(
                     dependencies: ["Queries", "SDPBounds", "CrossCheck", "Robustness", "Compression", "NeuralNetwork", "Bounds", "TestSupport"]),
         .testTarget(name: "StudyTests", dependencies: ["Study", "Compression", "NeuralNetwork", "Queries", "ExactArithmetic", "TestSupport"]),
         // Fixtures/fuzz-findings: the fuzzing reproducers of ../shared/fuzz-findings, copied.
+        .testTarget(name: "ClusterPlansTests", dependencies: ["ClusterPlans"]),
         .testTarget(name: "CLITests", dependencies: ["qrobust", "TestSupport"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]

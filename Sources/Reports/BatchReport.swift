@@ -66,6 +66,12 @@ public struct BatchReport: Sendable {
         self.summary = summary
     }
 
+    /// The exit code of a batch from its rows' codes: 1 (not robust) if any
+    /// row has it, else 2 (unknown) if any has it, else 0.
+    public static func exitCode(_ codes: [Int32]) -> Int32 {
+        codes.contains(1) ? 1 : codes.contains(2) ? 2 : 0
+    }
+
     /// The summary line: "robust at 97 of 100 rows (not robust 2, unknown 1)" and the rest.
     public var summaryLine: String {
         let s = summary
@@ -113,20 +119,18 @@ public struct BatchReport: Sendable {
     /// JSON Lines: one object per row (its ``LocalReport`` fields plus `row`,
     /// `line` and `label`), then `{"summary": …}`.
     public func jsonLines() throws -> String {
+        var lines = try rows.map(Self.line)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        var lines: [String] = []
-        for row in rows {
-            lines.append(String(decoding: try encoder.encode(RowLine(row)), as: UTF8.self))
-        }
         lines.append(String(decoding: try encoder.encode(["summary": summary]), as: UTF8.self))
         return lines.joined(separator: "\n")
     }
 
     /// A row as one flat JSON object: the report's keys with `row`, `line` and `label` beside them.
-    private struct RowLine: Encodable {
-        let row: Row
-        init(_ row: Row) { self.row = row }
+    /// A shard's results file holds its rows in this form too, and a merge reads them back.
+    public struct RowLine: Codable {
+        public let row: Row
+        public init(_ row: Row) { self.row = row }
 
         private struct Key: CodingKey {
             var stringValue: String
@@ -136,12 +140,25 @@ public struct BatchReport: Sendable {
             init?(intValue: Int) { nil }
         }
 
-        func encode(to encoder: any Encoder) throws {
+        public func encode(to encoder: any Encoder) throws {
             try row.report.encode(to: encoder)
             var container = encoder.container(keyedBy: Key.self)
             try container.encode(row.row, forKey: Key("row"))
             try container.encode(row.line, forKey: Key("line"))
             if let label = row.label { try container.encode(label, forKey: Key("label")) } else { try container.encodeNil(forKey: Key("label")) }
         }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: Key.self)
+            row = Row(row: try container.decode(Int.self, forKey: Key("row")), line: try container.decode(Int.self, forKey: Key("line")),
+                      label: try container.decodeIfPresent(Int.self, forKey: Key("label")), report: try LocalReport(from: decoder))
+        }
+    }
+
+    /// One row as a line of JSON Lines.
+    public static func line(_ row: Row) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(RowLine(row)), as: UTF8.self)
     }
 }

@@ -16,3 +16,11 @@ public struct ExplicitNull<Value: Encodable>: Encodable {
 }
 
 extension ExplicitNull: Sendable where Value: Sendable {}
+
+extension ExplicitNull: Decodable where Value: Decodable {
+    /// Reads `null` as absent, so that a report reads back what it wrote.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        wrappedValue = container.decodeNil() ? nil : try container.decode(Value.self)
+    }
+}

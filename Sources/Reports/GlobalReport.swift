@@ -1,12 +1,13 @@
 import ExactArithmetic
 import Foundation
 import NeuralNetwork
+import Queries
 import Robustness
 
 /// The machine-readable form of a ``GlobalResult`` (`qrobust global --json`).
 /// Same conventions as ``LocalReport``: outward-rounded binary64 bounds with
 /// the exact rationals beside them, and explicit `null` for absent values.
-public struct GlobalReport: JSONReport {
+public struct GlobalReport: JSONReport, Decodable {
     public var command = "global"
     public var model: String
     public var compression: String
@@ -23,6 +24,9 @@ public struct GlobalReport: JSONReport {
     @ExplicitNull public var reason: String?
     public var seconds: Double
     public var statistics: GlobalStatistics
+    /// For one shard's answer (`--shard i/n`): which shard, and the parts of the box it searched; absent otherwise.
+    public var shard: Shard?
+    public var parts: ShardParts?
 
     public init(result: GlobalResult, query: GlobalQuery, model: String, compression: String, includeParameters: Bool) {
         self.model = model
@@ -39,6 +43,33 @@ public struct GlobalReport: JSONReport {
         self.reason = result.reason
         self.seconds = result.seconds
         self.statistics = result.statistics
+        self.shard = query.shard
+        self.parts = result.shardParts
+    }
+
+    /// The shard's answer as ``GlobalRobustness/merge(_:shards:answers:)``
+    /// takes it, read from this report's exact strings.
+    /// - Throws: ``QueryError`` when the report is not a shard's or a number does not read.
+    public func shardAnswer(network: Network) throws -> GlobalShardAnswer {
+        guard let shard, let parts else { throw QueryError("this is not a shard's answer (it has no shard and parts)") }
+        func exact(_ text: String, _ what: String) throws -> Rational {
+            guard let value = Rational(parsing: text) else { throw QueryError("shard \(shard): \(what) '\(text)' is not an exact number") }
+            return value
+        }
+        let input = try witness.map { try $0.input.map { try exact($0, "the witness's input") } }
+        var parameters: [ExactLayer]?
+        if let layers = witness?.parameters {
+            guard layers.count == network.layers.count else {
+                throw QueryError("shard \(shard): the witness has \(layers.count) layers of parameters; the network has \(network.layers.count)")
+            }
+            parameters = try zip(layers, network.layers).map { written, layer in
+                ExactLayer(weights: try written.weights.map { try $0.map { try exact($0, "a witness weight") } },
+                           biases: try written.biases.map { try exact($0, "a witness bias") }, activation: layer.activation)
+            }
+        }
+        return GlobalShardAnswer(shard: shard, verdict: verdict, upper: try exact(deviation.upperExact, "the upper end"),
+                                 witnessInput: input, witnessParameters: parameters, reason: reason, seconds: seconds,
+                                 statistics: statistics, parts: parts)
     }
 
     /// A short human-readable report.

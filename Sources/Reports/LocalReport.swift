@@ -7,8 +7,8 @@ import Robustness
 ///
 /// Bounds are binary64 numbers rounded outward (`lower` down, `upper` up) so
 /// that they stay sound; the exact rationals are given beside them as strings.
-public struct LocalReport: JSONReport {
-    public struct Bounds: Encodable, Sendable {
+public struct LocalReport: JSONReport, Decodable {
+    public struct Bounds: Codable, Sendable {
         public var lower: Double
         public var upper: Double
         public var lowerExact: String
@@ -22,12 +22,12 @@ public struct LocalReport: JSONReport {
         }
     }
 
-    public struct ExactLayerReport: Encodable, Sendable {
+    public struct ExactLayerReport: Codable, Sendable {
         public var weights: [[String]]
         public var biases: [String]
     }
 
-    public struct WitnessReport: Encodable, Sendable {
+    public struct WitnessReport: Codable, Sendable {
         public var input: [String]
         public var originalLogits: [Double]
         public var compressedLogits: [Double]
@@ -122,6 +122,13 @@ extension JSONReport {
     public func json() throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
+
+    /// Compact JSON on one line with sorted keys (JSON Lines).
+    public func jsonLine() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try encoder.encode(self), as: UTF8.self)
     }
 }

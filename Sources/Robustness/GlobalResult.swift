@@ -2,7 +2,7 @@ import ExactArithmetic
 
 /// Counters of a global search.
 /// Encoded in JSON reports under these names.
-public struct GlobalStatistics: Sendable, Equatable, Encodable {
+public struct GlobalStatistics: Sendable, Equatable, Codable {
     /// Boxes whose bounds were computed.
     public var boxes = 0
     /// Boxes split in two.
@@ -61,6 +61,8 @@ public struct GlobalResult: Sendable {
     public var reason: String?
     public var seconds: Double
     public var statistics: GlobalStatistics
+    /// For a shard (``GlobalQuery/shard``): the parts of the box it searched.
+    public var shardParts: ShardParts?
 
     /// The answer that stands when a search is stopped at `progress`: the
     /// proved upper end, a lower end of 0 (the best candidate is replayed only

@@ -30,30 +30,24 @@ public enum GlobalRobustness {
         try query.validate()
         let start = Date()
         let network = query.network
-        let exactBox = query.region.normalized(by: network.normalization)
-        let box = exactBox.map { Interval($0.lower.roundedDown, $0.upper.roundedUp) }
-
-        let compared: ComparedParameters
-        switch query.compression {
-        case .concrete(let g): compared = .concrete(g)
-        case .perturbation(let set): compared = .perturbation(PerturbationRadii(network: network, set: set))
-        case .quantized(let g): compared = .quantized(g)
-        }
-        let metric = BoxMetric(metric: query.metric, output: network.output)
-        let settings = SearchSettings(query)
-        let analysis = DifferentialAnalysis(original: network, compared: compared, backSubstitutes: settings.backSubstitutes)
-        let bounder = BoxBounder(analysis: analysis, metric: metric,
-                                 evaluator: PairEvaluator(original: network, compared: compared, metric: metric))
-        let solver = BoxSolver(original: network, compared: compared, metric: metric, region: exactBox)
+        let setup = SearchSetup(query)
+        let (exactBox, box, settings, bounder) = (setup.exactBox, setup.box, setup.settings, setup.bounder)
+        let solver = BoxSolver(original: network, compared: setup.compared, metric: bounder.metric, region: exactBox)
         var rootStatistics = GlobalStatistics()
         let (root, rootCandidate, _) = bounder.bound(box, depth: 0, statistics: &rootStatistics)
         let tolerance = query.tolerance.approximateDouble * (1 - 1e-6)
         let deadline = query.timeLimit.map { start.addingTimeInterval($0) }
-        // The flip metric is decided at 0: a box closes once its margin is proved negative
-        // (strictly: a margin of 0 can be a tie that changes class), and the search stops at
-        // the first candidate with a margin ≥ 0, which the replay then checks exactly.
-        let threshold = query.metric == .flip ? -Double.leastNonzeroMagnitude : query.tau?.roundedDown
-        let frontier = SearchFrontier(root: root, best: rootCandidate, statistics: rootStatistics,
+        let threshold = closingThreshold(query)
+        // A shard searches only its own parts of the box, starting from the best candidate of them all.
+        var roots = [root], best = rootCandidate, parts: ShardParts?
+        if let shard = query.shard {
+            let partition = ShardPartition(root: root, candidate: rootCandidate, bounder: bounder, shards: shard.count,
+                                           threshold: threshold, tolerance: tolerance, statistics: &rootStatistics)
+            roots = partition.boxes(of: shard.index)
+            best = partition.best
+            parts = partition.parts(of: shard)
+        }
+        let frontier = SearchFrontier(roots: roots, best: best, statistics: rootStatistics,
                                       tau: threshold, tolerance: tolerance, deadline: deadline)
         let reporter = ProgressThrottle(progress: progress, start: start)
         let share = EngineShare(workers: query.jobs, share: settings.engineShare, allowance: settings.engineAllowance)
@@ -70,8 +64,45 @@ public enum GlobalRobustness {
         }
         if !allReturned { frontier.seal("the time limit was reached") }
 
-        return try finish(query, frontier: frontier, evaluator: bounder.evaluator, originalLayers: solver.originalLayers,
-                      exactBox: exactBox, start: start)
+        var result = try finish(query, frontier: frontier, evaluator: bounder.evaluator, originalLayers: solver.originalLayers,
+                                exactBox: exactBox, start: start)
+        result.shardParts = parts
+        return result
+    }
+
+    /// What a search and a merge build from a query before any box is bounded.
+    struct SearchSetup {
+        /// The normalised box, exactly and rounded outward to binary64.
+        let exactBox: [(lower: Rational, upper: Rational)]
+        let box: [Interval]
+        let compared: ComparedParameters
+        let settings: SearchSettings
+        let bounder: BoxBounder
+
+        init(_ query: GlobalQuery) {
+            let network = query.network
+            exactBox = query.region.normalized(by: network.normalization)
+            box = exactBox.map { Interval($0.lower.roundedDown, $0.upper.roundedUp) }
+            switch query.compression {
+            case .concrete(let g): compared = .concrete(g)
+            case .perturbation(let set): compared = .perturbation(PerturbationRadii(network: network, set: set))
+            case .quantized(let g): compared = .quantized(g)
+            }
+            let metric = BoxMetric(metric: query.metric, output: network.output)
+            settings = SearchSettings(query)
+            let analysis = DifferentialAnalysis(original: network, compared: compared, backSubstitutes: settings.backSubstitutes)
+            bounder = BoxBounder(analysis: analysis, metric: metric,
+                                 evaluator: PairEvaluator(original: network, compared: compared, metric: metric))
+        }
+    }
+
+    /// The bound at or below which a box needs no more work, when it is fixed:
+    /// τ rounded down; for the flip metric just below 0 (a box closes once its
+    /// margin is proved negative, strictly, since a margin of 0 can be a tie that
+    /// changes class, and the search stops at the first candidate with a margin
+    /// ≥ 0, which the replay then checks exactly); nil when measuring.
+    static func closingThreshold(_ query: GlobalQuery) -> Double? {
+        query.metric == .flip ? -Double.leastNonzeroMagnitude : query.tau?.roundedDown
     }
 
     /// One worker: takes the most promising box, splits it, bounds both
@@ -192,33 +223,17 @@ public enum GlobalRobustness {
     private static func finish(_ query: GlobalQuery, frontier: SearchFrontier, evaluator: PairEvaluator,
                                originalLayers: [ExactLayer], exactBox: [(lower: Rational, upper: Rational)], start: Date) throws -> GlobalResult {
         if let error = frontier.internalError { throw error }
-        let network = query.network
-        var candidate = frontier.best
-        // Candidates come from the outward-rounded box; pull them into the exact
-        // one (a non-finite coordinate, which no candidate should have, becomes the box's lower end).
-        let point: [Rational]
-        if case .solved(let exact, _) = candidate.origin {
-            point = exact
-        } else {
-            point = zip(candidate.point, exactBox).map { Rational(exactly: $0) ?? $1.lower }
-        }
-        let clamped = zip(point, exactBox).map { x, b in
-            Rational.min(Rational.max(x, b.lower), b.upper)
-        }
-        candidate.point = clamped.map(\.approximateDouble)
-        let replayed = evaluator.replay(candidate, originalLayers: originalLayers, exactPoint: clamped)
-        let raw = network.normalization.map { n in
-            clamped.indices.map { i in clamped[i] * Rational(exactly: n.ranges[i])! + Rational(exactly: n.means[i])! }
-        } ?? clamped
-        let evaluator = MetricEvaluator(metric: query.metric, output: network.output, original: replayed.original)
-        let replayedWitness = evaluator.witness(at: raw, compressed: replayed.compressed, parameters: replayed.parameters)
+        let (replayedWitness, replayFlips) = try replay(frontier.best, query: query, evaluator: evaluator,
+                                                        originalLayers: originalLayers, exactBox: exactBox)
         let isFlip = query.metric == .flip
         // A flip margin may be negative; the deviations are at least 0.
         let lower = isFlip ? replayedWitness.deviation.lower : Rational.max(replayedWitness.deviation.lower, .zero)
         let provedUpper = frontier.upper
-        let upper = Rational.max(Rational(exactly: provedUpper.isFinite ? provedUpper : .greatestFiniteMagnitude)!, lower)
+        // −∞: a shard with no part of the box to search (more shards than parts); it proves nothing above its witness.
+        let upper = provedUpper == -.infinity ? lower
+            : Rational.max(Rational(exactly: provedUpper.isFinite ? provedUpper : .greatestFiniteMagnitude)!, lower)
         // A flip witness counts only if the replay shows another class (a margin of 0 can be a tie that does not).
-        let flips = isFlip && evaluator.flips(replayed.compressed)
+        let flips = isFlip && replayFlips
 
         var verdict: Verdict?
         if isFlip {
@@ -230,11 +245,7 @@ public enum GlobalRobustness {
         }
         var reasons: [String] = []
         if let reason = frontier.stopReason { reasons.append(reason) }
-        if !provedUpper.isFinite { reasons.append("a bound overflowed binary64; no finite upper bound was proved") }
-        // The same policy as local queries: a witness outside Θ_Δ is a bug, and nothing is reported from it.
-        if let parameters = replayed.parameters, case .perturbation(let set) = query.compression {
-            try set.requireMember(parameters, around: network)
-        }
+        if provedUpper == .infinity { reasons.append("a bound overflowed binary64; no finite upper bound was proved") }
         if frontier.hadUnsplittableBoxes {
             reasons.append("some boxes became too small to split in binary64 before their bound closed")
         }
@@ -250,5 +261,38 @@ public enum GlobalRobustness {
                             witness: keepsWitness ? replayedWitness : nil,
                             reason: reasons.isEmpty ? nil : reasons.joined(separator: "; "),
                             seconds: Date().timeIntervalSince(start), statistics: frontier.statistics)
+    }
+
+    /// A candidate replayed exactly: pulled into the exact box (candidates come
+    /// from the outward-rounded one; a non-finite coordinate, which no candidate
+    /// should have, becomes the box's lower end), both networks evaluated in
+    /// rationals, and for a perturbation set its parameters checked to lie in Θ_Δ.
+    /// - Returns: the witness, and whether the compressed network gives it another class.
+    /// - Throws: ``CompressionError`` when the parameters leave Θ_Δ: the same
+    ///   policy as local queries, a witness outside it is a bug and nothing is reported from it.
+    static func replay(_ candidate: Candidate, query: GlobalQuery, evaluator: PairEvaluator, originalLayers: [ExactLayer],
+                       exactBox: [(lower: Rational, upper: Rational)]) throws -> (witness: Witness, flips: Bool) {
+        let network = query.network
+        var candidate = candidate
+        let point: [Rational]
+        if case .solved(let exact, _) = candidate.origin {
+            point = exact
+        } else {
+            point = zip(candidate.point, exactBox).map { Rational(exactly: $0) ?? $1.lower }
+        }
+        let clamped = zip(point, exactBox).map { x, b in
+            Rational.min(Rational.max(x, b.lower), b.upper)
+        }
+        candidate.point = clamped.map(\.approximateDouble)
+        let replayed = evaluator.replay(candidate, originalLayers: originalLayers, exactPoint: clamped)
+        if let parameters = replayed.parameters, case .perturbation(let set) = query.compression {
+            try set.requireMember(parameters, around: network)
+        }
+        let raw = network.normalization.map { n in
+            clamped.indices.map { i in clamped[i] * Rational(exactly: n.ranges[i])! + Rational(exactly: n.means[i])! }
+        } ?? clamped
+        let metric = MetricEvaluator(metric: query.metric, output: network.output, original: replayed.original)
+        return (metric.witness(at: raw, compressed: replayed.compressed, parameters: replayed.parameters),
+                metric.flips(replayed.compressed))
     }
 }

@@ -42,7 +42,7 @@ extension Witness {
 
 /// Counters of a check.
 /// Encoded in JSON reports under these names.
-public struct QueryStatistics: Sendable, Equatable, Encodable {
+public struct QueryStatistics: Sendable, Equatable, Codable {
     /// Satisfiability checks (plain solver).
     public var checks = 0
     /// Optimisation calls.

@@ -61,12 +61,13 @@ final class SearchFrontier: Sendable {
     ///   - tau: τ rounded down, so that "bound ≤ τ" is never claimed wrongly.
     ///   - tolerance: slightly below the asked tolerance, so that the exact
     ///     replay of the best candidate still meets it.
-    init(root: OpenBox, best: Candidate, statistics: GlobalStatistics, tau: Double?, tolerance: Double, deadline: Date?) {
+    ///   - roots: the boxes to search: the query's box, or a shard's parts of it.
+    init(roots: [OpenBox], best: Candidate, statistics: GlobalStatistics, tau: Double?, tolerance: Double, deadline: Date?) {
         self.tau = tau
         self.tolerance = tolerance
         self.deadline = deadline
         var initial = State(best: best, statistics: statistics)
-        Self.insert(root, into: &initial, closingBound: tau ?? (best.value + tolerance))
+        for root in roots { Self.insert(root, into: &initial, closingBound: tau ?? (best.value + tolerance)) }
         state = Mutex(initial)
     }
 

@@ -62,6 +62,8 @@ struct GlobalCommand: AsyncParsableCommand {
     @Flag(help: "Include the witness's full parameter vector (perturbation sets) in the report.")
     var witnessParameters = false
 
+    @OptionGroup(title: "Sharding") var sharding: ShardOptions
+
     @OptionGroup var dump: DumpOptions
 
     @Flag(help: "Print the report as JSON.")
@@ -74,22 +76,41 @@ struct GlobalCommand: AsyncParsableCommand {
         }
     }
 
+    /// The question as asked, with the box as the user wrote it and where it came from.
+    func question() throws -> (query: GlobalQuery, compression: String, written: [[String]], source: String?) {
+        let network = try modelOptions.load()
+        let (model, description) = try compression.resolve(for: network)
+        let (region, written, source) = try box.resolve()
+        let query = GlobalQuery(
+            network: network, compression: model, region: region,
+            metric: metric ?? (network.output == .logits ? .logit : .probability),
+            tau: tau?.value, tolerance: tolerance.value, timeLimit: timeout, jobs: jobs, shard: sharding.shard)
+        return (query, description, written, source)
+    }
+
+    /// The report of an answer to this command's question.
+    func report(_ result: GlobalResult, question: (query: GlobalQuery, compression: String, written: [[String]], source: String?),
+                includeParameters: Bool) -> GlobalReport {
+        var report = GlobalReport(result: result, query: question.query, model: modelOptions.model,
+                                  compression: question.compression, includeParameters: includeParameters)
+        report.box = question.written  // as the user wrote it (the query holds the exact values)
+        report.boxSource = question.source
+        return report
+    }
+
     func run() async throws {
         var code = Exit.robust
         try await reportingErrors {
-            let network = try modelOptions.load()
-            let (model, description) = try compression.resolve(for: network)
-            let (region, written, source) = try box.resolve()
-            let query = GlobalQuery(
-                network: network, compression: model, region: region,
-                metric: metric ?? (network.output == .logits ? .logit : .probability),
-                tau: tau?.value, tolerance: tolerance.value, timeLimit: timeout, jobs: jobs)
+            let header = sharding.header(.global)
+            if let header, let finished = try sharding.finished(header) {
+                code = finished
+                return
+            }
+            let question = try question()
+            let query = question.query
             let stop = HardStop(limit: timeout)
             let render = { @Sendable (result: GlobalResult) throws -> String in
-                var report = GlobalReport(result: result, query: query, model: modelOptions.model,
-                                          compression: description, includeParameters: witnessParameters)
-                report.box = written  // as the user wrote it (the query holds the exact values)
-                report.boxSource = source
+                let report = report(result, question: question, includeParameters: witnessParameters)
                 return json ? try report.json() : report.text
             }
             let result = try await dump.around { try await GlobalRobustness.check(query) { p in
@@ -102,8 +123,13 @@ struct GlobalCommand: AsyncParsableCommand {
             } }
             let text = try render(result)
             stop.finish()
-            print(text)
             code = answerExitCode(verdict: result.verdict, reason: result.reason)
+            if let header {
+                // The merge replays the witness again: a perturbation set's needs its parameters.
+                let line = try report(result, question: question, includeParameters: true).jsonLine()
+                try sharding.write(header, lines: [line], exitCode: code)
+            }
+            print(text)
         }
         if code != Exit.robust { throw ExitCode(code) }
     }

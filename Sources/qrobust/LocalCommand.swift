@@ -79,12 +79,17 @@ struct LocalCommand: AsyncParsableCommand {
     @Flag(help: "Include the witness's full parameter vector (exact rationals) in the report.")
     var witnessParameters = false
 
+    @OptionGroup(title: "Sharding (with --inputs)") var sharding: ShardOptions
+
     @OptionGroup var dump: DumpOptions
 
     @Flag(help: "Print the report as JSON.")
     var json = false
 
     func validate() throws {
+        if sharding.shard != nil && inputs == nil {
+            throw ValidationError("--shard splits the rows of --inputs FILE; one --input point is not split.")
+        }
         guard (input == nil) != (inputs == nil) else {
             throw ValidationError("Give either --input (one point) or --inputs FILE (a file of points).")
         }
@@ -136,33 +141,39 @@ struct LocalCommand: AsyncParsableCommand {
                    tau: tau?.value, tolerance: tolerance.value, timeLimit: timeout, encoding: encoding)
     }
 
-    /// `--inputs FILE`: every row, `jobs` at a time; returns the exit code.
+    /// `--inputs FILE`: every row (or, with `--shard i/n`, rows i, i + n, …),
+    /// `jobs` at a time; returns the exit code.
     private func runBatch(_ path: String, network: Network, model: CompressionModel, description: String) async throws -> Int32 {
         let table = try InputTable(contentsOf: path, labelColumn: labelColumn, scale: inputScale?.value ?? .one)
-        let queries = table.rows.map { query(at: $0.input, network: network, model: model) }
+        let header = sharding.header(.local, items: table.rows.count)
+        if let header, let code = try sharding.finished(header) { return code }
+        let positions = sharding.shard?.positions(among: table.rows.count) ?? Array(table.rows.indices)
+        let queries = positions.map { query(at: table.rows[$0].input, network: network, model: model) }
         // Every row is validated before any is checked, so a bad row 90 fails at once.
-        for (query, row) in zip(queries, table.rows) {
+        for (query, position) in zip(queries, positions) {
             do { try query.validate() } catch let error as QueryError {
-                throw QueryError("\(path): line \(row.line): \(error.message)", setting: error.setting)
+                throw QueryError("\(path): line \(table.rows[position].line): \(error.message)", setting: error.setting)
             }
         }
         let started = Date()
         let results = try await dump.around {
-            try await LocalRobustness.checkAll(queries, jobs: min(jobs, queries.count)) { done, total in
+            try await LocalRobustness.checkAll(queries, jobs: max(1, min(jobs, queries.count))) { done, total in
                 printProgress(String(format: "qrobust: %d of %d rows checked (%.1f s)", done, total, Date().timeIntervalSince(started)))
             }
         }
-        let rows = zip(table.rows, zip(queries, results)).enumerated().map { n, element in
-            let (row, (query, result)) = element
+        let rows = zip(positions, zip(queries, results)).map { position, element in
+            let (query, result) = element
+            let row = table.rows[position]
             var report = LocalReport(result: result, query: query, model: modelOptions.model,
                                      compression: description, includeParameters: witnessParameters)
             report.input = row.written
-            return BatchReport.Row(row: n + 1, line: row.line, label: row.label, report: report)
+            return BatchReport.Row(row: position + 1, line: row.line, label: row.label, report: report)
         }
         let report = BatchReport(rows: rows)
-        print(json ? try report.jsonLines() : report.text)
         // The worst row's code, as each row alone would exit: not robust, then unknown.
-        let codes = results.map { answerExitCode(verdict: $0.verdict, reason: $0.reason) }
-        return codes.contains(Exit.notRobust) ? Exit.notRobust : codes.contains(Exit.unknown) ? Exit.unknown : Exit.robust
+        let code = BatchReport.exitCode(results.map { answerExitCode(verdict: $0.verdict, reason: $0.reason) })
+        if let header { try sharding.write(header, lines: try rows.map(BatchReport.line), exitCode: code) }
+        print(json ? try report.jsonLines() : report.text)
+        return code
     }
 }

@@ -29,7 +29,7 @@ struct QRobust: AsyncParsableCommand {
             """,
         version: "qrobust \(version)",
         subcommands: [LocalCommand.self, GlobalCommand.self, BitsCommand.self, SDPCommand.self, PruneCommand.self, InfoCommand.self,
-                      QuantizeCommand.self, StudyCommand.self])
+                      QuantizeCommand.self, StudyCommand.self, MergeCommand.self, PlanCommand.self])
 
     /// Parses and runs a command. A usage error is one line on stderr (exit
     /// 64), not ArgumentParser's message followed by the usage block; help and

@@ -46,7 +46,7 @@ struct WorkerGateTests {
     @Test("a sealed frontier keeps a stuck worker's box in flight: its bound stays in the proved upper end")
     func sealKeepsInFlightBound() {
         let root = OpenBox(box: [], upper: 0.75, depth: 0, splitDimension: 0)
-        let frontier = SearchFrontier(root: root, best: Candidate(value: 0.1, point: []), statistics: GlobalStatistics(),
+        let frontier = SearchFrontier(roots: [root], best: Candidate(value: 0.1, point: []), statistics: GlobalStatistics(),
                                       tau: nil, tolerance: 0.001, deadline: nil)
         guard case .box(_, let ticket) = frontier.next() else { Issue.record("expected the root box"); return }
         frontier.seal("the time limit was reached")
