@@ -10,3 +10,6 @@ bash scripts/install.sh
 bash scripts/build-release.sh
 swift build --build-tests
 swift test --skip-build
+# Shards on a real single-node Slurm (installed and started here, stopped at the end;
+# it prints SKIPPED with the reason where Slurm cannot run).
+bash scripts/test-slurm.sh

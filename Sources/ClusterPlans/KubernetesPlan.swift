@@ -42,14 +42,24 @@ public struct KubernetesPlan: Sendable {
     /// The shell command pod `JOB_COMPLETION_INDEX` runs (`sh -c`).
     var shardScript: String { run.shardCommand(variable: "JOB_COMPLETION_INDEX", jobs: String(cpus)) }
 
-    /// The manifest: two YAML documents, the shards' Indexed Job and the merge Job.
+    /// The manifest: two YAML documents, the shards' Indexed Job and the merge
+    /// Job. A study's merge (running it again) must not start before the
+    /// shards end, which a Job cannot wait for; its manifest holds the Indexed
+    /// Job only, and its first lines say what to run once it has completed.
     public var manifest: String {
         let merged = run.resultsDirectory + (json ? "/merged.json" : "/merged.txt")
         let mergeScript = "mkdir -p \(ShellQuoting.quote(run.resultsDirectory)) && \(run.mergeCommand(json: json, wait: mergeWait)) > \(ShellQuoting.quote(merged))"
-        return """
+        let header = run.mergesByRerunning
+            ? """
+              # kubectl apply -f THIS_FILE && kubectl wait --for=condition=complete --timeout=-1s job/\(name)-shards
+              # then, in a pod that mounts \(claim) at \(mountPath) (working folder \(mountPath)), merge the shards' records:
+              #   \(run.mergeCommand(json: json))
+              """
+            : "# kubectl apply -f THIS_FILE; the answer will be in \(merged) on the volume \(claim)."
+        let shardsJob = """
             # Written by 'qrobust plan kubernetes': \(run.shards) shards of
             #   qrobust \(run.arguments.map(ShellQuoting.quote).joined(separator: " "))
-            # kubectl apply -f THIS_FILE; the answer will be in \(merged) on the volume \(claim).
+            \(header)
             apiVersion: batch/v1
             kind: Job
             metadata:
@@ -75,6 +85,9 @@ public struct KubernetesPlan: Sendable {
                   volumes:
                   - name: work
                     persistentVolumeClaim: {claimName: \(Self.yamlString(claim))}
+            """ + "\n"
+        guard !run.mergesByRerunning else { return shardsJob }
+        return shardsJob + """
             ---
             apiVersion: batch/v1
             kind: Job

@@ -14,13 +14,13 @@ public enum ActivationStudy {
     /// interrupted run resumes where it stopped).
     /// - Parameter progress: called before each network with its index, the count and its file name.
     /// - Returns: the records of every zoo network, in zoo order.
-    public static func run(zoo: Zoo, configuration: StudyConfiguration, resultsFile: String,
+    public static func run(zoo: Zoo, configuration: StudyConfiguration, resultsFile: String, shard: Shard? = nil,
                            progress: (@Sendable (_ index: Int, _ count: Int, _ file: String, _ resumed: Bool) -> Void)? = nil)
         async throws -> [NetworkRecord]
     {
         try configuration.validate()
         let settings = signature(configuration)
-        return try await ResultsFile.run(zoo: zoo, settings: settings, path: resultsFile, progress: progress) { entry in
+        return try await ResultsFile.run(zoo: zoo, settings: settings, path: resultsFile, shard: shard, progress: progress) { entry in
             try await study(entry, in: zoo, configuration: configuration, settings: settings)
         }
     }

@@ -128,12 +128,12 @@ public struct PruningRecord: StudyRecord, Equatable {
 public enum PruningStudy {
     /// Studies every subject not already in `resultsFile`; see ``ResultsFile``.
     public static func run(_ subjects: [PruningSubject], configuration: PruningStudyConfiguration, resultsFile: String,
-                           progress: (@Sendable (_ index: Int, _ count: Int, _ key: String, _ resumed: Bool) -> Void)? = nil)
+                           shard: Shard? = nil, progress: (@Sendable (_ index: Int, _ count: Int, _ key: String, _ resumed: Bool) -> Void)? = nil)
         async throws -> [PruningRecord]
     {
         try configuration.validate()
         let settings = configuration.signature
-        return try await ResultsFile.run(subjects, key: \.key, settings: settings, path: resultsFile, progress: progress,
+        return try await ResultsFile.run(subjects, key: \.key, settings: settings, path: resultsFile, shard: shard, progress: progress,
                                          isCurrent: { $0.group == $1.group && $0.timeLimit == $1.timeLimit }) { subject in
             try await study(subject, configuration, settings: settings)
         }

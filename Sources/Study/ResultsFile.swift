@@ -1,4 +1,5 @@
 import Foundation
+import Queries
 
 /// A record a study appends to its results file, one subject (network) per line.
 public protocol StudyRecord: Codable, Sendable {
@@ -19,27 +20,40 @@ extension ZooRecord {
 
 /// A study's results as JSON Lines: one record per subject, appended as each
 /// one finishes, so that an interrupted run resumes where it stopped.
-enum ResultsFile {
+///
+/// A shard of a study (`--shard i/n`) studies subjects i, i + n, … and appends
+/// to a file of its own beside the results file (`results.shard-i-of-n.jsonl`
+/// beside `results.jsonl`), so that shards on several machines never write to
+/// one file. Every run reads the records of all those files, so the same
+/// study run without a shard afterwards merges them (and studies whatever a
+/// missing shard left out).
+public enum ResultsFile {
     /// Studies every zoo network not already in `path` (made with the same `settings`).
     /// - Parameter progress: called before each network with its index, the count, its file name and whether it was already done.
     /// - Returns: the records of every zoo network, in zoo order.
-    static func run<Record: ZooRecord>(zoo: Zoo, settings: String, path: String,
+    static func run<Record: ZooRecord>(zoo: Zoo, settings: String, path: String, shard: Shard?,
                                        progress: (@Sendable (Int, Int, String, Bool) -> Void)?,
                                        study: (ZooEntry) async throws -> Record) async throws -> [Record] {
-        try await run(zoo.entries, key: \.file, settings: settings, path: path, progress: progress,
+        try await run(zoo.entries, key: \.file, settings: settings, path: path, shard: shard, progress: progress,
                       isCurrent: { $0.entry == $1 }, study: study)
     }
 
     /// Studies every subject whose key has no current record in `path` (made with the same
     /// `settings`, and passing `isCurrent`), appending each new record as it finishes.
-    /// - Returns: the records of every subject, in order.
+    /// With a shard, only its subjects, into its own file.
+    /// - Returns: the records of every subject (or of the shard's), in order.
     static func run<Subject, Record: StudyRecord>(_ subjects: [Subject], key: (Subject) -> String, settings: String, path: String,
+                                                  shard: Shard? = nil,
                                                   progress: (@Sendable (Int, Int, String, Bool) -> Void)?,
                                                   isCurrent: (Record, Subject) -> Bool = { _, _ in true },
                                                   study: (Subject) async throws -> Record) async throws -> [Record] {
-        let done = try finished(Record.self, path, settings: settings)
+        var done: [String: Record] = [:]
+        for file in [path] + shardFiles(beside: path) {
+            done.merge(try finished(Record.self, file, settings: settings)) { $1 }
+        }
+        let output = shard.map { shardPath(path, $0) } ?? path
         var records: [Record] = []
-        for (index, subject) in subjects.enumerated() {
+        for (index, subject) in subjects.enumerated() where shard?.owns(position: index) ?? true {
             if let record = done[key(subject)], isCurrent(record, subject) {
                 progress?(index, subjects.count, key(subject), true)
                 records.append(record)
@@ -47,10 +61,27 @@ enum ResultsFile {
             }
             progress?(index, subjects.count, key(subject), false)
             let record = try await study(subject)
-            try append(record, to: path)
+            try append(record, to: output)
             records.append(record)
         }
         return records
+    }
+
+    /// The results file of one shard: `results.shard-2-of-4.jsonl` beside `results.jsonl`.
+    public static func shardPath(_ path: String, _ shard: Shard) -> String {
+        let url = URL(fileURLWithPath: path)
+        let stem = url.deletingPathExtension().lastPathComponent
+        return url.deletingLastPathComponent().appendingPathComponent("\(stem).shard-\(shard.index)-of-\(shard.count).jsonl").path
+    }
+
+    /// The shards' results files beside `path`, in name order.
+    static func shardFiles(beside path: String) -> [String] {
+        let url = URL(fileURLWithPath: path)
+        let stem = url.deletingPathExtension().lastPathComponent
+        let folder = url.deletingLastPathComponent()
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        return names.filter { $0.hasPrefix(stem + ".shard-") && $0.hasSuffix(".jsonl") }.sorted()
+            .map { folder.appendingPathComponent($0).path }
     }
 
     /// The records already in `path`, by key; none when the file does not exist.

@@ -64,7 +64,7 @@ public struct SchemeRecord: ZooRecord, Equatable {
 public enum SchemeStudy {
     /// Studies every network not already in `resultsFile`; see ``ActivationStudy/run(zoo:configuration:resultsFile:progress:)``.
     /// `configuration.bits` must hold one width B, used by the fixed-point and integer schemes.
-    public static func run(zoo: Zoo, configuration: StudyConfiguration, resultsFile: String,
+    public static func run(zoo: Zoo, configuration: StudyConfiguration, resultsFile: String, shard: Shard? = nil,
                            progress: (@Sendable (_ index: Int, _ count: Int, _ file: String, _ resumed: Bool) -> Void)? = nil)
         async throws -> [SchemeRecord]
     {
@@ -74,7 +74,7 @@ public enum SchemeStudy {
             throw StudyError("the scheme study takes one width between 2 and 16, found \(configuration.bits)")
         }
         let settings = signature(configuration, bits: bits)
-        return try await ResultsFile.run(zoo: zoo, settings: settings, path: resultsFile, progress: progress) { entry in
+        return try await ResultsFile.run(zoo: zoo, settings: settings, path: resultsFile, shard: shard, progress: progress) { entry in
             let started = Date()
             let network = try zoo.network(entry)
             guard network.output == .sigmoid else { throw StudyError("\(entry.file): the study needs a sigmoid classifier") }

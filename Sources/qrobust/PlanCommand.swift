@@ -9,10 +9,12 @@ struct PlanCommand: ParsableCommand {
         commandName: "plan",
         abstract: "Write the job scripts that run a question's shards on a cluster (Slurm, Kubernetes) and merge them.",
         discussion: """
-            The question follows '--', as it would follow 'qrobust': a batch (local --inputs FILE) \
-            or a global query. Each shard answers its part with --shard i/n into \
+            The question follows '--', as it would follow 'qrobust': a batch (local --inputs FILE), \
+            a global query or a study. Each shard answers its part with --shard i/n into \
             RESULTS_DIR/shard-i-of-n.jsonl; 'qrobust merge RESULTS_DIR' joins them into the answer \
-            one process would give. Submitting a plan again redoes only unfinished shards.
+            one process would give. A study's shards write into its --out folder instead, and \
+            the merge runs the study again without --shard (which reads every shard's records). \
+            Submitting a plan again redoes only unfinished shards.
 
             Examples:
               qrobust plan slurm --shards 16 --cpus-per-task 2 -- \\
@@ -45,8 +47,8 @@ struct PlanOptions: ParsableArguments {
         guard let kind = question.first else {
             throw ValidationError("Give the question after '--', e.g. -- local net.onnx --inputs test.csv --bits 8")
         }
-        guard kind == "local" || kind == "global" else {
-            throw ValidationError("A plan shards 'local --inputs FILE' or 'global' questions, not '\(kind)'.")
+        guard ["local", "global", "study"].contains(kind) else {
+            throw ValidationError("A plan shards 'local --inputs FILE', 'global' and 'study' questions, not '\(kind)'.")
         }
         let clash = ShardOptions.sharedArguments(question)
         guard clash == question else {
@@ -54,7 +56,8 @@ struct PlanOptions: ParsableArguments {
         }
         // The question must parse as each shard will run it, so that a typo fails here and not on the cluster.
         do {
-            _ = try QRobust.parseAsRoot(question + ["--shard", "0/\(shards)", "--results", resultsDir + "/shard-0-of-\(shards).jsonl"])
+            let results = kind == "study" ? [] : ["--results", resultsDir + "/shard-0-of-\(shards).jsonl"]
+            _ = try QRobust.parseAsRoot(question + ["--shard", "0/\(shards)"] + results)
         } catch {
             throw ValidationError("The question does not parse as a shard would run it: \(QRobust.message(for: error))")
         }

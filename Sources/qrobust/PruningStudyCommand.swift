@@ -123,10 +123,14 @@ struct PruningStudyCommand: AsyncParsableCommand {
             }
             try StudyOptions.createFolder(out)
             let started = Date()
-            let records = try await PruningStudy.run(subjects, configuration: configuration,
-                                                     resultsFile: (out as NSString).appendingPathComponent("pruning.jsonl")) { i, n, key, resumed in
+            let resultsFile = (out as NSString).appendingPathComponent("pruning.jsonl")
+            let records = try await PruningStudy.run(subjects, configuration: configuration, resultsFile: resultsFile,
+                                                     shard: shared.shard) { i, n, key, resumed in
                 let elapsed = Int(Date().timeIntervalSince(started))
                 printProgress("qrobust: [\(i + 1)/\(n)] \(key)\(resumed ? " (already in pruning.jsonl)" : "") — \(elapsed) s so far")
+            }
+            if let shard = shared.shard {
+                return shared.reportShard(records.count, file: ResultsFile.shardPath(resultsFile, shard))
             }
             let tables = PruningStudy.report(records)
             print(tables)

@@ -3,6 +3,7 @@ import Compression
 import ExactArithmetic
 import Foundation
 import NeuralNetwork
+import Queries
 import Robustness
 import Study
 
@@ -109,10 +110,14 @@ struct ActivationsCommand: AsyncParsableCommand {
                                                    timeLimitPerQuery: timeoutPerQuery, tolerance: shared.tolerance.value, jobs: shared.jobs)
             try StudyOptions.createFolder(out)
             let started = Date()
-            let records = try await ActivationStudy.run(zoo: zoo, configuration: configuration,
-                                                        resultsFile: (out as NSString).appendingPathComponent("results.jsonl")) { i, n, file, resumed in
+            let resultsFile = (out as NSString).appendingPathComponent("results.jsonl")
+            let records = try await ActivationStudy.run(zoo: zoo, configuration: configuration, resultsFile: resultsFile,
+                                                        shard: shared.shard) { i, n, file, resumed in
                 let elapsed = Int(Date().timeIntervalSince(started))
                 printProgress("qrobust: [\(i + 1)/\(n)] \(file)\(resumed ? " (already in results.jsonl)" : "") — \(elapsed) s so far")
+            }
+            if let shard = shared.shard {
+                return shared.reportShard(records.count, file: ResultsFile.shardPath(resultsFile, shard))
             }
             let summary = StudySummary(records: records)
             let tables = summary.report(configuration)
@@ -193,10 +198,14 @@ struct SchemesCommand: AsyncParsableCommand {
             let configuration = StudyConfiguration(bits: [bits], timeLimitPerQuery: timeoutPerQuery, tolerance: shared.tolerance.value, jobs: shared.jobs)
             try StudyOptions.createFolder(out)
             let started = Date()
-            let records = try await SchemeStudy.run(zoo: zoo, configuration: configuration,
-                                                    resultsFile: (out as NSString).appendingPathComponent("schemes.jsonl")) { i, n, file, resumed in
+            let resultsFile = (out as NSString).appendingPathComponent("schemes.jsonl")
+            let records = try await SchemeStudy.run(zoo: zoo, configuration: configuration, resultsFile: resultsFile,
+                                                    shard: shared.shard) { i, n, file, resumed in
                 let elapsed = Int(Date().timeIntervalSince(started))
                 printProgress("qrobust: [\(i + 1)/\(n)] \(file)\(resumed ? " (already in schemes.jsonl)" : "") — \(elapsed) s so far")
+            }
+            if let shard = shared.shard {
+                return shared.reportShard(records.count, file: ResultsFile.shardPath(resultsFile, shard))
             }
             let table = SchemeStudy.table(records, bits: bits)
             print(table)
@@ -221,6 +230,17 @@ struct StudyOptions: ParsableArguments {
 
     @Option(help: "Only the networks whose file name contains this text.")
     var only: String?
+
+    @Option(help: ArgumentHelp("Study only networks i, i + n, … (i from 0 to n − 1) into a results file of the shard's own in the output folder; the same command without --shard then merges every shard's records and writes the tables.",
+                               valueName: "i/n"),
+            transform: ShardOptions.parse)
+    var shard: Shard?
+
+    /// After a shard's run: where its records went and how to merge them.
+    func reportShard(_ count: Int, file: String) {
+        guard let shard else { return }
+        printError("qrobust: shard \(shard) studied \(count) of its subjects into \(file); run the same command without --shard to merge every shard's records and write the tables")
+    }
 
     /// The zoo, restricted to `--only`.
     func loadZoo() throws -> Zoo {
