@@ -123,6 +123,7 @@ public struct ShardFile: Sendable, Equatable {
             .appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).partial")
         let contents = Data(try text().utf8)
         do {
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             try contents.write(to: temporary)
         } catch {
             throw QueryError("\(path): cannot write the shard's results (\(error.localizedDescription))")
@@ -158,5 +159,25 @@ public struct ShardFile: Sendable, Equatable {
             }
         }
         return String(hash, radix: 16)
+    }
+
+    /// A batch shard's rows (`kind` local), read back.
+    /// - Throws: ``QueryError`` naming the line that is not a row.
+    public func rows() throws -> [BatchReport.Row] {
+        let decoder = JSONDecoder()
+        return try lines.enumerated().map { n, line in
+            do { return try decoder.decode(BatchReport.RowLine.self, from: Data(line.utf8)).row } catch {
+                throw QueryError("shard \(header.shard): line \(n + 2): not a row of a batch report (\(error))")
+            }
+        }
+    }
+
+    /// A global shard's report (`kind` global), read back.
+    /// - Throws: ``QueryError`` when the answer is not one global report.
+    public func globalReport() throws -> GlobalReport {
+        guard lines.count == 1, let report = try? JSONDecoder().decode(GlobalReport.self, from: Data(lines[0].utf8)) else {
+            throw QueryError("shard \(header.shard): line 2: not a global report")
+        }
+        return report
     }
 }

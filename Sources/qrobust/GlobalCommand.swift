@@ -102,8 +102,10 @@ struct GlobalCommand: AsyncParsableCommand {
         var code = Exit.robust
         try await reportingErrors {
             let header = sharding.header(.global)
-            if let header, let finished = try sharding.finished(header) {
-                code = finished
+            if let header, let file = try sharding.finished(header) {
+                let report = try file.globalReport()
+                print(json ? try report.json() : report.text)
+                code = file.footer?.exitCode ?? Exit.unknown
                 return
             }
             let question = try question()

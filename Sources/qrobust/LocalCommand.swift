@@ -146,7 +146,11 @@ struct LocalCommand: AsyncParsableCommand {
     private func runBatch(_ path: String, network: Network, model: CompressionModel, description: String) async throws -> Int32 {
         let table = try InputTable(contentsOf: path, labelColumn: labelColumn, scale: inputScale?.value ?? .one)
         let header = sharding.header(.local, items: table.rows.count)
-        if let header, let code = try sharding.finished(header) { return code }
+        if let header, let file = try sharding.finished(header) {
+            let report = BatchReport(rows: try file.rows())
+            print(json ? try report.jsonLines() : report.text)
+            return file.footer?.exitCode ?? Exit.unknown
+        }
         let positions = sharding.shard?.positions(among: table.rows.count) ?? Array(table.rows.indices)
         let queries = positions.map { query(at: table.rows[$0].input, network: network, model: model) }
         // Every row is validated before any is checked, so a bad row 90 fails at once.

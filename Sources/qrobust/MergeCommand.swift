@@ -11,10 +11,10 @@ struct MergeCommand: AsyncParsableCommand {
         abstract: "Join the answers of a question's shards (--shard i/n) into one certified answer.",
         discussion: """
             Examples:
-              qrobust local net.onnx --inputs test.csv --bits 8 --shard 0/4 --results results/shard-0.jsonl
-              …  (shards 1/4, 2/4 and 3/4, anywhere: a Slurm job array, a Kubernetes Indexed Job)
-              qrobust merge results/
-              qrobust merge --wait 3600 --json results/
+              qrobust local net.onnx --inputs t.csv --bits 8 --shard 0/4 --results out/0.jsonl
+              … shards 1/4, 2/4 and 3/4, anywhere (qrobust plan writes job arrays) …
+              qrobust merge out/
+              qrobust merge --wait 3600 --json out/
 
             Every file must come from the same question (the same command line, up to --shard, \
             --results and --jobs, and the same model and input files). For a batch (local \
@@ -27,6 +27,9 @@ struct MergeCommand: AsyncParsableCommand {
             A missing or unfinished shard (a file without its completion line) is named. A \
             batch then lacks its rows, and a global answer is unknown, its upper end taking the \
             missing parts' bounds from the cut. Exit codes are those of the merged question.
+
+            A study's shards (study … --shard i/n) are merged by running the same study \
+            without --shard: it reads every shard's records from its --out folder.
             """)
 
     @Argument(help: ArgumentHelp("Shard results files, or folders: every *.jsonl file in a folder that is a shard's results.",
@@ -74,23 +77,15 @@ struct MergeCommand: AsyncParsableCommand {
 
     /// The rows of every finished shard, as one batch report.
     private func mergeBatch(_ shards: ShardSet) throws -> Int32 {
-        let decoder = JSONDecoder()
         var rows: [BatchReport.Row] = []
         for (index, (path, file)) in shards.finished.sorted(by: { $0.key < $1.key }) {
             let expected = file.header.shard.positions(among: file.header.items ?? 0).map { $0 + 1 }
-            var found: [Int] = []
-            for (n, line) in file.lines.enumerated() {
-                do {
-                    let row = try decoder.decode(BatchReport.RowLine.self, from: Data(line.utf8)).row
-                    rows.append(row)
-                    found.append(row.row)
-                } catch {
-                    throw QueryError("\(path): line \(n + 2): not a row of a batch report (\(error))")
-                }
+            let found: [BatchReport.Row]
+            do { found = try file.rows() } catch let error as QueryError { throw QueryError("\(path): \(error.message)") }
+            guard found.map(\.row) == expected else {
+                throw QueryError("\(path): shard \(index)/\(shards.count) should hold rows \(Self.list(expected)), found \(Self.list(found.map(\.row)))")
             }
-            guard found == expected else {
-                throw QueryError("\(path): shard \(index)/\(shards.count) should hold rows \(Self.list(expected)), found \(Self.list(found))")
-            }
+            rows += found
         }
         rows.sort { $0.row < $1.row }
         let report = BatchReport(rows: rows)
@@ -132,13 +127,11 @@ struct MergeCommand: AsyncParsableCommand {
             throw QueryError("the shards' command line is not a 'qrobust global' query: \(shards.header.arguments.joined(separator: " "))")
         }
         let question = try command.question()
-        let decoder = JSONDecoder()
         let answers = try shards.finished.sorted(by: { $0.key < $1.key }).map { _, element in
             let (path, file) = element
-            guard file.lines.count == 1, let report = try? decoder.decode(GlobalReport.self, from: Data(file.lines[0].utf8)) else {
-                throw QueryError("\(path): line 2: not a global report")
+            do { return try file.globalReport().shardAnswer(network: question.query.network) } catch let error as QueryError {
+                throw QueryError("\(path): \(error.message)")
             }
-            return try report.shardAnswer(network: question.query.network)
         }
         let result = try GlobalRobustness.merge(question.query, shards: shards.count, answers: answers)
         let report = command.report(result, question: question, includeParameters: command.witnessParameters)

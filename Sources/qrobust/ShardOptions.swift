@@ -49,11 +49,11 @@ struct ShardOptions: ParsableArguments {
                                 fingerprint: ShardFile.fingerprint(arguments: arguments), items: items)
     }
 
-    /// The exit code recorded in `--results` when it already holds this shard's
-    /// complete answer to the same question; nil when the work is still to do.
+    /// The results file when it already holds this shard's complete answer to
+    /// the same question; nil when the work is still to do.
     /// - Throws: ``QueryError`` when the file holds something else, so that no
     ///   other answer is overwritten.
-    func finished(_ header: ShardFile.Header) throws -> Int32? {
+    func finished(_ header: ShardFile.Header) throws -> ShardFile? {
         guard let results, FileManager.default.fileExists(atPath: results) else { return nil }
         let file: ShardFile
         do { file = try ShardFile(contentsOf: results) } catch let error as QueryError {
@@ -62,9 +62,9 @@ struct ShardOptions: ParsableArguments {
         guard file.header.sameQuestion(as: header), file.header.shard == header.shard else {
             throw QueryError("\(results): holds shard \(file.header.shard) of another question (other arguments, or files that changed since); remove it or choose another --results")
         }
-        guard file.isComplete, let footer = file.footer else { return nil }
-        printError("qrobust: shard \(header.shard) is already answered in \(results); skipped")
-        return footer.exitCode
+        guard file.isComplete else { return nil }
+        printError("qrobust: shard \(header.shard) is already answered in \(results); skipped (its answer follows)")
+        return file
     }
 
     /// Writes the shard's answer and its footer.
