@@ -33,7 +33,9 @@ let package = Package(
             name: "CZ3",
             providers: [.apt(["libz3-dev"]), .brew(["z3"])]
         ),
-        // Debian's libsdp-dev (CSDP 6.2). Only SDPBounds imports it.
+        // Debian's libsdp-dev (CSDP 6.2): its header only. Only SDPBounds imports it, and loads
+        // libsdp with dlopen when it first solves an SDP (CSDPLibrary), so that other commands
+        // do not load LAPACK, BLAS and libgfortran at start.
         .systemLibrary(
             name: "CCSDP",
             providers: [.apt(["libsdp-dev"]), .brew(["csdp"])]

@@ -12,25 +12,25 @@ import Z3Kit
 /// is maximised by ``ObjectiveSearch``; its witnesses are replayed exactly.
 struct BoxSolver: Sendable {
     let original: Network
-    let originalLayers: [ExactLayer]
     let compared: ComparedParameters
-    /// The compressed network's exact layers; for a perturbation set, its centre (the original's).
-    let compressedLayers: [ExactLayer]
     let metric: BoxMetric
     let region: [(lower: Rational, upper: Rational)]
+    private let exact: ExactLayerPair
 
-    init(original: Network, compared: ComparedParameters, metric: BoxMetric, region: [(lower: Rational, upper: Rational)]) {
+    /// - Parameter exact: the networks' exact layers, shared with whoever else replays witnesses (made here if nil).
+    init(original: Network, compared: ComparedParameters, metric: BoxMetric, region: [(lower: Rational, upper: Rational)],
+         exact: ExactLayerPair? = nil) {
         self.original = original
-        self.originalLayers = original.exactLayers
         self.compared = compared
-        switch compared {
-        case .concrete(let g): compressedLayers = g.exactLayers
-        case .perturbation: compressedLayers = originalLayers
-        case .quantized: compressedLayers = []  // its exact logits come from the quantized network itself
-        }
         self.metric = metric
         self.region = region
+        self.exact = exact ?? ExactLayerPair(original: original, compared: compared)
     }
+
+    /// The original network's exact layers.
+    var originalLayers: [ExactLayer] { exact.original }
+    /// The compressed network's exact layers; for a perturbation set, its centre (the original's).
+    var compressedLayers: [ExactLayer] { exact.compressed }
 
     /// Both networks over a box in Z3: the constraints, the input and output nodes,
     /// and for a perturbation set its encoding. A quantized network's rounding is

@@ -82,10 +82,8 @@ extension GlobalRobustness {
         let missing = (0..<count).filter { byIndex[$0] == nil }
 
         // The lower end: every witness replayed again, and the cut's own candidate.
-        let originalLayers = query.network.exactLayers
         let evaluator = setup.bounder.evaluator
-        var best = try replay(partition.best, query: query, evaluator: evaluator, originalLayers: originalLayers,
-                              exactBox: setup.exactBox)
+        var best = try replay(partition.best, query: query, evaluator: evaluator, exact: setup.exact, exactBox: setup.exactBox)
         for answer in byIndex.values.sorted(by: { $0.shard.index < $1.shard.index }) {
             guard let raw = answer.witnessInput else { continue }
             guard raw.count == query.network.inputSize else {
@@ -97,8 +95,7 @@ extension GlobalRobustness {
             }
             let candidate = Candidate(value: 0, point: point.map(\.approximateDouble),
                                       origin: .solved(point: point, parameters: answer.witnessParameters))
-            let replayed = try replay(candidate, query: query, evaluator: evaluator, originalLayers: originalLayers,
-                                      exactBox: setup.exactBox)
+            let replayed = try replay(candidate, query: query, evaluator: evaluator, exact: setup.exact, exactBox: setup.exactBox)
             if best.witness.deviation.lower < replayed.witness.deviation.lower { best = replayed }
         }
         let isFlip = query.metric == .flip

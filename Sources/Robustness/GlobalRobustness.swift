@@ -32,7 +32,7 @@ public enum GlobalRobustness {
         let network = query.network
         let setup = SearchSetup(query)
         let (exactBox, box, settings, bounder) = (setup.exactBox, setup.box, setup.settings, setup.bounder)
-        let solver = BoxSolver(original: network, compared: setup.compared, metric: bounder.metric, region: exactBox)
+        let solver = BoxSolver(original: network, compared: setup.compared, metric: bounder.metric, region: exactBox, exact: setup.exact)
         var rootStatistics = GlobalStatistics()
         let (root, rootCandidate, _) = bounder.bound(box, depth: 0, statistics: &rootStatistics)
         let tolerance = query.tolerance.approximateDouble * (1 - 1e-6)
@@ -64,7 +64,7 @@ public enum GlobalRobustness {
         }
         if !allReturned { frontier.seal("the time limit was reached") }
 
-        var result = try finish(query, frontier: frontier, evaluator: bounder.evaluator, originalLayers: solver.originalLayers,
+        var result = try finish(query, frontier: frontier, evaluator: bounder.evaluator, exact: setup.exact,
                                 exactBox: exactBox, start: start)
         result.shardParts = parts
         return result
@@ -78,6 +78,8 @@ public enum GlobalRobustness {
         let compared: ComparedParameters
         let settings: SearchSettings
         let bounder: BoxBounder
+        /// Both networks' exact layers, made when first needed.
+        let exact: ExactLayerPair
 
         init(_ query: GlobalQuery) {
             let network = query.network
@@ -93,6 +95,7 @@ public enum GlobalRobustness {
             let analysis = DifferentialAnalysis(original: network, compared: compared, backSubstitutes: settings.backSubstitutes)
             bounder = BoxBounder(analysis: analysis, metric: metric,
                                  evaluator: PairEvaluator(original: network, compared: compared, metric: metric))
+            exact = ExactLayerPair(original: network, compared: compared)
         }
     }
 
@@ -221,10 +224,10 @@ public enum GlobalRobustness {
 
     /// Replays the best candidate exactly and assembles the answer.
     private static func finish(_ query: GlobalQuery, frontier: SearchFrontier, evaluator: PairEvaluator,
-                               originalLayers: [ExactLayer], exactBox: [(lower: Rational, upper: Rational)], start: Date) throws -> GlobalResult {
+                               exact: ExactLayerPair, exactBox: [(lower: Rational, upper: Rational)], start: Date) throws -> GlobalResult {
         if let error = frontier.internalError { throw error }
         let (replayedWitness, replayFlips) = try replay(frontier.best, query: query, evaluator: evaluator,
-                                                        originalLayers: originalLayers, exactBox: exactBox)
+                                                        exact: exact, exactBox: exactBox)
         let isFlip = query.metric == .flip
         // A flip margin may be negative; the deviations are at least 0.
         let lower = isFlip ? replayedWitness.deviation.lower : Rational.max(replayedWitness.deviation.lower, .zero)
@@ -270,7 +273,7 @@ public enum GlobalRobustness {
     /// - Returns: the witness, and whether the compressed network gives it another class.
     /// - Throws: ``CompressionError`` when the parameters leave Θ_Δ: the same
     ///   policy as local queries, a witness outside it is a bug and nothing is reported from it.
-    static func replay(_ candidate: Candidate, query: GlobalQuery, evaluator: PairEvaluator, originalLayers: [ExactLayer],
+    static func replay(_ candidate: Candidate, query: GlobalQuery, evaluator: PairEvaluator, exact: ExactLayerPair,
                        exactBox: [(lower: Rational, upper: Rational)]) throws -> (witness: Witness, flips: Bool) {
         let network = query.network
         var candidate = candidate
@@ -284,7 +287,7 @@ public enum GlobalRobustness {
             Rational.min(Rational.max(x, b.lower), b.upper)
         }
         candidate.point = clamped.map(\.approximateDouble)
-        let replayed = evaluator.replay(candidate, originalLayers: originalLayers, exactPoint: clamped)
+        let replayed = evaluator.replay(candidate, exact: exact, exactPoint: clamped)
         if let parameters = replayed.parameters, case .perturbation(let set) = query.compression {
             try set.requireMember(parameters, around: network)
         }

@@ -94,8 +94,9 @@ struct PairEvaluator: Sendable {
     /// The candidate's compressed parameters (perturbation set) and both
     /// networks' logits, exactly, at `exactPoint` (the candidate's point
     /// clamped into the exact box).
-    func replay(_ candidate: Candidate, originalLayers: [ExactLayer],
+    func replay(_ candidate: Candidate, exact: ExactLayerPair,
                 exactPoint x: [Rational]) -> (parameters: [ExactLayer]?, original: [Rational], compressed: [Rational]) {
+        let originalLayers = exact.original
         let z = Network.exactLogits(layers: originalLayers, normalizedInput: x)
         let directions: [[Double]]?
         switch candidate.origin {
@@ -105,8 +106,8 @@ struct PairEvaluator: Sendable {
         case .sampled(let sampled): directions = sampled
         }
         switch compared {
-        case .concrete(let g):
-            return (nil, z, Network.exactLogits(layers: g.exactLayers, normalizedInput: x))
+        case .concrete:
+            return (nil, z, Network.exactLogits(layers: exact.compressed, normalizedInput: x))
         case .quantized(let g):
             return (nil, z, g.exactLogits(normalizedInput: x))
         case .perturbation(let radii):

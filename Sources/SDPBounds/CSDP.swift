@@ -89,6 +89,12 @@ public enum CSDP {
     }
 
     private static func run(_ problem: SDPProblem, deadline: Date?) -> SDPSolution {
+        let library: CSDPLibrary
+        switch CSDPLibrary.shared {
+        case .success(let loaded): library = loaded
+        case .failure(let error):
+            return SDPSolution(status: .processFailed(error.message), y: [], primalObjective: .nan, dualObjective: .nan)
+        }
         let n = Int32(problem.order), k = problem.constraints.count
         let c = blockMatrix(problem.blocks, entries: problem.constant)
         let a = allocate(Double.self, problem.objective.count + 1)
@@ -100,7 +106,7 @@ public enum CSDP {
         // The answer as the child sends it: return code, primal and dual objectives, y₁ … y_k.
         let answer = allocate(Double.self, k + 3)
         defer {
-            free_prob(n, Int32(k), c, a, constraints, blockmatrix(), nil, blockmatrix())
+            library.freeProblem(n, Int32(k), c, a, constraints, blockmatrix(), nil, blockmatrix())
             free(answer)
         }
         let failed = { (status: CSDPStatus) in
@@ -115,7 +121,7 @@ public enum CSDP {
             close(ends[0])
             if fault == 1 { _exit(205) }
             if fault == 2 { while true { pause() } }
-            solveInChild(n, Int32(k), c, a, constraints, answer: answer, to: ends[1])
+            solveInChild(library, n, Int32(k), c, a, constraints, answer: answer, to: ends[1])
         }
         close(ends[1])
         defer { close(ends[0]) }
@@ -156,7 +162,7 @@ public enum CSDP {
 
     /// The child's whole life: stdout to /dev/null, CSDP, the answer to the
     /// pipe, `_exit`. Only C calls on memory allocated before the fork.
-    private static func solveInChild(_ n: Int32, _ k: Int32, _ c: blockmatrix, _ a: UnsafeMutablePointer<Double>,
+    private static func solveInChild(_ library: CSDPLibrary, _ n: Int32, _ k: Int32, _ c: blockmatrix, _ a: UnsafeMutablePointer<Double>,
                                      _ constraints: UnsafeMutablePointer<constraintmatrix>,
                                      answer: UnsafeMutablePointer<Double>, to pipe: Int32) -> Never {
         let null = open("/dev/null", O_WRONLY)
@@ -164,8 +170,8 @@ public enum CSDP {
         var x = blockmatrix(), z = blockmatrix()
         var y: UnsafeMutablePointer<Double>? = nil
         var primal = 0.0, dual = 0.0
-        initsoln(n, k, c, a, constraints, &x, &y, &z)
-        let code = easy_sdp(n, k, c, a, constraints, 0, &x, &y, &z, &primal, &dual)
+        library.initialSolution(n, k, c, a, constraints, &x, &y, &z)
+        let code = library.easySDP(n, k, c, a, constraints, 0, &x, &y, &z, &primal, &dual)
         answer[0] = Double(code)
         answer[1] = primal
         answer[2] = dual

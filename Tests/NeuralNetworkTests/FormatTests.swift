@@ -36,7 +36,7 @@ struct FormatTests {
         #expect(network.exactLogits(at: [Rational(50), Rational(1)]) == [Rational(-3)])
     }
 
-    @Test(".nnet lines may end in LF, CRLF or CR, with spaces and tabs around the numbers; line numbers stay right")
+    @Test(".nnet lines may end in LF, CRLF or CR, with spaces, tabs or other whitespace around the numbers; line numbers stay right")
     func nnetLineEndings() throws {
         let reference = try NNetFormat.parse(handNNet)
         for ending in ["\r\n", "\r"] {
@@ -50,6 +50,9 @@ struct FormatTests {
         }
         let spaced = handNNet.replacingOccurrences(of: "0.5,0.25,", with: " \t0.5 , 0.25\t,  ")
         #expect(try NNetFormat.parse(spaced) == reference)
+        // Other whitespace (a no-break space, an ideographic space) is trimmed too.
+        let unicode = handNNet.replacingOccurrences(of: "0.5,0.25,", with: "\u{00A0}0.5\u{3000},0.25 \u{00A0},")
+        #expect(try NNetFormat.parse(unicode) == reference)
     }
 
     @Test(".nnet and JSON round trips keep every weight bit for bit")
