@@ -82,7 +82,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "ExactArithmeticTests", dependencies: ["ExactArithmetic"]),
+        .testTarget(name: "ExactArithmeticTests", dependencies: ["ExactArithmetic", "Compression"]),
         .testTarget(name: "Z3KitTests", dependencies: ["Z3Kit", "ExactArithmetic"]),
         // Fixtures/onnx: ONNX files from scripts/make-onnx-fixtures.py with onnxruntime's outputs;
         // Fixtures/qdq: QDQ models from scripts/make-quantized-fixtures.py with its integers.

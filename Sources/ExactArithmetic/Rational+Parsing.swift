@@ -10,6 +10,10 @@ extension Rational {
     /// denominator and a decimal exponent beyond ±``largestDecimalExponent``
     /// (`1e999999` would otherwise be a million-digit integer).
     public init?(parsing text: String) {
+        if let simple = Self.parseShortDecimal(text) {
+            self = simple
+            return
+        }
         let s = text.trimmingCharacters(in: .whitespaces)
         if let slash = s.firstIndex(of: "/") {
             guard let n = BigInt(String(s[..<slash]).trimmingCharacters(in: .whitespaces)),
@@ -21,6 +25,40 @@ extension Rational {
         }
         guard let value = Self.parseDecimal(Substring(s)) else { return nil }
         self = value
+    }
+
+    /// The common case without allocations: an optional sign, then at most 18
+    /// ASCII digits with at most one decimal point (`255`, `-0.25`); nil for
+    /// anything else (spaces, exponents, fractions, longer numbers), which the
+    /// general parser reads. A file of 78,400 pixels spent two thirds of its
+    /// reading time in Foundation's trimming and BigInt's digit parsing.
+    private static func parseShortDecimal(_ text: String) -> Rational? {
+        var utf8 = text.utf8[...]
+        var negative = false
+        if let first = utf8.first, first == UInt8(ascii: "-") || first == UInt8(ascii: "+") {
+            negative = first == UInt8(ascii: "-")
+            utf8 = utf8.dropFirst()
+        }
+        var digits = 0, fractionDigits = 0, sawPoint = false
+        var value: Int64 = 0
+        for byte in utf8 {
+            if byte == UInt8(ascii: ".") {
+                guard !sawPoint else { return nil }
+                sawPoint = true
+                continue
+            }
+            guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte), digits < 18 else { return nil }
+            value = value * 10 + Int64(byte - UInt8(ascii: "0"))
+            digits += 1
+            if sawPoint { fractionDigits += 1 }
+        }
+        guard digits > 0 else { return nil }
+        let signed = BigInt(negative ? -value : value)
+        // An integer is in lowest terms already: no gcd.
+        guard fractionDigits > 0 else { return Rational(normalizedNumerator: signed, denominator: 1) }
+        var power: Int64 = 1
+        for _ in 0..<fractionDigits { power *= 10 }
+        return Rational(signed, BigInt(power))
     }
 
     /// The largest decimal exponent `parsing` accepts. It is far beyond

@@ -87,6 +87,48 @@ extension ExactLayer {
     }
 }
 
+extension DenseLayer {
+    /// `activation(W·x + b)` on a common-denominator vector, exactly.
+    ///
+    /// Every finite binary64 number is an odd integer m times 2^e. With e₀ the
+    /// least e among the layer's weights and biases, each of them times 2^−e₀
+    /// is the integer m·2^(e − e₀), so the outputs are integer sums over the
+    /// denominator x.denominator·2^−e₀: no rational per weight, no division,
+    /// no gcd. (ReLU or identity; other activations apply to the logits.)
+    func applyExactly(_ x: CommonDenominatorVector) -> CommonDenominatorVector {
+        let parts = weights.map { $0.map(Self.oddTimesPowerOfTwo) }, biasParts = biases.map(Self.oddTimesPowerOfTwo)
+        var least = Int.max
+        for part in parts.joined().chainedWith(biasParts) where part.odd != 0 { least = Swift.min(least, part.exponent) }
+        if least == Int.max { least = 0 }
+        func integer(_ part: (odd: Int64, exponent: Int)) -> BigInt { BigInt(part.odd) << (part.exponent - least) }
+        let numerators = parts.indices.map { k -> BigInt in
+            var sum = biasParts[k].odd == 0 ? BigInt(0) : integer(biasParts[k]) * x.denominator
+            for (w, v) in zip(parts[k], x.numerators) where w.odd != 0 && !v.isZero {
+                sum += integer(w) * v
+            }
+            if activation == .relu && sum.sign == .minus { return 0 }
+            return sum
+        }
+        let denominator = least < 0 ? x.denominator << -least : x.denominator
+        let scale = least > 0 ? BigInt(1) << least : BigInt(1)
+        return CommonDenominatorVector(numerators: least > 0 ? numerators.map { $0 * scale } : numerators, denominator: denominator)
+    }
+
+    /// A finite binary64 number as odd·2^exponent (0 as 0·2^0).
+    static func oddTimesPowerOfTwo(_ value: Double) -> (odd: Int64, exponent: Int) {
+        guard value != 0 else { return (0, 0) }
+        // The significand as an integer: the hidden bit for normal numbers, none for subnormal ones.
+        var magnitude = Int64(value.significandBitPattern), exponent = -1074
+        if value.isNormal {
+            magnitude |= Int64(1) << 52
+            exponent = Int(value.exponent) - 52
+        }
+        let zeros = magnitude.trailingZeroBitCount
+        magnitude >>= zeros
+        return (value.sign == .minus ? -magnitude : magnitude, exponent + zeros)
+    }
+}
+
 extension Sequence {
     /// This sequence followed by another.
     fileprivate func chainedWith<T: Sequence>(_ other: T) -> [Element] where T.Element == Element {
@@ -105,7 +147,14 @@ extension Network {
 
     /// The logits at a raw input, in exact rational arithmetic.
     public func exactLogits(at raw: [Rational]) -> [Rational] {
-        Network.exactLogits(layers: exactLayers, normalizedInput: normalizedInput(raw))
+        exactLogits(normalizedInput: normalizedInput(raw))
+    }
+
+    /// The logits at an already normalised input, in exact rational arithmetic,
+    /// straight from the binary64 weights (``DenseLayer/applyExactly(_:)``):
+    /// the same values as through ``exactLayers``, without making a rational of every weight.
+    public func exactLogits(normalizedInput x: [Rational]) -> [Rational] {
+        layers.reduce(CommonDenominatorVector(x)) { h, layer in layer.applyExactly(h) }.rationals
     }
 
     /// The logits of arbitrary exact parameters at an already normalised input.

@@ -111,10 +111,9 @@ public struct InputTable: Sendable {
         var width: Int?
         var sawHeader = false
         for (number, line) in lines(text) {
-            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            let trimmed = line.trimmingWhitespace
             if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
-            let fields = trimmed.split(separator: ",", omittingEmptySubsequences: false)
-                .map { $0.trimmingCharacters(in: .whitespaces) }
+            let fields = trimmed.split(separator: ",", omittingEmptySubsequences: false).map { String($0.trimmingWhitespace) }
             let place = "line \(number)"
             if collected.rows.isEmpty && !sawHeader && fields.contains(where: { Rational(parsing: $0) == nil }) {
                 // A header: names the label column, if asked for by name.

@@ -267,9 +267,13 @@ struct BoxSolver: Sendable {
 
     /// Both networks' exact logits at x (the compressed one with `parameters` for a set).
     private func replay(_ x: [Rational], parameters: [ExactLayer]?) -> BoxWitness {
-        let z = Network.exactLogits(layers: originalLayers, normalizedInput: x)
-        if case .quantized(let g) = compared {
+        let z = original.exactLogits(normalizedInput: x)
+        switch compared {
+        case .quantized(let g):
             return BoxWitness(point: x, parameters: nil, original: z, compressed: g.exactLogits(normalizedInput: x))
+        case .concrete(let g) where parameters == nil:
+            return BoxWitness(point: x, parameters: nil, original: z, compressed: g.exactLogits(normalizedInput: x))
+        default: break
         }
         let layers = parameters ?? compressedLayers
         var members = parameters

@@ -94,10 +94,10 @@ struct PairEvaluator: Sendable {
     /// The candidate's compressed parameters (perturbation set) and both
     /// networks' logits, exactly, at `exactPoint` (the candidate's point
     /// clamped into the exact box).
+    /// - Parameter exact: the original's exact layers, from which a perturbation set's parameters are built.
     func replay(_ candidate: Candidate, exact: ExactLayerPair,
                 exactPoint x: [Rational]) -> (parameters: [ExactLayer]?, original: [Rational], compressed: [Rational]) {
-        let originalLayers = exact.original
-        let z = Network.exactLogits(layers: originalLayers, normalizedInput: x)
+        let z = original.exactLogits(normalizedInput: x)
         let directions: [[Double]]?
         switch candidate.origin {
         case .solved(_, let parameters?):
@@ -106,15 +106,15 @@ struct PairEvaluator: Sendable {
         case .sampled(let sampled): directions = sampled
         }
         switch compared {
-        case .concrete:
-            return (nil, z, Network.exactLogits(layers: exact.compressed, normalizedInput: x))
+        case .concrete(let g):
+            return (nil, z, g.exactLogits(normalizedInput: x))
         case .quantized(let g):
             return (nil, z, g.exactLogits(normalizedInput: x))
         case .perturbation(let radii):
             // Sampled candidates carry directions; one without (the centre) keeps the original parameters.
             var h = x
             var parameters: [ExactLayer] = []
-            for (l, layer) in originalLayers.enumerated() {
+            for (l, layer) in exact.original.enumerated() {
                 var realised = layer
                 let signs = h.map { $0.isZero ? 0 : $0.isNegative ? -1 : 1 }
                 for k in layer.weights.indices {

@@ -1,4 +1,5 @@
 import BigInt
+import Compression
 import Foundation
 import Testing
 @testable import ExactArithmetic
@@ -50,8 +51,25 @@ struct RationalTests {
         #expect(Rational(parsing: ".5") == Rational(1, 2))
         #expect(Rational(parsing: "+2.") == Rational(2))
         #expect(Rational(parsing: "123456789012345678901234567890") == Rational(BigInt("123456789012345678901234567890")))
-        for bad in ["", "abc", "1/0", "nan", "inf", "1e", "1.2.3", "--1", "0x10"] {
+        for bad in ["", "abc", "1/0", "nan", "inf", "1e", "1.2.3", "--1", "0x10", ".", "-", "+.", "1-2"] {
             #expect(Rational(parsing: bad) == nil, "\(bad) should not parse")
+        }
+    }
+
+    @Test("short decimals (the allocation-free path) read as the general parser reads them")
+    func shortDecimalsAgree() {
+        // A leading space sends the text down the general path.
+        var texts = ["0", "-0", "+7", "255", "0.5", "-0.25", ".5", "2.", "+2.", "007.100", "999999999999999999",
+                     "-99999999999.9999999", "1234567890123456789", "0.000000000000000001", "-.", "1.2.3"]
+        var rng = SplitMix64(seed: 5)
+        for _ in 0..<500 {
+            let digits = String((0..<Int.random(in: 1...20, using: &rng)).map { _ in "0123456789".randomElement(using: &rng)! })
+            let cut = Int.random(in: 0...digits.count, using: &rng)
+            let point = Bool.random(using: &rng) ? digits.prefix(cut) + "." + digits.dropFirst(cut) : Substring(digits)
+            texts.append((Bool.random(using: &rng) ? "-" : "") + point)
+        }
+        for text in texts {
+            #expect(Rational(parsing: text) == Rational(parsing: " " + text), "\(text)")
         }
     }
 

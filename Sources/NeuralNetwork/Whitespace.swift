@@ -1,0 +1,19 @@
+extension Substring {
+    /// The text without leading and trailing whitespace (Unicode's, line breaks
+    /// included). Swift's own scan, not Foundation's `trimmingCharacters`, which
+    /// bridges through `NSString` and took half of the time to read ACAS Xu's
+    /// 13,000 weights and most of the time to read 78,400 pixels; ASCII bytes first.
+    package var trimmingWhitespace: Substring {
+        // ASCII whitespace byte by byte (Character.isWhitespace looks up Unicode
+        // properties for every byte); anything else at either end falls back to it.
+        let bytes = utf8
+        var start = bytes.startIndex, end = bytes.endIndex
+        func isASCIISpace(_ byte: UInt8) -> Bool { byte == 0x20 || (0x09...0x0d).contains(byte) }
+        while start < end, isASCIISpace(bytes[start]) { start = bytes.index(after: start) }
+        while start < end, isASCIISpace(bytes[bytes.index(before: end)]) { end = bytes.index(before: end) }
+        let trimmed = self[start..<end]
+        guard let first = trimmed.utf8.first, let last = trimmed.utf8.last, first >= 0x80 || last >= 0x80 else { return trimmed }
+        guard let from = trimmed.firstIndex(where: { !$0.isWhitespace }) else { return trimmed[trimmed.endIndex...] }
+        return trimmed[from...trimmed.lastIndex(where: { !$0.isWhitespace })!]
+    }
+}
