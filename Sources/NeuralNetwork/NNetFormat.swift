@@ -17,6 +17,48 @@ public enum NNetFormat {
         }
     }
 
+    /// Whether C's `strtod` reads `.` as the decimal point, as in the C locale
+    /// (qrobust never changes the locale; a program using the library might).
+    static var strtodReadsDecimalPoint: Bool {
+        guard let conventions = localeconv(), let point = conventions.pointee.decimal_point else { return false }
+        return String(cString: point) == "."
+    }
+
+    /// A line of plain numbers read in one pass over its bytes with C's `strtod`
+    /// (as `Double(_:)` reads them), without a string per field: ASCII only,
+    /// fields separated by commas, a trailing comma allowed. Nil for anything
+    /// else (an empty field, a word, a non-finite value, non-ASCII bytes), which
+    /// the field-by-field reader then reads or reports. Half of reading ACAS
+    /// Xu's weights was making a string of every number.
+    static func plainNumbers(_ line: Substring) -> [Double]? {
+        var copy = line
+        return copy.withUTF8 { bytes -> [Double]? in
+            guard !bytes.isEmpty, bytes.allSatisfy({ $0 < 0x80 && $0 != 0 }) else { return nil }
+            return withUnsafeTemporaryAllocation(of: CChar.self, capacity: bytes.count + 1) { buffer -> [Double]? in
+                let text = buffer.baseAddress!
+                for (i, byte) in bytes.enumerated() { text[i] = CChar(bitPattern: byte) }
+                text[bytes.count] = 0
+                func isSpace(_ c: CChar) -> Bool { c == 0x20 || (0x09...0x0d).contains(c) }
+                var values: [Double] = [], at = text
+                let end = text + bytes.count
+                while true {
+                    var next: UnsafeMutablePointer<CChar>?
+                    let value = strtod(at, &next)
+                    // No number here (an empty field, a word), or one that is not finite.
+                    guard let stop = next, stop != at, value.isFinite else { return nil }
+                    values.append(value)
+                    at = stop
+                    while at < end, isSpace(at.pointee) { at += 1 }
+                    if at == end { return values }
+                    guard at.pointee == 0x2c else { return nil }  // ","
+                    at += 1
+                    while at < end, isSpace(at.pointee) { at += 1 }
+                    if at == end { return values }  // a trailing comma
+                }
+            }
+        }
+    }
+
     private static func parseLines(_ text: String) throws -> Network {
         var activations: [Activation]?
         var output = OutputKind.logits
@@ -51,12 +93,14 @@ public enum NNetFormat {
             lines.append((index + 1, trimmed))
         }
         var cursor = 0
+        let fastNumbers = strtodReadsDecimalPoint
         func nextLine(_ what: String) throws -> (number: Int, values: [Double]) {
             guard cursor < lines.count else {
                 throw ModelError(place: "end of file", problem: "the file ends before \(what)")
             }
             let line = lines[cursor]
             cursor += 1
+            if fastNumbers, let values = Self.plainNumbers(line.text) { return (line.number, values) }
             let fields = line.text.utf8.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false)
                 .map { Substring($0).trimmingWhitespace }
             let values = try fields.enumerated().compactMap { (i, field) -> Double? in

@@ -1,5 +1,6 @@
 import ExactArithmetic
 import Foundation
+import TestSupport
 import Testing
 @testable import NeuralNetwork
 
@@ -53,6 +54,27 @@ struct FormatTests {
         // Other whitespace (a no-break space, an ideographic space) is trimmed too.
         let unicode = handNNet.replacingOccurrences(of: "0.5,0.25,", with: "\u{00A0}0.5\u{3000},0.25 \u{00A0},")
         #expect(try NNetFormat.parse(unicode) == reference)
+    }
+
+    @Test(".nnet lines of plain numbers read in one pass as Double(_:) reads each field; anything else goes field by field")
+    func plainNumberLines() throws {
+        var rng = SeededGenerator(seed: 11)
+        let forms: [(Double) -> String] = [{ "\($0)" }, { String(format: "%.17g", $0) }, { String(format: "%.3e", $0) },
+                                           { String(format: "%a", $0) }, { String(Int(Swift.max(-1e15, Swift.min(1e15, $0 * 1000)))) }]
+        for _ in 0..<300 {
+            let values = (0..<Int.random(in: 1...8, using: &rng)).map { _ in
+                Double.random(in: -1...1, using: &rng) * pow(10, Double(Int.random(in: -30...30, using: &rng)))
+            }
+            let fields = values.map { forms.randomElement(using: &rng)!($0) }
+            let spaces = [" ", "", "\t", "  "]
+            var line = fields.map { spaces.randomElement(using: &rng)! + $0 + spaces.randomElement(using: &rng)! }.joined(separator: ",")
+            if Bool.random(using: &rng) { line += "," }
+            let expected = fields.map { Double($0)! }
+            #expect(NNetFormat.plainNumbers(Substring(line)) == expected, "\(line)")
+        }
+        for other in ["1,,2", "1,x", "nan,1", "1,inf", "1e400", "0.5;0.25", "1 2", ",1", "", "1,\u{00A0}2", "0x", "1.5abc"] {
+            #expect(NNetFormat.plainNumbers(Substring(other)) == nil, "\(other)")
+        }
     }
 
     @Test(".nnet and JSON round trips keep every weight bit for bit")
