@@ -92,7 +92,8 @@ public struct BatchReport: Sendable {
         return parts.joined(separator: "; ")
     }
 
-    private static func list(_ rows: [Int]) -> String {
+    /// Row numbers as text: all of them up to ten, else the first ten, "…" and the count.
+    public static func list(_ rows: [Int]) -> String {
         rows.count <= 10 ? rows.map(String.init).joined(separator: ", ")
             : rows.prefix(10).map(String.init).joined(separator: ", ") + ", … (\(rows.count))"
     }
@@ -119,10 +120,7 @@ public struct BatchReport: Sendable {
     /// JSON Lines: one object per row (its ``LocalReport`` fields plus `row`,
     /// `line` and `label`), then `{"summary": …}`.
     public func jsonLines() throws -> String {
-        var lines = try rows.map(Self.line)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        lines.append(String(decoding: try encoder.encode(["summary": summary]), as: UTF8.self))
+        let lines = try rows.map(Self.line) + [try jsonLine(["summary": summary])]
         return lines.joined(separator: "\n")
     }
 
@@ -157,8 +155,6 @@ public struct BatchReport: Sendable {
 
     /// One row as a line of JSON Lines.
     public static func line(_ row: Row) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(RowLine(row)), as: UTF8.self)
+        try jsonLine(RowLine(row))
     }
 }

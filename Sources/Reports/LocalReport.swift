@@ -127,10 +127,16 @@ extension JSONReport {
 
     /// Compact JSON on one line with sorted keys (JSON Lines).
     public func jsonLine() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(self), as: UTF8.self)
+        try Reports.jsonLine(self)
     }
+}
+
+/// A value as one line of JSON Lines: compact, keys sorted, slashes unescaped.
+/// Every JSON Lines output of qrobust (batches, shards' results files) is written with it.
+func jsonLine(_ value: some Encodable) throws -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    return String(decoding: try encoder.encode(value), as: UTF8.self)
 }
 
 extension LocalReport.WitnessReport {

@@ -1,7 +1,7 @@
 import Foundation
 import Queries
 
-/// A shard's results file (`--shard i/n --output FILE`), in JSON Lines:
+/// A shard's results file (`--shard i/n --results FILE`), in JSON Lines:
 ///
 ///     {"qrobustShard": {"kind": "global", "shard": {"index": 1, "count": 4}, "arguments": […], …}}
 ///     … the answer: a batch's rows, one per line, or one global report …
@@ -28,7 +28,7 @@ public struct ShardFile: Sendable, Equatable {
         public var version = 1
         public var kind: Kind
         public var shard: Shard
-        /// The command line without the program, `--shard` and `--output`: what every shard of the question shares.
+        /// The command line without the program, `--shard`, `--results` and `--jobs`: what every shard of the question shares.
         public var arguments: [String]
         /// ``ShardFile/fingerprint(arguments:)`` when the shard ran: the arguments and every file they name.
         public var fingerprint: String
@@ -107,10 +107,8 @@ public struct ShardFile: Sendable, Equatable {
 
     /// The file's text.
     public func text() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        var all = [String(decoding: try encoder.encode(HeaderLine(qrobustShard: header)), as: UTF8.self)] + lines
-        if let footer { all.append(String(decoding: try encoder.encode(FooterLine(complete: footer)), as: UTF8.self)) }
+        var all = [try jsonLine(HeaderLine(qrobustShard: header))] + lines
+        if let footer { all.append(try jsonLine(FooterLine(complete: footer))) }
         return all.joined(separator: "\n") + "\n"
     }
 
@@ -141,24 +139,18 @@ public struct ShardFile: Sendable, Equatable {
     /// shards of one question agree on it, and a model changed between two
     /// shards' runs changes it.
     public static func fingerprint(arguments: [String]) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        func mix<Bytes: Sequence<UInt8>>(_ bytes: Bytes) {
-            for byte in bytes {
-                hash ^= UInt64(byte)
-                hash = hash &* 0x100_0000_01b3
-            }
-        }
+        var hash = FNV1a()
         var isDirectory: ObjCBool = false
         for argument in arguments {
-            mix(argument.utf8)
-            mix([0])
+            hash.mix(argument.utf8)
+            hash.mix([0])
             if FileManager.default.fileExists(atPath: argument, isDirectory: &isDirectory), !isDirectory.boolValue,
                let data = FileManager.default.contents(atPath: argument) {
-                mix(data)
-                mix([1])
+                hash.mix(data)
+                hash.mix([1])
             }
         }
-        return String(hash, radix: 16)
+        return hash.hex
     }
 
     /// A batch shard's rows (`kind` local), read back.

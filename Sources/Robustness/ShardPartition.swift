@@ -83,18 +83,12 @@ struct ShardPartition {
 
     /// FNV-1a over every part's bounds (bit patterns) and owner.
     var digest: String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        func mix(_ value: UInt64) {
-            for byte in 0..<8 {
-                hash ^= (value >> (8 * UInt64(byte))) & 0xff
-                hash = hash &* 0x100_0000_01b3
-            }
-        }
+        var hash = FNV1a()
         for (part, owner) in zip(parts, owners) {
-            for side in part.box { mix(side.lower.bitPattern); mix(side.upper.bitPattern) }
-            mix(UInt64(owner))
+            for side in part.box { hash.mix(side.lower.bitPattern); hash.mix(side.upper.bitPattern) }
+            hash.mix(UInt64(owner))
         }
-        return String(hash, radix: 16)
+        return hash.hex
     }
 
     /// The largest bound over the parts of `index` (−∞ when it owns none):

@@ -76,8 +76,12 @@ struct GlobalCommand: AsyncParsableCommand {
         }
     }
 
-    /// The question as asked, with the box as the user wrote it and where it came from.
-    func question() throws -> (query: GlobalQuery, compression: String, written: [[String]], source: String?) {
+    /// The question as asked: the query, the compression's description, the box as the
+    /// user wrote it and where it came from (the report shows them as given).
+    typealias Question = (query: GlobalQuery, compression: String, written: [[String]], source: String?)
+
+    /// The question this command asks.
+    func question() throws -> Question {
         let network = try modelOptions.load()
         let (model, description) = try compression.resolve(for: network)
         let (region, written, source) = try box.resolve()
@@ -89,8 +93,7 @@ struct GlobalCommand: AsyncParsableCommand {
     }
 
     /// The report of an answer to this command's question.
-    func report(_ result: GlobalResult, question: (query: GlobalQuery, compression: String, written: [[String]], source: String?),
-                includeParameters: Bool) -> GlobalReport {
+    func report(_ result: GlobalResult, question: Question, includeParameters: Bool) -> GlobalReport {
         var report = GlobalReport(result: result, query: question.query, model: modelOptions.model,
                                   compression: question.compression, includeParameters: includeParameters)
         report.box = question.written  // as the user wrote it (the query holds the exact values)

@@ -83,7 +83,7 @@ struct MergeCommand: AsyncParsableCommand {
             let found: [BatchReport.Row]
             do { found = try file.rows() } catch let error as QueryError { throw QueryError("\(path): \(error.message)") }
             guard found.map(\.row) == expected else {
-                throw QueryError("\(path): shard \(index)/\(shards.count) should hold rows \(Self.list(expected)), found \(Self.list(found.map(\.row)))")
+                throw QueryError("\(path): shard \(index)/\(shards.count) should hold rows \(BatchReport.list(expected)), found \(BatchReport.list(found.map(\.row)))")
             }
             rows += found
         }
@@ -103,7 +103,7 @@ struct MergeCommand: AsyncParsableCommand {
                 let missing = ["missing": MissingRows(shards: names, rows: unanswered)]
                 output += "\n" + String(decoding: try encoder.encode(missing), as: UTF8.self)
             } else {
-                output += "\nmissing: \(names.count == 1 ? "shard" : "shards") \(names.joined(separator: ", ")): \(unanswered.count) rows unanswered (\(Self.list(unanswered)))"
+                output += "\nmissing: \(names.count == 1 ? "shard" : "shards") \(names.joined(separator: ", ")): \(unanswered.count) rows unanswered (\(BatchReport.list(unanswered)))"
             }
             if code == Exit.robust { code = Exit.unknown }
         }
@@ -137,11 +137,6 @@ struct MergeCommand: AsyncParsableCommand {
         let report = command.report(result, question: question, includeParameters: command.witnessParameters)
         print(json ? try report.json() : report.text)
         return answerExitCode(verdict: result.verdict, reason: result.reason)
-    }
-
-    private static func list(_ rows: [Int]) -> String {
-        rows.count <= 10 ? rows.map(String.init).joined(separator: ", ")
-            : rows.prefix(10).map(String.init).joined(separator: ", ") + ", … (\(rows.count))"
     }
 }
 
