@@ -21,8 +21,8 @@ import NeuralNetwork
 /// Soundness: coefficients are binary64 numbers computed in round-to-nearest,
 /// and every place where a computed coefficient differs from the exact one
 /// adds a rigorous bound of the difference times the variable's largest
-/// magnitude (from its proved range) to the constant, which is accumulated
-/// rounding upward. Dot products use the a-priori bound
+/// magnitude (from its proved range) to the constant, whose sum is widened
+/// by a rigorous bound of its own rounding error. Dot products use the a-priori bound
 /// `|fl(Σ a_k b_k) − Σ a_k b_k| ≤ (m + 3)·u·Σ|a_k|·|b_k|` for m terms, with
 /// `u = 2^-53` (Higham, §3.1, as in ``LinearForms``); a layer's bias sum has
 /// two terms per neuron, and `(2m + 3)·u` serves every sum of the layer. In
@@ -96,8 +96,16 @@ struct BoxBackSubstitution: Sendable {
             var c = base, next = base + widest, mu = base + 2 * widest, previous = base + 3 * widest
             for k in coefficients.indices { c[k] = coefficients[k] }
             let u = Self.u, tiny = Self.tiny
-            var constant = 0.0
-            func addUp(_ value: Double) { constant = (constant + value).nextUp }
+            // Terms that are each an upper bound of their exact value are summed in
+            // round-to-nearest and the sum widened once (Higham §3.1: the error of a
+            // recursive sum of n terms is at most γ_{n−1}·Σ|term|); a directed rounding
+            // per term made every term wait for the one before it.
+            var constant = 0.0, magnitude = 0.0, terms = 0
+            func addUp(_ value: Double) {
+                constant += value
+                magnitude += Swift.abs(value)
+                terms += 1
+            }
             for t in stride(from: target, through: 0, by: -1) {
                 let layer = layers[t]
                 let (m, n) = (layer.outputs, layer.inputs)
@@ -192,7 +200,8 @@ struct BoxBackSubstitution: Sendable {
                 }
                 swap(&c, &previous)
             }
-            return constant.isNaN ? .infinity : constant
+            let bound = (constant + (Double(terms + 3) * u * magnitude).nextUp).nextUp
+            return bound.isNaN ? .infinity : bound
         }
     }
 }

@@ -41,6 +41,16 @@ public struct LinearForms: Sendable {
         Interval(lo[k * stride + i], hi[k * stride + i])
     }
 
+    /// `M_k = max_i max(|lo_ki|, |hi_ki|)` for every form k: a bound on the
+    /// magnitude of each of its coefficients (``FormPair/accumulate(into:_:wideFrom:)``).
+    var largestMagnitudes: [Double] {
+        (0..<count).map { k in
+            var m = 0.0
+            for i in k * stride..<(k + 1) * stride { m = Swift.max(m, Swift.max(abs(lo[i]), abs(hi[i]))) }
+            return m
+        }
+    }
+
     /// Sets form k to zero.
     mutating func clear(_ k: Int) {
         for i in 0..<stride {
@@ -209,11 +219,21 @@ public struct FormPair: Sendable {
     /// one more `(1 + γ_m)`; both factors fit in `(m + 3)·u` for every m the
     /// networks here can have. Overflow anywhere gives an infinite (useless
     /// but sound) coefficient.
+    ///
+    /// The magnitudes `|b_j|` of a source form's coefficients are replaced by
+    /// their largest one, `M_j ≥ |b_j|`, so one magnitude sum `Σ|W_kj|·M_j` per
+    /// row serves every coefficient of the row (the value already in `result`
+    /// still counts per coefficient). The bound is then at most a few ulps of
+    /// the form's largest coefficient looser, and each coefficient's sums are
+    /// four instead of six: on ACAS Xu this loop is a third of a box's time.
     /// - Parameter wideFrom: the width from which the wide loop is used (tests compare the two).
     func accumulate(into result: inout FormPair, _ rows: SignedRows, wideFrom: Int = wideForms) {
         let width = lower.stride
+        let (lowerMagnitudes, upperMagnitudes) = (lower.largestMagnitudes, upper.largestMagnitudes)
         rows.columns.withUnsafeBufferPointer { column in
         rows.values.withUnsafeBufferPointer { weight in
+        lowerMagnitudes.withUnsafeBufferPointer { lMag in
+        upperMagnitudes.withUnsafeBufferPointer { uMag in
         lower.lo.withUnsafeBufferPointer { lLo in
         lower.hi.withUnsafeBufferPointer { lHi in
         upper.lo.withUnsafeBufferPointer { uLo in
@@ -227,43 +247,47 @@ public struct FormPair: Sendable {
                 let terms = 1 + end - start  // the value already in `result`, then the products
                 let gamma = Double(terms + 3) * 0x1p-53, underflow = Double(terms + 1) * 0x1p-1074
                 let target = k * width
+                // Σ|W_kj|·M_j for the lower and the upper results: w > 0 reads lower
+                // forms into lower results, w < 0 upper forms.
+                var lowProducts = 0.0, upProducts = 0.0
+                for n in start..<split {
+                    lowProducts += weight[n] * lMag[column[n]]
+                    upProducts += weight[n] * uMag[column[n]]
+                }
+                for n in split..<end {
+                    lowProducts -= weight[n] * uMag[column[n]]
+                    upProducts -= weight[n] * lMag[column[n]]
+                }
                 if width >= wideFrom {
                     Self.accumulateWide(width: width, target: target, (start, split, end), column: column, weight: weight,
                                         sources: (lLo, lHi, uLo, uHi), results: (rLowLo, rLowHi, rUpLo, rUpHi),
-                                        gamma: gamma, underflow: underflow)
+                                        products: (lowProducts, upProducts), gamma: gamma, underflow: underflow)
                     continue
                 }
                 for i in 0..<width {
-                    // One coefficient at a time, its six sums in registers.
+                    // One coefficient at a time, its four sums in registers.
                     let (a, b) = (rLowLo[target + i], rLowHi[target + i])
                     let (c, d) = (rUpLo[target + i], rUpHi[target + i])
                     var lowLo = a, lowHi = b, upLo = c, upHi = d
-                    var lowMagnitude = Swift.max(abs(a), abs(b)), upMagnitude = Swift.max(abs(c), abs(d))
                     // w > 0: w·[p, q] = [w·p, w·q], lower forms from lower forms.
                     for n in start..<split {
-                        let wj = weight[n], at = column[n] * width + i
-                        let p = lLo[at], q = lHi[at], r = uLo[at], t = uHi[at]
-                        lowLo += wj * p; lowHi += wj * q; upLo += wj * r; upHi += wj * t
-                        lowMagnitude += wj * Swift.max(abs(p), abs(q))
-                        upMagnitude += wj * Swift.max(abs(r), abs(t))
+                        let wj = weight[n], at = column[n] &* width &+ i
+                        lowLo += wj * lLo[at]; lowHi += wj * lHi[at]; upLo += wj * uLo[at]; upHi += wj * uHi[at]
                     }
                     // w < 0: w·[p, q] = [w·q, w·p], and lower forms come from upper forms.
                     for n in split..<end {
-                        let wj = weight[n], at = column[n] * width + i
-                        let p = lLo[at], q = lHi[at], r = uLo[at], t = uHi[at]
-                        lowLo += wj * t; lowHi += wj * r; upLo += wj * q; upHi += wj * p
-                        lowMagnitude -= wj * Swift.max(abs(r), abs(t))
-                        upMagnitude -= wj * Swift.max(abs(p), abs(q))
+                        let wj = weight[n], at = column[n] &* width &+ i
+                        lowLo += wj * uHi[at]; lowHi += wj * uLo[at]; upLo += wj * lHi[at]; upHi += wj * lLo[at]
                     }
-                    let lowError = (gamma * lowMagnitude + underflow).nextUp
-                    let upError = (gamma * upMagnitude + underflow).nextUp
+                    let lowError = (gamma * (Swift.max(abs(a), abs(b)) + lowProducts) + underflow).nextUp
+                    let upError = (gamma * (Swift.max(abs(c), abs(d)) + upProducts) + underflow).nextUp
                     rLowLo[target + i] = Self.widened(lowLo, -lowError)
                     rLowHi[target + i] = Self.widened(lowHi, lowError)
                     rUpLo[target + i] = Self.widened(upLo, -upError)
                     rUpHi[target + i] = Self.widened(upHi, upError)
                 }
             }
-        }}}}}}}}}}
+        }}}}}}}}}}}}
     }
 
     /// Forms at least this wide (inputs + 1) are summed a weight at a time
@@ -273,48 +297,44 @@ public struct FormPair: Sendable {
 
     /// One row of ``accumulate(into:_:)`` for wide forms: the same sums in
     /// the same order per coefficient (the value in `result`, the positive
-    /// weights, the negative ones), kept in six scratch vectors.
+    /// weights, the negative ones), kept in four scratch vectors.
+    /// - Parameter products: the row's `Σ|W_kj|·M_j` for the lower and the upper results.
     private static func accumulateWide(
         width: Int, target: Int, _ range: (start: Int, split: Int, end: Int),
         column: UnsafeBufferPointer<Int>, weight: UnsafeBufferPointer<Double>,
         sources: (UnsafeBufferPointer<Double>, UnsafeBufferPointer<Double>, UnsafeBufferPointer<Double>, UnsafeBufferPointer<Double>),
         results: (UnsafeMutableBufferPointer<Double>, UnsafeMutableBufferPointer<Double>,
                   UnsafeMutableBufferPointer<Double>, UnsafeMutableBufferPointer<Double>),
-        gamma: Double, underflow: Double
+        products: (low: Double, up: Double), gamma: Double, underflow: Double
     ) {
-        withUnsafeTemporaryAllocation(of: Double.self, capacity: 6 * width) { scratch in
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: 4 * width) { scratch in
             let lowLo = scratch.baseAddress!, lowHi = lowLo + width, upLo = lowHi + width, upHi = upLo + width
-            let lowMagnitude = upHi + width, upMagnitude = lowMagnitude + width
             for i in 0..<width {
-                let (a, b) = (results.0[target + i], results.1[target + i])
-                let (c, d) = (results.2[target + i], results.3[target + i])
-                lowLo[i] = a; lowHi[i] = b; upLo[i] = c; upHi[i] = d
-                lowMagnitude[i] = Swift.max(abs(a), abs(b)); upMagnitude[i] = Swift.max(abs(c), abs(d))
+                lowLo[i] = results.0[target + i]; lowHi[i] = results.1[target + i]
+                upLo[i] = results.2[target + i]; upHi[i] = results.3[target + i]
             }
             let (lLo, lHi, uLo, uHi) = (sources.0.baseAddress!, sources.1.baseAddress!, sources.2.baseAddress!, sources.3.baseAddress!)
             // w > 0: lower forms from lower forms.
             for n in range.start..<range.split {
-                let wj = weight[n], at = column[n] * width
+                let wj = weight[n], at = column[n] &* width
                 let (p, q, r, t) = (lLo + at, lHi + at, uLo + at, uHi + at)
                 for i in 0..<width {
                     lowLo[i] += wj * p[i]; lowHi[i] += wj * q[i]; upLo[i] += wj * r[i]; upHi[i] += wj * t[i]
-                    lowMagnitude[i] += wj * Swift.max(abs(p[i]), abs(q[i]))
-                    upMagnitude[i] += wj * Swift.max(abs(r[i]), abs(t[i]))
                 }
             }
             // w < 0: lower forms from upper forms.
             for n in range.split..<range.end {
-                let wj = weight[n], at = column[n] * width
+                let wj = weight[n], at = column[n] &* width
                 let (p, q, r, t) = (lLo + at, lHi + at, uLo + at, uHi + at)
                 for i in 0..<width {
                     lowLo[i] += wj * t[i]; lowHi[i] += wj * r[i]; upLo[i] += wj * q[i]; upHi[i] += wj * p[i]
-                    lowMagnitude[i] -= wj * Swift.max(abs(r[i]), abs(t[i]))
-                    upMagnitude[i] -= wj * Swift.max(abs(p[i]), abs(q[i]))
                 }
             }
             for i in 0..<width {
-                let lowError = (gamma * lowMagnitude[i] + underflow).nextUp
-                let upError = (gamma * upMagnitude[i] + underflow).nextUp
+                let (a, b) = (results.0[target + i], results.1[target + i])
+                let (c, d) = (results.2[target + i], results.3[target + i])
+                let lowError = (gamma * (Swift.max(abs(a), abs(b)) + products.low) + underflow).nextUp
+                let upError = (gamma * (Swift.max(abs(c), abs(d)) + products.up) + underflow).nextUp
                 results.0[target + i] = widened(lowLo[i], -lowError)
                 results.1[target + i] = widened(lowHi[i], lowError)
                 results.2[target + i] = widened(upLo[i], -upError)

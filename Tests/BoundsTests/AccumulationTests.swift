@@ -50,6 +50,30 @@ struct AccumulationTests {
         Self.check([0x1p52, 0.75, -0x1p52], [(1, 1), (1, 1), (1, 1)], bias: 0)
     }
 
+    @Test("one coefficient's rounding error is bounded through its form's largest coefficient, whichever that is")
+    func mixedMagnitudes() {
+        // Forms over one input with coefficients (x, constant) of different sizes: the
+        // cancelling sums sit in the input coefficient, then in the constant.
+        for (input, constant) in [((1.0, 1.0), (0.0, 0.0)), ((0.0, 0.0), (1.0, 1.0)), ((1e-300, 1e-300), (1.0, 1.0))] {
+            let weights = [1e16, 1, -1e16]
+            var bank = LinearForms(zeros: 3, inputs: 1)
+            for k in 0..<3 {
+                let (x, c) = k == 1 ? ((input.0 * 1e-16, input.1 * 1e-16), (constant.0 * 1e-16, constant.1 * 1e-16)) : (input, constant)
+                bank.lo[k * 2] = x.0; bank.hi[k * 2] = x.1
+                bank.lo[k * 2 + 1] = c.0; bank.hi[k * 2 + 1] = c.1
+            }
+            let result = FormPair(lower: bank, upper: bank).affine(rows: SignedRows([weights]), biases: [0])
+            for (i, pair) in [input, constant].enumerated() {
+                let coefficients = [pair, (pair.0 * 1e-16, pair.1 * 1e-16), pair]
+                let (low, high) = Self.exact(weights, coefficients, bias: 0)
+                for form in [result.lower, result.upper] {
+                    #expect(Rational(exactly: form.lo[i])! <= low, "coefficient \(i): lower end \(form.lo[i]) above \(low.approximateDouble)")
+                    #expect(Rational(exactly: form.hi[i])! >= high, "coefficient \(i): upper end \(form.hi[i]) below \(high.approximateDouble)")
+                }
+            }
+        }
+    }
+
     @Test("subnormal products and huge sums stay enclosed; overflow gives an infinite end")
     func extremes() {
         Self.check([0x1p-1000, 0x1p-1000, -0x1p-1000], [(0x1p-60, 0x1p-60), (0x1p-70, 0x1p-69), (0x1p-60, 0x1p-60)], bias: 0)

@@ -143,6 +143,23 @@ struct BoxBackSubstitutionTests {
         #expect(hidden != .relu || tighter > 0, "back-substitution tightened no range; the test checks nothing new")
     }
 
+    @Test("the constant's sum is widened by its rounding error: a thousand terms of 0.75 between 1e16 and −1e16 are lost to round-to-nearest")
+    func constantCancellation() throws {
+        // One identity layer over a degenerate box: the bound sums its terms in input
+        // order, 1e16, a thousand times 0.75, −1e16; exactly 750. Each 0.75 added to
+        // about 1e16 (spacing 2) vanishes; rounding each term up, and the error terms
+        // of the two large products (about 5.6 each), make up for a few of them only.
+        let weights = [1e16] + Array(repeating: 0.75, count: 1000) + [-1e16]
+        let network = try Network(inputSize: weights.count, layers: [DenseLayer(weights: [weights], biases: [0], activation: .identity)])
+        let point = Array(repeating: Interval(1), count: weights.count)
+        let substitution = BoxBackSubstitution(network: network, radii: nil)
+        let upper = substitution.maximum(of: [1], layer: 0, box: point, below: [])
+        #expect(upper >= 750, "an upper bound \(upper) below the exact value 750")
+        #expect(upper <= 10_000, "a bound \(upper) far looser than the error term needs")
+        let lower = -substitution.maximum(of: [-1], layer: 0, box: point, below: [])
+        #expect(lower <= 750, "a lower bound \(lower) above the exact value 750")
+    }
+
     @Test("the binary64 version with error terms gives the interval-arithmetic back-substitution's bound, to rounding",
           arguments: [(UInt64(81), Activation.relu), (82, .identity)])
     func agreesWithIntervalVersion(_ seed: UInt64, _ hidden: Activation) {
