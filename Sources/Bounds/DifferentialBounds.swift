@@ -32,6 +32,9 @@ public struct PairBounds: Sendable {
     /// Ranges of `u' − u` for every neuron, layer by layer, where the two
     /// networks have the same shape (nil otherwise).
     public var preActivationDifference: [[Interval]]? = nil
+    /// How much of the relaxations' looseness each input carries (``ReluSmear``),
+    /// for choosing the input to split; nil where the bounds do not track it.
+    public var reluSmear: [Double]? = nil
 }
 
 /// The pre-activation ranges a box's bounds proved, kept for the boxes split
@@ -130,6 +133,7 @@ public struct DifferentialAnalysis: Sendable {
         var hfRange = box, hgRange = box
         var fRanges: [[Interval]] = [], gRanges: [[Interval]] = [], dRanges: [[Interval]] = []
         var unstable = 0
+        var smear = ReluSmear(box: box)
         let compressedLayers: [DenseLayer] = if case .concrete(let g) = compared { g.layers } else { [] }
 
         for (l, layer) in original.layers.enumerated() {
@@ -205,11 +209,17 @@ public struct DifferentialAnalysis: Sendable {
                 var nf = FormPair(zeros: pf.count, inputs: n), ng = FormPair(zeros: pg.count, inputs: n)
                 for k in 0..<pf.count {
                     ReluRelaxation.apply(k, pre: pf, range: rf[k], box: box, into: &nf)
-                    if rf[k].lower < 0 && rf[k].upper > 0 { unstable += 1 }
+                    if rf[k].lower < 0 && rf[k].upper > 0 {
+                        unstable += 1
+                        smear.add(pf, k, range: rf[k])
+                    }
                 }
                 for k in 0..<pg.count {
                     ReluRelaxation.apply(k, pre: pg, range: rg[k], box: box, into: &ng)
-                    if rg[k].lower < 0 && rg[k].upper > 0 { unstable += 1 }
+                    if rg[k].lower < 0 && rg[k].upper > 0 {
+                        unstable += 1
+                        smear.add(pg, k, range: rg[k])
+                    }
                 }
                 hd = Self.reluDifference(pf: pf, pg: pg, pd: pd, rf: rf, rg: rg, rd: rd, box: box)
                 Self.tighten(&hd, with: .difference(ng, nf), box: box)
@@ -220,7 +230,7 @@ public struct DifferentialAnalysis: Sendable {
         return PairBounds(original: fRanges, compressed: gRanges, originalOutputs: hf, differenceOutputs: hd,
                           originalRange: (0..<hf.count).map { hf.concrete($0, over: box) },
                           differenceRange: (0..<hd.count).map { hd.concrete($0, over: box) },
-                          unstableCount: unstable, preActivationDifference: dRanges)
+                          unstableCount: unstable, preActivationDifference: dRanges, reluSmear: smear.perInput)
     }
 
     /// Networks of different shapes: `g − f` from the two networks' own forms.

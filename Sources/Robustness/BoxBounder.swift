@@ -32,8 +32,15 @@ struct BoxBounder: Sendable {
                         splitDimension: splitDimension(box, bounds), ranges: NeuronRanges(bounds)), best, bounds)
     }
 
-    /// The input whose width times its coefficients in the output forms is largest.
+    /// The input whose halving should tighten the bounds most: the one with
+    /// the largest ``PairBounds/reluSmear``; where no ReLU is unstable (or the
+    /// bounds do not track it), the one whose width times its coefficients in
+    /// the output forms is largest.
     private func splitDimension(_ box: [Interval], _ bounds: PairBounds) -> Int {
+        if let smear = bounds.reluSmear, let i = smear.indices.max(by: { smear[$0] < smear[$1] }),
+           smear[i] > 0, smear[i].isFinite {
+            return i
+        }
         var best = 0, bestScore = -1.0
         for i in box.indices {
             var weight = 1e-9

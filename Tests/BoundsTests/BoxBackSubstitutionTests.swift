@@ -160,6 +160,22 @@ struct BoxBackSubstitutionTests {
         #expect(lower <= 750, "a lower bound \(lower) above the exact value 750")
     }
 
+    @Test("the ReLU smear falls on the input that the unstable ReLUs depend on, weighted by width and relaxation gap")
+    func reluSmear() throws {
+        // ReLU 0 reads x₀ only and straddles 0 over the box; ReLU 1 reads x₁ only and is inactive.
+        let f = try Network(inputSize: 2, layers: [
+            DenseLayer(weights: [[1, 0], [0, 1]], biases: [0, -5], activation: .relu),
+            DenseLayer(weights: [[1, 1]], biases: [0], activation: .identity),
+        ])
+        let g = try FixedPoint(fractionalBits: 8).apply(to: f)
+        let box = [Interval(-1, 3), Interval(-1, 3)]
+        let smear = try #require(DifferentialAnalysis(original: f, compared: .concrete(g)).bounds(over: box).reluSmear)
+        // f's and g's ReLU 0: coefficient 1 in the lower and the upper forms (2), width 4,
+        // gap 1·3/4 from its range [−1, 3]: 6 each.
+        #expect(abs(smear[0] - 12) < 1e-9, "smear on x₀: \(smear[0])")
+        #expect(smear[1] < 1e-12, "smear on x₁: \(smear[1]) (only rounding may put any there)")
+    }
+
     @Test("the binary64 version with error terms gives the interval-arithmetic back-substitution's bound, to rounding",
           arguments: [(UInt64(81), Activation.relu), (82, .identity)])
     func agreesWithIntervalVersion(_ seed: UInt64, _ hidden: Activation) {
