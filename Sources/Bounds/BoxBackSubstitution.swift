@@ -20,9 +20,10 @@ import NeuralNetwork
 ///
 /// Soundness: coefficients are binary64 numbers computed in round-to-nearest,
 /// and every place where a computed coefficient differs from the exact one
-/// adds a rigorous bound of the difference times the variable's largest
-/// magnitude (from its proved range) to the constant, whose sum is widened
-/// by a rigorous bound of its own rounding error. Dot products use the a-priori bound
+/// adds a bound of the difference times the variable's largest magnitude
+/// (from its proved range) to a non-negative slack. The constant and the
+/// slack are summed in round-to-nearest, and each sum is then widened by a
+/// rigorous bound of its own rounding error. Dot products use the a-priori bound
 /// `|fl(Σ a_k b_k) − Σ a_k b_k| ≤ (m + 3)·u·Σ|a_k|·|b_k|` for m terms, with
 /// `u = 2^-53` (Higham, §3.1, as in ``LinearForms``); a layer's bias sum has
 /// two terms per neuron, and `(2m + 3)·u` serves every sum of the layer. In
@@ -96,16 +97,22 @@ struct BoxBackSubstitution: Sendable {
             var c = base, next = base + widest, mu = base + 2 * widest, previous = base + 3 * widest
             for k in coefficients.indices { c[k] = coefficients[k] }
             let u = Self.u, tiny = Self.tiny
-            // Terms that are each an upper bound of their exact value are summed in
-            // round-to-nearest and the sum widened once (Higham §3.1: the error of a
-            // recursive sum of n terms is at most γ_{n−1}·Σ|term|); a directed rounding
-            // per term made every term wait for the one before it.
+            // What the bound adds up falls in two sums, both in round-to-nearest and
+            // widened once at the end, so that no term waits for a directed rounding
+            // of the one before it:
+            // - main terms (the bias sums, the chords' constants, the box's extremes at
+            //   the input), each a product or a sum computed in round-to-nearest: with N
+            //   of them, |computed − exact| ≤ (2N + 3)·u·Σ|term| + N·2^-1074 (Higham §3.1);
+            // - slack: the error terms and the perturbation radii's share, all ≥ 0, each
+            //   at most eight roundings of non-negative values: with S of them the exact
+            //   sum is at most (computed + 8S·2^-1074)·(1 + 2(S + 8)·u).
             var constant = 0.0, magnitude = 0.0, terms = 0
-            func addUp(_ value: Double) {
+            func add(_ value: Double) {
                 constant += value
                 magnitude += Swift.abs(value)
                 terms += 1
             }
+            var slack = 0.0, slackTerms = 0
             for t in stride(from: target, through: 0, by: -1) {
                 let layer = layers[t]
                 let (m, n) = (layer.outputs, layer.inputs)
@@ -132,21 +139,23 @@ struct BoxBackSubstitution: Sendable {
                     }
                 }
                 let gamma = Double(2 * m + 3) * u
-                addUp((bias + ((gamma * biasMagnitude).nextUp + Double(2 * m + 1) * tiny)).nextUp)
-                // |computed − exact| of next_j and of mu_j (mu's terms are all ≥ 0).
-                let scaledNorm = (gamma * norm).nextUp, underflow = Double(m + 1) * tiny
-                func nextError(_ j: Int) -> Double { ((scaledNorm * layer.columnMagnitudes[j]).nextUp + underflow).nextUp }
-                func muError(_ j: Int) -> Double { ((gamma * mu[j]).nextUp + underflow).nextUp }
+                add(bias)
+                slack += gamma * biasMagnitude + Double(2 * m + 1) * tiny
+                slackTerms += 1
+                // |computed − exact| of next_j is at most scaledNorm·max_k|W_kj| + underflow,
+                // and of mu_j (its terms are all ≥ 0) at most gamma·mu_j + underflow.
+                let scaledNorm = gamma * norm, underflow = Double(m + 1) * tiny
+                let columnMagnitudes = layer.columnMagnitudes
                 // An overflow anywhere leaves no bound (a NaN coefficient could vanish inside max below).
                 for j in 0..<n where !next[j].isFinite || !mu[j].isFinite { return Double.infinity }
 
                 if t == 0 {
                     for j in 0..<n {
                         let x = box[j]
-                        addUp(Swift.max((next[j] * x.lower).nextUp, (next[j] * x.upper).nextUp))
-                        let slack = ((mu[j] + muError(j)).nextUp + nextError(j)).nextUp
-                        addUp((slack * x.magnitude).nextUp)
+                        add(Swift.max(next[j] * x.lower, next[j] * x.upper))
+                        slack += (mu[j] + gamma * mu[j] + scaledNorm * columnMagnitudes[j] + 2 * underflow) * x.magnitude
                     }
+                    slackTerms += n
                     break
                 }
                 let ranges = below[t - 1]
@@ -158,27 +167,29 @@ struct BoxBackSubstitution: Sendable {
                         if hi <= 0 { continue }                       // h_j = 0
                         let g = next[j] + mu[j]
                         // Σ g_exact·h ≤ Σ g·h + |g_exact − g|·max h, with 0 ≤ h ≤ hi.
-                        let error = (((nextError(j) + muError(j)).nextUp + (2 * u * Swift.abs(g)).nextUp).nextUp + tiny).nextUp
-                        addUp((error * hi).nextUp)
+                        slack += (scaledNorm * columnMagnitudes[j] + gamma * mu[j] + 2 * underflow
+                                  + 2 * u * Swift.abs(g) + tiny) * hi
                         if lo >= 0 {
                             previous[j] = g                           // always active
                         } else if g < 0 {
                             previous[j] = hi > -lo ? g : 0            // relu(v) ≥ v, or ≥ 0
                         } else {
-                            // relu(v) ≤ s·(v − lo) for any s ≥ hi/(hi − lo).
+                            // relu(v) ≤ s·(v − lo) for any s ≥ hi/(hi − lo); gs = fl(g·s) is off
+                            // by at most u·|gs| + 2^-1074, on v and on the constant −lo.
                             let slope = (hi / (hi - lo).nextDown).nextUp
                             let gs = g * slope
                             previous[j] = gs
-                            addUp((gs.nextUp * -lo).nextUp)
-                            let rounding = ((2 * u * Swift.abs(gs)).nextUp + tiny).nextUp
-                            addUp((rounding * Swift.max(-lo, hi)).nextUp)
+                            add(gs * -lo)
+                            slack += (2 * u * Swift.abs(gs) + 2 * tiny) * Swift.max(-lo, hi)
                         }
                     }
+                    slackTerms += n
                 case .identity:
                     for j in 0..<n {
                         let (lo, hi) = (ranges[j].lower, ranges[j].upper)
-                        let magnitude = Swift.max(Swift.abs(lo), Swift.abs(hi))
-                        let weight = (mu[j] + muError(j)).nextUp      // ≥ the exact coefficient of |v|
+                        let largest = Swift.max(Swift.abs(lo), Swift.abs(hi))
+                        // ≥ the exact coefficient of |v| (rounded upward: it is not an error term).
+                        let weight = (mu[j] + ((gamma * mu[j]).nextUp + underflow).nextUp).nextUp
                         var coefficient: Double, extra = 0.0
                         if lo >= 0 {
                             coefficient = next[j] + weight
@@ -188,19 +199,22 @@ struct BoxBackSubstitution: Sendable {
                             // |v| ≤ k·v + r on [lo, hi]: the line is above |v| at both ends (|v| is convex).
                             let k = (hi + lo) / (hi - lo)
                             let r = Swift.max((-lo - (k * lo).nextDown).nextUp, (hi - (k * hi).nextDown).nextUp)
-                            addUp((weight * r).nextUp)
+                            add(weight * r)
                             let wk = weight * k
                             extra = Swift.abs(wk)
                             coefficient = next[j] + wk
                         }
                         previous[j] = coefficient
-                        let rounding = ((2 * u * (Swift.abs(coefficient) + extra)).nextUp + 2 * tiny).nextUp
-                        addUp(((nextError(j) + rounding).nextUp * magnitude).nextUp)
+                        slack += (scaledNorm * columnMagnitudes[j] + underflow
+                                  + 2 * u * (Swift.abs(coefficient) + extra) + 2 * tiny) * largest
                     }
+                    slackTerms += n
                 }
                 swap(&c, &previous)
             }
-            let bound = (constant + (Double(terms + 3) * u * magnitude).nextUp).nextUp
+            let mainError = ((Double(2 * terms + 3) * u * magnitude).nextUp + Double(terms) * tiny).nextUp
+            let slackBound = ((slack + Double(8 * slackTerms) * tiny).nextUp * (1 + Double(2 * (slackTerms + 8)) * u)).nextUp
+            let bound = ((constant + mainError).nextUp + slackBound).nextUp
             return bound.isNaN ? .infinity : bound
         }
     }

@@ -160,6 +160,19 @@ struct BoxBackSubstitutionTests {
         #expect(lower <= 750, "a lower bound \(lower) above the exact value 750")
     }
 
+    @Test("a coefficient's own rounding error is bounded: 1e16 + 0.75 − 1e16 summed over a layer's rows is 0.75, not 0")
+    func coefficientCancellation() throws {
+        // Three neurons over one input x = 1, summed with coefficients (1, 1, 1): the
+        // input's coefficient is 1e16 + 0.75 − 1e16, which round-to-nearest makes 0.
+        let network = try Network(inputSize: 1, layers: [DenseLayer(weights: [[1e16], [0.75], [-1e16]], biases: [0, 0, 0], activation: .identity)])
+        let substitution = BoxBackSubstitution(network: network, radii: nil)
+        let upper = substitution.maximum(of: [1, 1, 1], layer: 0, box: [Interval(1)], below: [])
+        #expect(upper >= 0.75, "an upper bound \(upper) below the exact value 0.75")
+        #expect(upper <= 256, "a bound \(upper) far looser than the error term needs")
+        let lower = -substitution.maximum(of: [-1, -1, -1], layer: 0, box: [Interval(1)], below: [])
+        #expect(lower <= 0.75, "a lower bound \(lower) above the exact value 0.75")
+    }
+
     @Test("the ReLU smear falls on the input that the unstable ReLUs depend on, weighted by width and relaxation gap")
     func reluSmear() throws {
         // ReLU 0 reads x₀ only and straddles 0 over the box; ReLU 1 reads x₁ only and is inactive.
