@@ -66,7 +66,8 @@ let package = Package(
             .product(name: "HeapModule", package: "swift-collections"),
         ]),
         // The quadratic-constraint SDP bound on two networks' output difference (docs/semantics.md §4).
-        .target(name: "SDPBounds", dependencies: ["CCSDP", "NeuralNetwork", "Queries", "Bounds", "ExactArithmetic"]),
+        .target(name: "SDPBounds", dependencies: ["CCSDP", "NeuralNetwork", "Queries", "Bounds", "ExactArithmetic",
+                                                  .product(name: "HeapModule", package: "swift-collections")]),
         // SDP against SMT against sampling on one question (docs/semantics.md §3).
         .target(name: "CrossCheck", dependencies: ["SDPBounds", "Robustness", "Queries", "Compression", "NeuralNetwork", "ExactArithmetic"]),
         // The activation study over a zoo of networks: runner, tables, SVG pictures.

@@ -1,5 +1,6 @@
 import Bounds
 import Foundation
+import HeapModule
 import NeuralNetwork
 import Queries
 
@@ -68,24 +69,27 @@ public enum SDPErrorBound {
     }
 
     /// Splits the box until `query.boxes` boxes (or the deadline): the box with
-    /// the largest bound is halved along the input where it is widest relative
-    /// to the whole box. Halves meet at a binary64 midpoint, so they cover it;
-    /// each half's bound is capped by its parent's.
+    /// the largest bound is halved along the input its unstable ReLUs depend on
+    /// most (or, without any, where it is widest relative to the whole box).
+    /// Halves meet at a binary64 midpoint, so they cover it; each half's bound
+    /// is capped by its parent's. With a deadline one box's SDP may take only a
+    /// share of the time left (``SDPLimits/boxShare(boxes:)``); larger boxes keep the
+    /// Bounds module's bound until they are split small enough for CSDP.
     static func branchAndBound(_ query: SDPQuery, box: [Interval], outputs: [Int], deadline: Date?,
                                cache: EncodingCache = EncodingCache(),
                                progress: (Int, Double?) -> Void) throws -> SDPBound {
         let start = Date()
         progress(0, nil)
         let whole = try solve(query, box: box, outputs: outputs, deadline: deadline, cache: cache)
-        var leaves = [whole]
+        var leaves = Heap([Leaf(whole)])
         while leaves.count < query.boxes, deadline.map({ Date() < $0 }) ?? true {
-            guard let worst = leaves.indices.max(by: { leaves[$0].certified < leaves[$1].certified }),
-                  leaves[worst].certified > 0, let halves = split(leaves[worst].box, whole: box) else { break }
-            progress(leaves.count, leaves[worst].certified)
+            guard let worst = leaves.max, worst.bound.certified > 0,
+                  let halves = split(worst.bound.box, whole: box, along: worst.bound.splitInput) else { break }
+            progress(leaves.count, worst.bound.certified)
             // A half lies inside its parent, so the parent's bound holds there too
             // (an SDP over a smaller box is not always tighter: its relaxations
             // differ), also when a half's own SDP cannot be certified.
-            let parent = leaves[worst]
+            let parent = worst.bound
             let children = try halves.map { half in
                 do {
                     var child = try solve(query, box: half, outputs: outputs, deadline: deadline, cache: cache)
@@ -99,19 +103,30 @@ public enum SDPErrorBound {
                     return child
                 }
             }
-            leaves.remove(at: worst)
-            leaves += children
+            leaves.removeMax()
+            for child in children { leaves.insert(Leaf(child)) }
         }
-        let stopped = leaves.contains { $0.status == .timeLimit || $0.refusal != nil }
-            || (leaves.count < query.boxes && deadline.map { Date() >= $0 } ?? false)
-        return SDPBound(outputs: outputs, certified: leaves.map(\.certified).max() ?? whole.certified, wholeBox: whole,
-                        boxes: leaves, seconds: Date().timeIntervalSince(start), stoppedByLimit: stopped)
+        let boxes = leaves.unordered.map(\.bound)
+        let stopped = boxes.contains { $0.status == .timeLimit || $0.refusal != nil }
+            || (boxes.count < query.boxes && deadline.map { Date() >= $0 } ?? false)
+        return SDPBound(outputs: outputs, certified: boxes.map(\.certified).max() ?? whole.certified, wholeBox: whole,
+                        boxes: boxes, seconds: Date().timeIntervalSince(start), stoppedByLimit: stopped)
     }
 
-    /// The two halves of `box` along its relatively widest input; nil when no input can be halved.
-    static func split(_ box: [Interval], whole: [Interval]) -> [[Interval]]? {
+    /// A box of the splitting, ordered by its bound.
+    struct Leaf: Comparable {
+        var bound: SDPBoxBound
+        init(_ bound: SDPBoxBound) { self.bound = bound }
+        static func < (a: Leaf, b: Leaf) -> Bool { a.bound.certified < b.bound.certified }
+        static func == (a: Leaf, b: Leaf) -> Bool { a.bound.certified == b.bound.certified }
+    }
+
+    /// The two halves of `box` along `input` if it can be halved, else along
+    /// its relatively widest input; nil when no input can be halved.
+    static func split(_ box: [Interval], whole: [Interval], along input: Int? = nil) -> [[Interval]]? {
         let widths = box.indices.map { whole[$0].width > 0 ? box[$0].width / whole[$0].width : 0 }
-        guard let i = widths.indices.max(by: { widths[$0] < widths[$1] }), widths[i] > 0 else { return nil }
+        guard let widest = widths.indices.max(by: { widths[$0] < widths[$1] }), widths[widest] > 0 else { return nil }
+        let i = input.map { box[$0].midpoint > box[$0].lower && box[$0].midpoint < box[$0].upper ? $0 : widest } ?? widest
         let middle = box[i].midpoint
         guard middle > box[i].lower, middle < box[i].upper else { return nil }
         var low = box, high = box
@@ -123,31 +138,51 @@ public enum SDPErrorBound {
     /// The lifted encoding over one box, with pre-activation and difference
     /// ranges from the Bounds module (differential bounds when both networks see the same input).
     /// - Throws: ``SDPRefusal`` when the SDP would not fit `limits`.
-    static func encode(_ query: SDPQuery, box: [Interval], limits: SDPLimits = SDPLimits()) throws -> PairEncoding {
-        let (ranges, differenceRanges) = boundsModuleRanges(query, box: box)
-        return try PairEncoding(original: query.original, compressed: query.compressed, box: box,
-                                inputShift: query.normalizedShift, ranges: ranges, differenceRanges: differenceRanges,
-                                pairs: query.pairs, limits: limits)
+    static func encode(_ query: SDPQuery, box: [Interval], ranges: BoundsModuleRanges,
+                       limits: SDPLimits = SDPLimits()) throws -> PairEncoding {
+        try PairEncoding(original: query.original, compressed: query.compressed, box: box,
+                         inputShift: query.normalizedShift, ranges: ranges.preActivations,
+                         differenceRanges: ranges.differences, pairs: query.pairs, limits: limits)
+    }
+
+    /// What the Bounds module proves over one box: both networks' pre-activation
+    /// ranges, the output differences' ranges, and where to split it next.
+    struct BoundsModuleRanges {
+        var preActivations: [[[Interval]]]
+        var differences: [Interval]
+        /// ``PairBounds/reluSmear``, when the networks see the same input.
+        var smear: [Double]?
+
+        /// The input the unstable ReLUs depend on most, if any.
+        var splitInput: Int? {
+            guard let smear, let i = smear.indices.max(by: { smear[$0] < smear[$1] }),
+                  smear[i] > 0, smear[i].isFinite else { return nil }
+            return i
+        }
     }
 
     /// Pre-activation ranges of both networks and the ranges of the output differences over one box.
-    static func boundsModuleRanges(_ query: SDPQuery, box: [Interval]) -> (ranges: [[[Interval]]], differences: [Interval]) {
-        let shift = query.normalizedShift
-        let ranges: [[[Interval]]]
-        let differenceRanges: [Interval]
-        if shift.allSatisfy({ $0 == 0 }) {
-            let pair = DifferentialAnalysis(original: query.original, compared: .concrete(query.compressed),
-                                            backSubstitutes: true).bounds(over: box)
-            ranges = [pair.original, pair.compressed]
-            differenceRanges = pair.differenceRange
-        } else {
-            let first = SymbolicBounds(network: query.original, box: box)
-            let shiftedBox = zip(box, shift).map { $0.widened(by: $1) }
-            let second = SymbolicBounds(network: query.compressed, box: shiftedBox)
-            ranges = [first.preActivations, second.preActivations]
-            differenceRanges = zip(second.outputRanges(over: shiftedBox), first.outputRanges(over: box)).map { $0 - $1 }
+    /// - Parameter analysis: the differential analysis of the pair, when both networks see the same input.
+    static func boundsModuleRanges(_ query: SDPQuery, box: [Interval], analysis: DifferentialAnalysis?) -> BoundsModuleRanges {
+        if let analysis {
+            let pair = analysis.bounds(over: box)
+            return BoundsModuleRanges(preActivations: [pair.original, pair.compressed],
+                                      differences: pair.differenceRange, smear: pair.reluSmear)
         }
-        return (ranges, differenceRanges)
+        let shift = query.normalizedShift
+        let first = SymbolicBounds(network: query.original, box: box)
+        let shiftedBox = zip(box, shift).map { $0.widened(by: $1) }
+        let second = SymbolicBounds(network: query.compressed, box: shiftedBox)
+        return BoundsModuleRanges(preActivations: [first.preActivations, second.preActivations],
+                                  differences: zip(second.outputRanges(over: shiftedBox), first.outputRanges(over: box)).map { $0 - $1 },
+                                  smear: nil)
+    }
+
+    /// The differential analysis ``boundsModuleRanges(_:box:analysis:)`` uses when the
+    /// compressed network sees the original's input; nil with input quantisation.
+    static func differentialAnalysis(_ query: SDPQuery) -> DifferentialAnalysis? {
+        guard query.normalizedShift.allSatisfy({ $0 == 0 }) else { return nil }
+        return DifferentialAnalysis(original: query.original, compared: .concrete(query.compressed), backSubstitutes: true)
     }
 
     /// `Σ_{i ∈ outputs} max(lo_i², hi_i²)`, rounded up.
@@ -163,13 +198,16 @@ public enum SDPErrorBound {
                       cache: EncodingCache = EncodingCache()) throws -> SDPBoxBound {
         if let deadline, Date() >= deadline {
             // Past the limit: the bound propagation's bound, without building the SDP.
-            let bound = squaredBound(cache.differenceRanges(query, box: box), outputs: outputs)
+            let ranges = cache.ranges(query, box: box)
+            let bound = squaredBound(ranges.differences, outputs: outputs)
             guard bound.isFinite else { throw overflow }
             return SDPBoxBound(box: box, certified: bound, solverValue: nil, intervalBound: bound, ballMultiplier: 0,
                                status: .timeLimit, dimension: 0, unstableReLUs: 0, constraints: 0, pairConstraints: 0,
-                               problem: nil)
+                               problem: nil, splitInput: ranges.splitInput)
         }
-        let limits = SDPLimits(bytes: query.memoryLimit, deadline: deadline)
+        let limits = SDPLimits(bytes: query.memoryLimit, deadline: deadline,
+                               share: query.boxes > 1 ? SDPLimits.boxShare(boxes: query.boxes) : nil)
+        let splitInput = cache.ranges(query, box: box).splitInput
         let encoding: PairEncoding
         do {
             encoding = try cache.encoding(query, box: box, limits: limits)
@@ -179,14 +217,14 @@ public enum SDPErrorBound {
             return SDPBoxBound(box: box, certified: bound, solverValue: nil, intervalBound: bound, ballMultiplier: 0,
                                status: nil, dimension: refusal.cost.order, unstableReLUs: 0,
                                constraints: refusal.cost.constraints, pairConstraints: 0, problem: nil,
-                               cost: refusal.cost, refusal: refusal.reason)
+                               cost: refusal.cost, refusal: refusal.reason, splitInput: splitInput)
         }
         let intervalBound = squaredBound(encoding.differenceRanges, outputs: outputs)
         var result = SDPBoxBound(box: box, certified: 0, solverValue: nil, intervalBound: intervalBound, ballMultiplier: 0,
                                  status: nil, dimension: encoding.dimension, unstableReLUs: encoding.unstableCount,
                                  constraints: encoding.constraints.count,
                                  pairConstraints: encoding.pairConstraintCount,
-                                 problem: nil, cost: encoding.cost)
+                                 problem: nil, cost: encoding.cost, splitInput: splitInput)
         // A bound must come from finite numbers: NaN compares false with
         // everything, and an early return on it once reported "≤ 0 certified".
         guard intervalBound.isFinite else { throw overflow }
@@ -280,10 +318,15 @@ public enum SDPErrorBound {
 /// norm and each output share the constraints and differ only in the objective. On
 /// mnist_relu_3_100 (784 inputs) one encoding takes seconds, and `compute` asks for
 /// the same box eleven times, also past the time limit (then only for its ranges).
+/// The Bounds module's ranges of every box are kept too (they are small), and the
+/// pair's differential analysis is built once.
 final class EncodingCache {
     private var encodings: [[Double]: PairEncoding] = [:]
     private var refusals: [[Double]: SDPRefusal] = [:]
-    private var differences: [[Double]: [Interval]] = [:]
+    /// Each box's output-difference ranges and input to split (without the pre-activation
+    /// ranges, which would take megabytes per thousand boxes on ACAS Xu).
+    private var summaries: [[Double]: (differences: [Interval], splitInput: Int?)] = [:]
+    private var analysis: DifferentialAnalysis??
 
     private static func key(_ box: [Interval]) -> [Double] { box.flatMap { [$0.lower, $0.upper] } }
 
@@ -294,7 +337,7 @@ final class EncodingCache {
         if let known = encodings[key] { return known }
         if let refused = refusals[key] { throw refused }
         do {
-            let encoding = try SDPErrorBound.encode(query, box: box, limits: limits)
+            let encoding = try SDPErrorBound.encode(query, box: box, ranges: fullRanges(query, box: box), limits: limits)
             encodings[key] = encoding
             return encoding
         } catch let refusal as SDPRefusal {
@@ -303,14 +346,17 @@ final class EncodingCache {
         }
     }
 
-    /// The Bounds module's ranges of the output differences over the box.
-    func differenceRanges(_ query: SDPQuery, box: [Interval]) -> [Interval] {
-        let key = Self.key(box)
-        if let known = encodings[key] { return known.differenceRanges }
-        if let refused = refusals[key] { return refused.differenceRanges }
-        if let known = differences[key] { return known }
-        let ranges = SDPErrorBound.boundsModuleRanges(query, box: box).differences
-        differences[key] = ranges
+    /// The Bounds module's output-difference ranges over the box, and the input to split it along.
+    func ranges(_ query: SDPQuery, box: [Interval]) -> (differences: [Interval], splitInput: Int?) {
+        if let known = summaries[Self.key(box)] { return known }
+        _ = fullRanges(query, box: box)
+        return summaries[Self.key(box)]!
+    }
+
+    private func fullRanges(_ query: SDPQuery, box: [Interval]) -> SDPErrorBound.BoundsModuleRanges {
+        if analysis == nil { analysis = .some(SDPErrorBound.differentialAnalysis(query)) }
+        let ranges = SDPErrorBound.boundsModuleRanges(query, box: box, analysis: analysis!)
+        summaries[Self.key(box)] = (ranges.differences, ranges.splitInput)
         return ranges
     }
 }

@@ -34,6 +34,9 @@ public struct SDPBoxBound: Sendable {
     /// Why the SDP was neither built nor solved (it would not fit the memory
     /// or time limit, with the estimate); ``certified`` is then the bound propagation's bound.
     public var refusal: String?
+    /// The input to halve when this box is split: the one its unstable ReLUs
+    /// depend on most (``PairBounds/reluSmear``), nil to take the relatively widest.
+    var splitInput: Int? = nil
 }
 
 /// A certified bound on `Σ_{i ∈ outputs} d_i²` over the whole question:

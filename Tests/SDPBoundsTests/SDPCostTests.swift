@@ -35,7 +35,9 @@ import TestSupport
         let g = try FixedPoint(fractionalBits: 4).apply(to: f)
         for pairs in NeuronPairs.allCases {
             let query = SDPQuery(original: f, compressed: g, region: SDPTrustTests.unitBox, pairs: pairs, boxes: 1)
-            let encoding = try SDPErrorBound.encode(query, box: [Interval(-1, 1), Interval(-1, 1)])
+            let box = [Interval(-1, 1), Interval(-1, 1)]
+            let ranges = SDPErrorBound.boundsModuleRanges(query, box: box, analysis: SDPErrorBound.differentialAnalysis(query))
+            let encoding = try SDPErrorBound.encode(query, box: box, ranges: ranges)
             #expect(encoding.cost.order == encoding.dimension)
             #expect(encoding.cost.constraints == encoding.constraints.count)
             #expect(encoding.cost.entries == encoding.constraints.reduce(0) { $0 + $1.entries.count })
@@ -84,5 +86,42 @@ import TestSupport
         #expect(SDPLimits(bytes: cost.bytes * 1.01).refusal(cost, now: now) == nil)
         #expect(SDPLimits(bytes: cost.bytes / 1.01).refusal(cost, now: now)?.contains("memory limit") == true)
         #expect(SDPLimits().refusal(cost, now: now) == nil)
+    }
+
+    @Test("a box that is to be split takes at most its share of the time left: 1/boxes, at least 1/256")
+    func boxShare() {
+        #expect(SDPLimits.boxShare(boxes: 16) == 1.0 / 16)
+        #expect(SDPLimits.boxShare(boxes: 100_000) == 1.0 / 256)
+        let cost = SDPCost(order: 300, constraints: 2000, entries: 400_000)
+        let now = Date()
+        let share = 1.0 / 16
+        let fits = SDPLimits(deadline: now.addingTimeInterval(cost.seconds / share * 1.01), share: share)
+        #expect(fits.refusal(cost, now: now) == nil)
+        let over = SDPLimits(deadline: now.addingTimeInterval(cost.seconds / share / 1.01), share: share)
+        #expect(over.refusal(cost, now: now)?.contains("one box's share (1/16)") == true)
+        // Without a share the same time left is plenty.
+        #expect(SDPLimits(deadline: now.addingTimeInterval(cost.seconds / share / 1.01)).refusal(cost, now: now) == nil)
+    }
+
+    @Test("a box is halved along the input its unstable ReLUs depend on most, or else the relatively widest")
+    func splitInput() throws {
+        let whole = [Interval(0, 4), Interval(0, 1)]
+        let byWidth = try #require(SDPErrorBound.split(whole, whole: whole))
+        #expect(byWidth[0] == [Interval(0, 4), Interval(0, 0.5)] || byWidth[0] == [Interval(0, 2), Interval(0, 1)])
+        let along = try #require(SDPErrorBound.split([Interval(0, 4), Interval(0, 1)], whole: whole, along: 1))
+        #expect(along == [[Interval(0, 4), Interval(0, 0.5)], [Interval(0, 4), Interval(0.5, 1)]])
+        // An input too narrow to halve falls back to the relatively widest.
+        let narrow = [Interval(0, 4), Interval(1, 1)]
+        #expect(try #require(SDPErrorBound.split(narrow, whole: whole, along: 1)) == [[Interval(0, 2), Interval(1, 1)], [Interval(2, 4), Interval(1, 1)]])
+        // The smear of a pair whose only unstable ReLU reads input 1 points there.
+        let f = try Network(inputSize: 2, layers: [
+            DenseLayer(weights: [[0, 1]], biases: [-0.5], activation: .relu),
+            DenseLayer(weights: [[1]], biases: [0], activation: .identity),
+        ])
+        let g = try FixedPoint(fractionalBits: 3).apply(to: f)
+        let query = SDPQuery(original: f, compressed: g, region: SDPTrustTests.unitBox, pairs: .diagonal, boxes: 4)
+        let ranges = SDPErrorBound.boundsModuleRanges(query, box: [Interval(0, 1), Interval(0, 1)],
+                                                      analysis: SDPErrorBound.differentialAnalysis(query))
+        #expect(ranges.splitInput == 1)
     }
 }
