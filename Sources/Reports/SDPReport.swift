@@ -30,6 +30,9 @@ public struct SDPReport: JSONReport {
         public var estimatedSeconds: Double?
         /// Why the whole box's SDP was not solved (too large for a limit); absent when it was.
         public var refusal: String?
+        /// How many boxes' SDPs had full and diagonal pairs (``NeuronPairs/auto`` chooses box by box).
+        public var fullPairBoxes: Int
+        public var diagonalPairBoxes: Int
         public var seconds: Double
 
         init(_ b: SDPBound) {
@@ -51,7 +54,20 @@ public struct SDPReport: JSONReport {
             estimatedBytes = w.cost?.bytes
             estimatedSeconds = w.cost?.seconds
             refusal = w.refusal
+            fullPairBoxes = b.boxes.filter { $0.pairs == .full }.count
+            diagonalPairBoxes = b.boxes.filter { $0.pairs == .diagonal }.count
             seconds = b.seconds
+        }
+
+        /// "full pairs", "diagonal pairs", or for `auto` what it chose.
+        func pairsText(_ asked: NeuronPairs) -> String {
+            guard asked == .auto else { return "\(asked.rawValue) pairs" }
+            switch (fullPairBoxes, diagonalPairBoxes) {
+            case (0, 0): return "auto pairs (no SDP built)"
+            case (_, 0): return "auto pairs: full"
+            case (0, _): return "auto pairs: diagonal"
+            default: return "auto pairs: full on \(fullPairBoxes), diagonal on \(diagonalPairBoxes) boxes"
+            }
         }
     }
 
@@ -92,7 +108,7 @@ public struct SDPReport: JSONReport {
                      + (inputQuantization == "0" ? "" : ", input quantisation |x₂ − x₁| ≤ \(inputQuantization)")]
         if let boxSource { lines.append("box: \(boxSource)") }
         func describe(_ b: Bound, _ name: String) {
-            lines.append("\(name) ≤ \(Self.number(b.certified))  certified (\(counted(b.boxes, "box", "boxes")), \(pairs.rawValue) pairs, \(String(format: "%.2f", b.seconds)) s)")
+            lines.append("\(name) ≤ \(Self.number(b.certified))  certified (\(counted(b.boxes, "box", "boxes")), \(b.pairsText(pairs)), \(String(format: "%.2f", b.seconds)) s)")
             if b.boxes > 1 {
                 lines.append("  one SDP over the whole box: ≤ \(Self.number(b.wholeBoxCertified))")
             }

@@ -224,7 +224,7 @@ public enum SDPErrorBound {
                                  status: nil, dimension: encoding.dimension, unstableReLUs: encoding.unstableCount,
                                  constraints: encoding.constraints.count,
                                  pairConstraints: encoding.pairConstraintCount,
-                                 problem: nil, cost: encoding.cost, splitInput: splitInput)
+                                 problem: nil, cost: encoding.cost, splitInput: splitInput, pairs: encoding.pairs)
         // A bound must come from finite numbers: NaN compares false with
         // everything, and an early return on it once reported "≤ 0 certified".
         guard intervalBound.isFinite else { throw overflow }

@@ -31,7 +31,7 @@ public struct SDPQuery: Sendable {
     public var memoryLimit: Double?
 
     public init(original: Network, compressed: Network, region: InputRegion,
-                inputQuantization: Rational = .zero, pairs: NeuronPairs = .full, boxes: Int = 16,
+                inputQuantization: Rational = .zero, pairs: NeuronPairs = .auto, boxes: Int = 16,
                 timeLimit: Double? = nil, memoryLimit: Double? = nil) {
         self.original = original
         self.compressed = compressed

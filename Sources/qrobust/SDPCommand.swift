@@ -47,7 +47,9 @@ struct SDPCommand: AsyncParsableCommand {
             --pairs full puts a slope constraint on every pair of unstable ReLUs (O(N²) \
             multipliers: seconds for N = 20 per network); diagonal only on neuron k of each \
             network with neuron k of the other (O(N), looser per SDP, about as tight once the box \
-            is split). --cross-check also measures the same quantity by sampling and by the exact \
+            is split); auto (the default) chooses box by box: full up to 1000 pairs (about 45 \
+            unstable ReLUs in the two networks), diagonal beyond, and the report says which. \
+            --cross-check also measures the same quantity by sampling and by the exact \
             SMT search (qrobust global) and prints sampled ≤ SMT ≤ SDP side by side.
 
             Exit codes: 0 bound certified, 2 bound certified but a limit cut the work short (a \
@@ -64,8 +66,8 @@ struct SDPCommand: AsyncParsableCommand {
 
     @OptionGroup var box: BoxSourceOptions
 
-    @Option(help: "full (every pair of unstable ReLUs) or diagonal (neuron k of one network with neuron k of the other).")
-    var pairs: NeuronPairs = .full
+    @Option(help: "full (every pair of unstable ReLUs), diagonal (neuron k of one network with neuron k of the other), or auto: full up to 1000 pairs on a box, diagonal beyond.")
+    var pairs: NeuronPairs = .auto
 
     @Option(parsing: .unconditional, help: "C ≥ 0: the compressed network's input may differ by up to C per raw input (decimal or fraction). (default: 0)",
             transform: ExactNumber.nonNegative)

@@ -22,6 +22,19 @@ struct SDPCLITests {
         #expect((object["perOutput"] as? [Any])?.isEmpty == true)
     }
 
+    @Test("by default each box's pairs are chosen (auto) and the report counts the choices")
+    func automaticPairs() throws {
+        let run = try qrobust(["sdp", relu, "--bits", "6", "--box=-1:2,-1:1.5", "--boxes", "2", "--json"])
+        #expect(run.code == 0, "\(run.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        #expect(object["pairs"] as? String == "auto")
+        let norm = try #require(object["squaredNorm"] as? [String: Any])
+        // moons-relu has few ReLUs: every box's SDP gets full pairs.
+        #expect(norm["fullPairBoxes"] as? Int == 2 && norm["diagonalPairBoxes"] as? Int == 0, "\(norm)")
+        let text = try qrobust(["sdp", relu, "--bits", "6", "--box=-1:2,-1:1.5", "--boxes", "2"])
+        #expect(text.stdout.contains("(2 boxes, auto pairs: full,"), "\(text.stdout)")
+    }
+
     @Test("sdp --cross-check prints the three answers in order; --export writes SDPA files")
     func crossCheckAndExport() throws {
         let prefix = try temporaryFile("moons.dat-s", "")

@@ -45,6 +45,31 @@ import TestSupport
         }
     }
 
+    @Test("auto pairs: full on a box with few unstable ReLUs, diagonal on one with many, and the report says which")
+    func automaticPairs() throws {
+        let box = [Interval(-1, 1), Interval(-1, 1)]
+        func encodings(_ sizes: [Int], seed: UInt64) throws -> [NeuronPairs: PairEncoding] {
+            let f = TestNetworks.random(sizes: sizes, hidden: .relu, output: .logits, seed: seed)
+            let g = try FixedPoint(fractionalBits: 4).apply(to: f)
+            var result: [NeuronPairs: PairEncoding] = [:]
+            for pairs in NeuronPairs.allCases {
+                let query = SDPQuery(original: f, compressed: g, region: SDPTrustTests.unitBox, pairs: pairs, boxes: 1)
+                let ranges = SDPErrorBound.boundsModuleRanges(query, box: box, analysis: SDPErrorBound.differentialAnalysis(query))
+                result[pairs] = try? SDPErrorBound.encode(query, box: box, ranges: ranges)
+            }
+            return result
+        }
+        let small = try encodings([2, 6, 6, 2], seed: 8)
+        let smallAuto = try #require(small[.auto]), smallFull = try #require(small[.full])
+        #expect(smallAuto.unstableCount * (smallAuto.unstableCount - 1) / 2 <= PairEncoding.largestAutomaticPairCount)
+        #expect(smallAuto.pairs == .full && smallAuto.pairConstraintCount == smallFull.pairConstraintCount)
+        let large = try encodings([2, 40, 40, 1], seed: 9)
+        let largeAuto = try #require(large[.auto]), largeDiagonal = try #require(large[.diagonal])
+        #expect(largeAuto.unstableCount * (largeAuto.unstableCount - 1) / 2 > PairEncoding.largestAutomaticPairCount,
+                "\(largeAuto.unstableCount) unstable ReLUs: the case checks nothing")
+        #expect(largeAuto.pairs == .diagonal && largeAuto.pairConstraintCount == largeDiagonal.pairConstraintCount)
+    }
+
     @Test("over the memory limit: no SDP, the bound propagation's bound (above every sampled error), the estimate in a note")
     func memoryLimitRefuses() throws {
         let (f, g) = try SDPTrustTests.scaledPair(1)
