@@ -104,7 +104,7 @@ public struct SDPLimits: Sendable, Equatable {
                 return "its SDP (\(cost)) would take far longer than the \(SDPCost.format(seconds: left)) left before the time limit"
             }
             if let share, cost.seconds > share * left {
-                return "its SDP (\(cost)) would take more than one box's share (1/\(Int((1 / share).rounded()))) of the \(SDPCost.format(seconds: left)) left before the time limit, so the box was split instead"
+                return "its SDP (\(cost)) would take more than one box's share (1/\(Int((1 / share).rounded()))) of the \(SDPCost.format(seconds: left)) left before the time limit (such a box is split rather than solved)"
             }
         }
         return nil

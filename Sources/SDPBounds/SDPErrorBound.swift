@@ -318,7 +318,7 @@ public enum SDPErrorBound {
 /// norm and each output share the constraints and differ only in the objective. On
 /// mnist_relu_3_100 (784 inputs) one encoding takes seconds, and `compute` asks for
 /// the same box eleven times, also past the time limit (then only for its ranges).
-/// The Bounds module's ranges of every box are kept too (they are small), and the
+/// Every box's output-difference ranges are kept too (they are small), and the
 /// pair's differential analysis is built once.
 final class EncodingCache {
     private var encodings: [[Double]: PairEncoding] = [:]
@@ -327,6 +327,8 @@ final class EncodingCache {
     /// ranges, which would take megabytes per thousand boxes on ACAS Xu).
     private var summaries: [[Double]: (differences: [Interval], splitInput: Int?)] = [:]
     private var analysis: DifferentialAnalysis??
+    /// The last box's full ranges: `solve` asks for a box's summary, then for its encoding.
+    private var last: (key: [Double], ranges: SDPErrorBound.BoundsModuleRanges)?
 
     private static func key(_ box: [Interval]) -> [Double] { box.flatMap { [$0.lower, $0.upper] } }
 
@@ -354,9 +356,12 @@ final class EncodingCache {
     }
 
     private func fullRanges(_ query: SDPQuery, box: [Interval]) -> SDPErrorBound.BoundsModuleRanges {
+        let key = Self.key(box)
+        if let last, last.key == key { return last.ranges }
         if analysis == nil { analysis = .some(SDPErrorBound.differentialAnalysis(query)) }
         let ranges = SDPErrorBound.boundsModuleRanges(query, box: box, analysis: analysis!)
-        summaries[Self.key(box)] = (ranges.differences, ranges.splitInput)
+        summaries[key] = (ranges.differences, ranges.splitInput)
+        last = (key, ranges)
         return ranges
     }
 }
