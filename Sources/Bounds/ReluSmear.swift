@@ -31,3 +31,12 @@ struct ReluSmear {
         }
     }
 }
+
+extension PairBounds {
+    /// The input with the largest ``reluSmear``; nil where no ReLU is unstable or the bounds do not track it.
+    public var inputToSplit: Int? {
+        guard let smear = reluSmear, let i = smear.indices.max(by: { smear[$0] < smear[$1] }),
+              smear[i] > 0, smear[i].isFinite else { return nil }
+        return i
+    }
+}

@@ -37,10 +37,7 @@ struct BoxBounder: Sendable {
     /// bounds do not track it), the one whose width times its coefficients in
     /// the output forms is largest.
     private func splitDimension(_ box: [Interval], _ bounds: PairBounds) -> Int {
-        if let smear = bounds.reluSmear, let i = smear.indices.max(by: { smear[$0] < smear[$1] }),
-           smear[i] > 0, smear[i].isFinite {
-            return i
-        }
+        if let i = bounds.inputToSplit { return i }
         var best = 0, bestScore = -1.0
         for i in box.indices {
             var weight = 1e-9

@@ -150,15 +150,8 @@ public enum SDPErrorBound {
     struct BoundsModuleRanges {
         var preActivations: [[[Interval]]]
         var differences: [Interval]
-        /// ``PairBounds/reluSmear``, when the networks see the same input.
-        var smear: [Double]?
-
-        /// The input the unstable ReLUs depend on most, if any.
-        var splitInput: Int? {
-            guard let smear, let i = smear.indices.max(by: { smear[$0] < smear[$1] }),
-                  smear[i] > 0, smear[i].isFinite else { return nil }
-            return i
-        }
+        /// ``PairBounds/inputToSplit``, when the networks see the same input.
+        var splitInput: Int?
     }
 
     /// Pre-activation ranges of both networks and the ranges of the output differences over one box.
@@ -167,7 +160,7 @@ public enum SDPErrorBound {
         if let analysis {
             let pair = analysis.bounds(over: box)
             return BoundsModuleRanges(preActivations: [pair.original, pair.compressed],
-                                      differences: pair.differenceRange, smear: pair.reluSmear)
+                                      differences: pair.differenceRange, splitInput: pair.inputToSplit)
         }
         let shift = query.normalizedShift
         let first = SymbolicBounds(network: query.original, box: box)
@@ -175,7 +168,7 @@ public enum SDPErrorBound {
         let second = SymbolicBounds(network: query.compressed, box: shiftedBox)
         return BoundsModuleRanges(preActivations: [first.preActivations, second.preActivations],
                                   differences: zip(second.outputRanges(over: shiftedBox), first.outputRanges(over: box)).map { $0 - $1 },
-                                  smear: nil)
+                                  splitInput: nil)
     }
 
     /// The differential analysis ``boundsModuleRanges(_:box:analysis:)`` uses when the
