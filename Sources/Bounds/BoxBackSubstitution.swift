@@ -181,6 +181,7 @@ struct BoxBackSubstitution: Sendable {
                             previous[j] = gs
                             add(gs * -lo)
                             slack += (2 * u * Swift.abs(gs) + 2 * tiny) * Swift.max(-lo, hi)
+                            slackTerms += 1
                         }
                     }
                     slackTerms += n

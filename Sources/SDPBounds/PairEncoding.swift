@@ -104,7 +104,7 @@ struct PairEncoding: Sendable {
         let pairCount = all.count * (all.count - 1) / 2
         self.pairs = pairs == .auto ? (pairCount <= Self.largestAutomaticPairCount ? .full : .diagonal) : pairs
         if pairs == .full, pairCount > Self.largestPairCount {
-            throw QueryError("full pair constraints would number \(all.count * (all.count - 1) / 2) here (\(all.count) unstable ReLUs in the two networks); qrobust builds at most \(Self.largestPairCount), since CSDP's work grows with the cube of the constraint count and such an SDP would not fit in memory or time: use diagonal pairs, or split the box")
+            throw QueryError("full pair constraints would number \(pairCount) here (\(all.count) unstable ReLUs in the two networks); qrobust builds at most \(Self.largestPairCount), since CSDP's work grows with the cube of the constraint count and such an SDP would not fit in memory or time: use diagonal pairs, or split the box")
         }
         for neuron in all { products += reluProducts(neuron) }
         let slopes = slopeProducts(neurons, pairs: self.pairs)
