@@ -38,7 +38,7 @@ public enum NNetFormat {
                 let text = buffer.baseAddress!
                 for (i, byte) in bytes.enumerated() { text[i] = CChar(bitPattern: byte) }
                 text[bytes.count] = 0
-                func isSpace(_ c: CChar) -> Bool { c == 0x20 || (0x09...0x0d).contains(c) }
+                func isSpace(_ c: CChar) -> Bool { UInt8(bitPattern: c).isASCIIWhitespace }
                 var values: [Double] = [], at = text
                 let end = text + bytes.count
                 while true {

@@ -17,14 +17,7 @@ final class ExactLayerPair: Sendable {
     }
 
     /// The original network's exact layers.
-    var original: [ExactLayer] {
-        madeOriginal.withLock { made in
-            if let made { return made }
-            let layers = network.exactLayers
-            made = layers
-            return layers
-        }
-    }
+    var original: [ExactLayer] { Self.once(madeOriginal) { network.exactLayers } }
 
     /// A concrete compressed network's exact layers; for a perturbation set its
     /// centre (the original's); none for a quantized network, whose exact
@@ -33,13 +26,17 @@ final class ExactLayerPair: Sendable {
         switch compared {
         case .perturbation: return original
         case .quantized: return []
-        case .concrete(let g):
-            return madeCompressed.withLock { made in
-                if let made { return made }
-                let layers = g.exactLayers
-                made = layers
-                return layers
-            }
+        case .concrete(let g): return Self.once(madeCompressed) { g.exactLayers }
+        }
+    }
+
+    /// The slot's layers, made by `make` on the first call.
+    private static func once(_ slot: borrowing Mutex<[ExactLayer]?>, _ make: () -> [ExactLayer]) -> [ExactLayer] {
+        slot.withLock { made in
+            if let made { return made }
+            let layers = make()
+            made = layers
+            return layers
         }
     }
 }
