@@ -66,7 +66,11 @@ public struct SDPSolution: Sendable {
 ///   allocation failed!" on problems too large for memory) ends only the
 ///   child and comes back as a status, its static state dies with the child,
 ///   and its stdout is /dev/null there, so nothing of qrobust's output is lost;
-/// - stopped at the deadline: the child is killed, and the status says so.
+/// - stopped at the deadline: the child is killed, and the status says so;
+/// - killed with qrobust: the child asks the kernel for SIGKILL when the thread
+///   that forked it ends (`PR_SET_PDEATHSIG`; that thread waits for the child,
+///   so only qrobust's own end can trigger it). Without it, a qrobust stopped
+///   by `timeout` or Ctrl-C left its solve running for minutes.
 ///
 /// The child does nothing but C calls on memory prepared before the fork and
 /// one `write` of the answer to a pipe, as code after `fork` in a threaded
@@ -116,8 +120,11 @@ public enum CSDP {
         guard pipe(&ends) == 0 else { return failed(.processFailed("no pipe to a CSDP process (errno \(errno))")) }
         let fault: Int32 = switch injectedFault { case "csdp-exit": 1; case "csdp-hang": 2; default: 0 }
         fflush(nil)
+        let parent = getpid()
         let child = fork()
         if child == 0 {
+            // Killed with qrobust (the check covers a parent gone before the request).
+            if qrobust_die_with_parent() != 0 || getppid() != parent { _exit(4) }
             close(ends[0])
             if fault == 1 { _exit(205) }
             if fault == 2 { while true { pause() } }

@@ -96,6 +96,47 @@ struct InjectedFailureTests {
         #expect(norm["csdpCode"] as? Int == -1 && norm["wholeBoxSolverValue"] is NSNull)
     }
 
+    @Test("a qrobust killed during a solve takes its CSDP process with it")
+    func csdpDiesWithQrobust() throws {
+        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("qrobust")
+        let process = Process()
+        // `env -C` as in qrobust(_:): it execs qrobust, so the pid is qrobust's.
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["-C", packageRoot.path, binary.path] + pair
+        process.environment = ProcessInfo.processInfo.environment.merging(["QROBUST_TEST_FAULT": "csdp-hang"]) { $1 }
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        /// The processes whose parent is `pid`, from /proc.
+        func children(of pid: Int32) -> [Int32] {
+            let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+            return entries.compactMap(Int32.init).filter { child in
+                guard let status = try? String(contentsOfFile: "/proc/\(child)/status", encoding: .utf8) else { return false }
+                return status.split(separator: "\n").contains { $0.hasPrefix("PPid:") && $0.dropFirst(5).trimmingCharacters(in: .whitespaces) == String(pid) }
+            }
+        }
+        /// Whether `pid` is still running (not gone, not a zombie).
+        func running(_ pid: Int32) -> Bool {
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { return false }
+            return !stat[close...].hasPrefix(") Z")
+        }
+        var solver: Int32?
+        let start = Date()
+        while solver == nil, Date().timeIntervalSince(start) < 20 {
+            solver = children(of: process.processIdentifier).first
+            if solver == nil { usleep(20_000) }
+        }
+        let child = try #require(solver, "no CSDP process appeared within 20 s")
+        kill(process.processIdentifier, SIGKILL)
+        let killed = Date()
+        while running(child), Date().timeIntervalSince(killed) < 5 { usleep(20_000) }
+        #expect(!running(child), "CSDP's process \(child) outlived qrobust")
+        if running(child) { kill(child, SIGKILL) }
+        // Only now: Foundation waits until every holder of the child's descriptors is gone.
+        process.waitUntilExit()
+    }
+
     @Test("a Z3 failure in local and global: one line 'solver error', exit 70")
     func z3Failure() throws {
         for command in [["local", "Examples/moons-relu.json", "--input", "0.5,0.25", "--bits", "8", "--encoding", "nonlinear"],
