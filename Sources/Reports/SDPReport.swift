@@ -26,13 +26,18 @@ public struct SDPReport: JSONReport {
         public var pairConstraints: Int
         /// The whole box's SDP: nonzero constraint-matrix entries, and the memory and CSDP time estimated from its size.
         public var matrixEntries: Int?
+        /// The order of each PSD block of the whole box's LMI (one when it is not decomposed).
+        public var blockOrders: [Int]?
         public var estimatedBytes: Double?
         public var estimatedSeconds: Double?
         /// Why the whole box's SDP was not solved (too large for a limit); absent when it was.
         public var refusal: String?
-        /// How many boxes' SDPs had full and diagonal pairs (``NeuronPairs/auto`` chooses box by box).
+        /// How many boxes' SDPs had full, layer and diagonal pairs (``NeuronPairs/auto`` chooses box by box).
         public var fullPairBoxes: Int
+        public var layerPairBoxes: Int
         public var diagonalPairBoxes: Int
+        /// How many boxes' SDPs had a block per hidden layer (``LMIDecomposition/layers``).
+        public var layerBlockBoxes: Int
         public var seconds: Double
 
         init(_ b: SDPBound) {
@@ -51,23 +56,32 @@ public struct SDPReport: JSONReport {
             constraints = w.constraints
             pairConstraints = w.pairConstraints
             matrixEntries = w.cost?.entries
+            blockOrders = w.cost?.blockOrders
             estimatedBytes = w.cost?.bytes
             estimatedSeconds = w.cost?.seconds
             refusal = w.refusal
             fullPairBoxes = b.boxes.filter { $0.pairs == .full }.count
+            layerPairBoxes = b.boxes.filter { $0.pairs == .layer }.count
             diagonalPairBoxes = b.boxes.filter { $0.pairs == .diagonal }.count
+            layerBlockBoxes = b.boxes.filter { $0.decomposition == .layers }.count
             seconds = b.seconds
         }
 
-        /// "full pairs", "diagonal pairs", or for `auto` what it chose.
+        /// "full pairs", "diagonal pairs", or for `auto` what it chose; then the LMI's blocks when it has layer blocks.
         func pairsText(_ asked: NeuronPairs) -> String {
-            guard asked == .auto else { return "\(asked.rawValue) pairs" }
-            switch (fullPairBoxes, diagonalPairBoxes) {
-            case (0, 0): return "auto pairs (no SDP built)"
-            case (_, 0): return "auto pairs: full"
-            case (0, _): return "auto pairs: diagonal"
-            default: return "auto pairs: full on \(fullPairBoxes), diagonal on \(diagonalPairBoxes) boxes"
+            let counts = [(fullPairBoxes, "full"), (layerPairBoxes, "layer"), (diagonalPairBoxes, "diagonal")]
+                .filter { $0.0 > 0 }
+            var text: String
+            if asked != .auto {
+                text = "\(asked.rawValue) pairs"
+            } else if counts.isEmpty {
+                text = "auto pairs (no SDP built)"
+            } else if counts.count == 1 {
+                text = "auto pairs: \(counts[0].1)"
+            } else {
+                text = "auto pairs: " + counts.map { "\($0.1) on \($0.0)" }.joined(separator: ", ") + " boxes"
             }
+            return layerBlockBoxes > 0 ? text + ", layer blocks" : text
         }
     }
 
@@ -117,7 +131,9 @@ public struct SDPReport: JSONReport {
                 lines.append("  not solved over the whole box: \(refusal)")
             } else {
                 let size = b.matrixEntries.map { ", \($0) matrix entries" } ?? ""
-                lines.append("  \(status)LMI of order \(b.dimension), \(b.constraints) quadratic constraints (\(b.pairConstraints) on pairs)\(size), \(b.unstableReLUs) unstable ReLUs")
+                let blocks = (b.blockOrders?.count ?? 1) > 1
+                    ? " in \(b.blockOrders!.count) blocks of order ≤ \(b.blockOrders!.max()!)" : ""
+                lines.append("  \(status)LMI of order \(b.dimension)\(blocks), \(b.constraints) quadratic constraints (\(b.pairConstraints) on pairs)\(size), \(b.unstableReLUs) unstable ReLUs")
             }
             lines.append("  Bounds module alone: ≤ \(Self.number(b.intervalBound))")
         }

@@ -14,43 +14,62 @@ import Foundation
 /// - time: CSDP's Schur complement from sparse constraints, about E·N per
 ///   iteration, its Cholesky factor, m³/3, and the dense N × N work.
 ///
+/// With layer blocks (``LMIDecomposition/layers``) the N² and N³ terms are
+/// summed over the blocks, E·N is each block's entries times its order, and m
+/// counts the transfer variables that tie the blocks.
+///
 /// The coefficients were fitted to whole-process times of `qrobust sdp
 /// --boxes 1` on this project's pairs (2 cores, OpenBLAS): Li et al.'s 1-10-10-1
 /// pairs, diff2d mid and big against their 8-bit copies (diagonal and full
 /// pairs). The fit is within a factor of 3 on each (README, "SDP at scale");
 /// the limits it is checked against are the user's.
 public struct SDPCost: Sendable, Equatable, CustomStringConvertible {
-    /// The order of the LMI (dim ζ).
+    /// The order of the LMI (dim ζ), or of its largest block.
     public var order: Int
-    /// The quadratic constraints (the multipliers besides γ).
+    /// The quadratic constraints (the multipliers besides γ), and with layer
+    /// blocks the transfer variables that tie them.
     public var constraints: Int
     /// Nonzero upper-triangle entries of all constraint matrices.
     public var entries: Int
+    /// The order of each PSD block: one for the dense LMI (``LMIDecomposition``).
+    public var blockOrders: [Int]
+    /// Σ over the blocks of (entries in the block × its order): E·N for one block.
+    public var entryWork: Double
 
     /// Seconds per unit of E·N, of m³ and of N³ (see the fit above).
     static let secondsPerEntryOrder = 2.2e-6, secondsPerCubedConstraint = 8e-10, secondsPerCubedOrder = 5e-9
 
+    /// The cost of one dense block of order `order`.
     public init(order: Int, constraints: Int, entries: Int) {
-        self.order = order
+        self.init(blockOrders: [order], constraints: constraints, entries: entries,
+                  entryWork: Double(entries) * Double(order))
+    }
+
+    /// The cost of an LMI in blocks; `entryWork` is Σ entries·order over the blocks.
+    public init(blockOrders: [Int], constraints: Int, entries: Int, entryWork: Double) {
+        self.order = blockOrders.max() ?? 0
+        self.blockOrders = blockOrders
         self.constraints = constraints
         self.entries = entries
+        self.entryWork = entryWork
     }
 
     /// Estimated peak memory of building, solving and certifying the SDP, in bytes.
     public var bytes: Double {
-        let n = Double(order), m = Double(constraints + 1)
-        return 100 * Double(entries) + 8 * m * m + 13 * 8 * n * n
+        let m = Double(constraints + 1)
+        return 100 * Double(entries) + 8 * m * m + 13 * 8 * blockOrders.reduce(0) { $0 + Double($1) * Double($1) }
     }
 
     /// Estimated seconds for CSDP to solve it.
     public var seconds: Double {
-        let n = Double(order), m = Double(constraints + 1)
-        return Self.secondsPerEntryOrder * Double(entries) * n + Self.secondsPerCubedConstraint * m * m * m
-            + Self.secondsPerCubedOrder * n * n * n
+        let m = Double(constraints + 1)
+        return Self.secondsPerEntryOrder * entryWork + Self.secondsPerCubedConstraint * m * m * m
+            + Self.secondsPerCubedOrder * blockOrders.reduce(0) { $0 + Double($1) * Double($1) * Double($1) }
     }
 
     public var description: String {
-        "order \(order), \(constraints) constraints, \(entries) matrix entries: about \(Self.format(bytes: bytes)) and \(Self.format(seconds: seconds))"
+        (blockOrders.count == 1 ? "order \(order)" : "\(blockOrders.count) blocks of order ≤ \(order)")
+            + ", \(constraints) constraints, \(entries) matrix entries: about \(Self.format(bytes: bytes)) and \(Self.format(seconds: seconds))"
     }
 
     static func format(bytes: Double) -> String {

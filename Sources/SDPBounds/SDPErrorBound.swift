@@ -140,9 +140,10 @@ public enum SDPErrorBound {
     /// - Throws: ``SDPRefusal`` when the SDP would not fit `limits`.
     static func encode(_ query: SDPQuery, box: [Interval], ranges: BoundsModuleRanges,
                        limits: SDPLimits = SDPLimits()) throws -> PairEncoding {
-        try PairEncoding(original: query.original, compressed: query.compressed, box: box,
-                         inputShift: query.normalizedShift, ranges: ranges.preActivations,
-                         differenceRanges: ranges.differences, pairs: query.pairs, limits: limits)
+        try PairEncoding.make(original: query.original, compressed: query.compressed, box: box,
+                              inputShift: query.normalizedShift, ranges: ranges.preActivations,
+                              differenceRanges: ranges.differences, pairs: query.pairs,
+                              decomposition: query.decomposition, limits: limits)
     }
 
     /// What the Bounds module proves over one box: both networks' pre-activation
@@ -217,7 +218,8 @@ public enum SDPErrorBound {
                                  status: nil, dimension: encoding.dimension, unstableReLUs: encoding.unstableCount,
                                  constraints: encoding.constraints.count,
                                  pairConstraints: encoding.pairConstraintCount,
-                                 problem: nil, cost: encoding.cost, splitInput: splitInput, pairs: encoding.pairs)
+                                 problem: nil, cost: encoding.cost, splitInput: splitInput, pairs: encoding.pairs,
+                                 decomposition: encoding.cliques == nil ? LMIDecomposition.none : .layers)
         // A bound must come from finite numbers: NaN compares false with
         // everything, and an early return on it once reported "≤ 0 certified".
         guard intervalBound.isFinite else { throw overflow }
@@ -232,7 +234,7 @@ public enum SDPErrorBound {
         for i in outputs { objective.addProduct(encoding.differences[i], encoding.differences[i]) }
         let scaledObjective = objective.sorted.map { ($0.row, $0.column, $0.value.scaled(by: s)) }
 
-        let problem = sdp(encoding, objective: scaledObjective)
+        let problem = try sdp(encoding, objective: scaledObjective)
         let solution = try CSDP.solve(problem, deadline: deadline)
         if solution.status == .timeLimit {
             result.certified = intervalBound
@@ -241,15 +243,18 @@ public enum SDPErrorBound {
         }
         if solution.status.hasNoSolution { throw SDPSolveError(status: solution.status, outputs: outputs) }
         let gamma = solution.y[0]
-        guard gamma.isFinite, let lowest = PSDCertificate.smallestEigenvalueBound(
-            negatedM(encoding, objective: scaledObjective, y: solution.y)) else {
+        // −M = Σ_k E_kᵀ S_k E_k with S_k ⪰ −β_k·I gives −M ⪰ −(Σ β_k)·I (each E_kᵀE_k ⪯ I).
+        let lowest = gamma.isFinite
+            ? try negatedM(encoding, objective: scaledObjective, y: solution.y).map(PSDCertificate.smallestEigenvalueBound)
+            : [nil]
+        guard lowest.allSatisfy({ $0 != nil }) else {
             // No certificate from CSDP's y: the bound propagation's bound still holds.
             result.certified = intervalBound
             result.status = solution.status
             result.uncertified = true
             return result
         }
-        let ball = max(0, -lowest)
+        let ball = lowest.reduce(0.0) { ($0 + max(0, -$1!)).nextUp }
         let scaledBound = (gamma + (ball * Double(encoding.dimension)).nextUp).nextUp
         // The bound propagation's own bound holds too; the SDP's is usually far
         // below it, but an inaccurate CSDP answer can cost more than it gains.
@@ -264,46 +269,108 @@ public enum SDPErrorBound {
     /// The error for a bound that overflowed binary64 (``MagnitudeLimit`` makes it unreachable for validated queries).
     private static let overflow = QueryError("the bound propagation's range of the output difference overflows binary64 on this box; no certificate can be computed")
 
-    /// CSDP's form: variables y = (γ, one multiplier per constraint);
-    /// `γ·E₀₀ − Σ yᵢQᵢ − s·O ⪰ 0` in the matrix block, and `yᵢ ≥ 0` for the
+    /// CSDP's form: variables y = (γ, one multiplier per constraint, and with
+    /// layer blocks one transfer per separator entry);
+    /// `γ·E₀₀ − Σ yᵢQᵢ − s·O ⪰ 0` in the matrix blocks, and `yᵢ ≥ 0` for the
     /// inequalities in a diagonal block.
-    static func sdp(_ encoding: PairEncoding, objective: [(Int, Int, Interval)]) -> SDPProblem {
+    static func sdp(_ encoding: PairEncoding, objective: [(Int, Int, Interval)]) throws -> SDPProblem {
+        let layout = try BlockLayout(encoding)
         let inequalities = encoding.constraints.filter { $0.kind == .nonnegative }.count
-        var blocks = [SDPProblem.Block(.matrix, size: encoding.dimension)]
+        var blocks = layout.orders.map { SDPProblem.Block(.matrix, size: $0) }
+        let slack = blocks.count
         if inequalities > 0 { blocks.append(.init(.diagonal, size: inequalities)) }
-        var constraints: [[SDPProblem.Entry]] = [[.init(block: 0, row: 0, column: 0, value: 1)]]
-        var slot = 0
+        func entry(_ row: Int, _ column: Int, _ value: Double) throws -> SDPProblem.Entry {
+            let (block, r, c) = try layout.place(row, column)
+            return .init(block: block, row: r, column: c, value: value)
+        }
+        var constraints: [[SDPProblem.Entry]] = [[try entry(0, 0, 1)]]
+        var next = 0
         for q in encoding.constraints {
-            var entries = q.entries.compactMap { e -> SDPProblem.Entry? in
+            var entries = try q.entries.compactMap { e -> SDPProblem.Entry? in
                 let v = e.value.midpoint
-                return v == 0 ? nil : .init(block: 0, row: e.row, column: e.column, value: -v)
+                return v == 0 ? nil : try entry(e.row, e.column, -v)
             }
             if q.kind == .nonnegative {
-                entries.append(.init(block: 1, row: slot, column: slot, value: 1))
-                slot += 1
+                entries.append(.init(block: slack, row: next, column: next, value: 1))
+                next += 1
             }
             // An equality with no entry says nothing; it must still keep its y slot, so give it a zero.
             if entries.isEmpty { entries.append(.init(block: 0, row: 0, column: 0, value: 0)) }
             constraints.append(entries)
         }
-        let c = objective.compactMap { r, col, v -> SDPProblem.Entry? in
-            v.midpoint == 0 ? nil : .init(block: 0, row: r, column: col, value: v.midpoint)
+        for t in layout.transfers {
+            constraints.append([.init(block: t.block, row: t.row, column: t.column, value: 1),
+                                .init(block: t.block + 1, row: t.nextRow, column: t.nextColumn, value: -1)])
         }
-        return SDPProblem(blocks: blocks, objective: [1] + Array(repeating: 0, count: encoding.constraints.count),
+        let c = try objective.compactMap { r, col, v -> SDPProblem.Entry? in
+            v.midpoint == 0 ? nil : try entry(r, col, v.midpoint)
+        }
+        return SDPProblem(blocks: blocks, objective: [1] + Array(repeating: 0, count: constraints.count - 1),
                           constant: c, constraints: constraints)
     }
 
-    /// `−M(y) = γ·E₀₀ − s·O − Σ λᵢQᵢ − Σ μⱼEⱼ` with interval entries, λ clamped at 0.
-    static func negatedM(_ encoding: PairEncoding, objective: [(Int, Int, Interval)], y: [Double]) -> IntervalMatrix {
-        var matrix = IntervalMatrix(order: encoding.dimension)
-        matrix.add(0, 0, Interval(y[0]))
-        for (r, c, v) in objective { matrix.add(r, c, -v) }
+    /// `−M(y) = γ·E₀₀ − s·O − Σ λᵢQᵢ − Σ μⱼEⱼ` with interval entries, λ clamped
+    /// at 0, block by block: with layer blocks each block's share, the transfers
+    /// added exactly, so that the blocks sum to −M(y).
+    static func negatedM(_ encoding: PairEncoding, objective: [(Int, Int, Interval)], y: [Double]) throws -> [IntervalMatrix] {
+        let layout = try BlockLayout(encoding)
+        var blocks = layout.orders.map { IntervalMatrix(order: $0) }
+        func add(_ row: Int, _ column: Int, _ value: Interval) throws {
+            let (block, r, c) = try layout.place(row, column)
+            blocks[block].add(r, c, value)
+        }
+        try add(0, 0, Interval(y[0]))
+        for (r, c, v) in objective { try add(r, c, -v) }
         for (q, multiplier) in zip(encoding.constraints, y.dropFirst()) {
             let weight = q.kind == .nonnegative ? max(multiplier, 0) : multiplier
             if weight == 0 || !weight.isFinite { continue }
-            for e in q.entries { matrix.add(e.row, e.column, -e.value.scaled(by: weight)) }
+            for e in q.entries { try add(e.row, e.column, -e.value.scaled(by: weight)) }
         }
-        return matrix
+        for (t, value) in zip(layout.transfers, y.dropFirst(1 + encoding.constraints.count)) where value.isFinite {
+            blocks[t.block].add(t.row, t.column, Interval(value))
+            blocks[t.block + 1].add(t.nextRow, t.nextColumn, Interval(-value))
+        }
+        return blocks
+    }
+
+    /// Where the LMI's entries go: one block of order dim ζ, or the layer blocks
+    /// (``LayerCliques``) with their transfer variables.
+    struct BlockLayout {
+        /// A transfer variable: +1 at (row, column) of `block`, −1 at the same
+        /// coordinates' place in block + 1.
+        struct Transfer { var block, row, column, nextRow, nextColumn: Int }
+
+        let orders: [Int]
+        let transfers: [Transfer]
+        private let cliques: LayerCliques?
+
+        init(_ encoding: PairEncoding) throws {
+            cliques = encoding.cliques
+            guard let cliques else {
+                orders = [encoding.dimension]
+                transfers = []
+                return
+            }
+            orders = cliques.members.map(\.count)
+            var transfers: [Transfer] = []
+            for (k, separator) in cliques.separators.enumerated() {
+                for (a, i) in separator.enumerated() {
+                    for j in separator[a...] {
+                        transfers.append(Transfer(block: k, row: cliques.position(i, in: k), column: cliques.position(j, in: k),
+                                                  nextRow: cliques.position(i, in: k + 1), nextColumn: cliques.position(j, in: k + 1)))
+                    }
+                }
+            }
+            self.transfers = transfers
+        }
+
+        /// The block of entry (row ≤ column) and its place there.
+        func place(_ row: Int, _ column: Int) throws -> (block: Int, row: Int, column: Int) {
+            guard let cliques else { return (0, row, column) }
+            let k = try cliques.block(row: row, column: column)
+            let (r, c) = (cliques.position(row, in: k), cliques.position(column, in: k))
+            return (k, min(r, c), max(r, c))
+        }
     }
 }
 

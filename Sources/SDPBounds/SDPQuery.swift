@@ -18,6 +18,8 @@ public struct SDPQuery: Sendable {
     /// up to c per input (input quantisation). 0 means both see the same input.
     public var inputQuantization: Rational
     public var pairs: NeuronPairs
+    /// One dense LMI block (the default), or a block per hidden layer.
+    public var decomposition: LMIDecomposition
     /// How many boxes the input box may be split into: the box with the
     /// largest bound is halved along its widest input until there are this
     /// many, and the bound is the largest over them. 1 solves one SDP.
@@ -31,13 +33,15 @@ public struct SDPQuery: Sendable {
     public var memoryLimit: Double?
 
     public init(original: Network, compressed: Network, region: InputRegion,
-                inputQuantization: Rational = .zero, pairs: NeuronPairs = .auto, boxes: Int = 16,
+                inputQuantization: Rational = .zero, pairs: NeuronPairs = .auto,
+                decomposition: LMIDecomposition = .none, boxes: Int = 16,
                 timeLimit: Double? = nil, memoryLimit: Double? = nil) {
         self.original = original
         self.compressed = compressed
         self.region = region
         self.inputQuantization = inputQuantization
         self.pairs = pairs
+        self.decomposition = decomposition
         self.boxes = boxes
         self.timeLimit = timeLimit
         self.memoryLimit = memoryLimit
@@ -64,6 +68,12 @@ public struct SDPQuery: Sendable {
         }
         try MagnitudeLimit.check(original, over: box)
         try MagnitudeLimit.check(compressed, over: box, name: "the compressed network")
+        if decomposition == .layers, pairs == .full {
+            throw QueryError("full pairs join ReLUs of different layers, which layer blocks keep apart: use pairs within a layer (layer), diagonal or auto with the layer decomposition")
+        }
+        if decomposition == .layers, original.layers.count != compressed.layers.count {
+            throw QueryError("layer blocks need both networks to have the same number of layers (\(original.layers.count) and \(compressed.layers.count) here): use one block (decomposition none)")
+        }
         guard boxes >= 1 else { throw QueryError("the number of boxes must be at least 1, found \(boxes)") }
         if let timeLimit, !(timeLimit > 0) { throw QueryError("the time limit must be positive, found \(timeLimit)") }
         if let memoryLimit, !(memoryLimit > 0) { throw QueryError("the memory limit must be positive, found \(memoryLimit) bytes") }

@@ -37,8 +37,10 @@ public struct SDPBoxBound: Sendable {
     /// The input to halve when this box is split: the one its unstable ReLUs
     /// depend on most (``PairBounds/reluSmear``), nil to take the relatively widest.
     var splitInput: Int? = nil
-    /// The pairs its SDP had (full or diagonal); nil when none was built.
+    /// The pairs its SDP had (full, layer or diagonal); nil when none was built.
     public var pairs: NeuronPairs? = nil
+    /// Whether its LMI was one block (`none`) or a block per hidden layer (`layers`); nil when none was built.
+    public var decomposition: LMIDecomposition? = nil
 }
 
 /// A certified bound on `Σ_{i ∈ outputs} d_i²` over the whole question:

@@ -8,6 +8,7 @@ import Reports
 import SDPBounds
 
 extension NeuronPairs: ExpressibleByArgument {}
+extension LMIDecomposition: ExpressibleByArgument {}
 
 /// `qrobust sdp`: a certified bound on the squared output error by semidefinite programming.
 struct SDPCommand: AsyncParsableCommand {
@@ -45,10 +46,21 @@ struct SDPCommand: AsyncParsableCommand {
             code is 2.
 
             --pairs full puts a slope constraint on every pair of unstable ReLUs (O(N²) \
-            multipliers: seconds for N = 20 per network); diagonal only on neuron k of each \
-            network with neuron k of the other (O(N), looser per SDP, about as tight once the box \
-            is split); auto (the default) chooses box by box: full up to 1000 pairs (about 45 \
-            unstable ReLUs in the two networks), diagonal beyond, and the report says which. \
+            multipliers: seconds for N = 20 per network); layer on every pair within one \
+            layer; diagonal only on neuron k of each network with neuron k of the other, when \
+            either is unstable (O(N), looser per SDP, about as tight once the box is split); \
+            auto (the default) chooses box by box: full up to 1000 pairs (about 45 unstable \
+            ReLUs in the two networks), diagonal beyond, and the report says which.
+
+            --decomposition layers gives every hidden neuron that is not always 0 a \
+            coordinate and splits the LMI into one block per hidden layer (the layer and the \
+            one before it, both networks), tied by equalities on what consecutive blocks share. \
+            The pattern is chordal, so the bound is that of one block with the same pairs; \
+            full pairs cross layers and are not allowed with it. With CSDP it is slower on \
+            every pair measured (its equalities grow with the square of a layer's width), so \
+            none, one dense block, is the default; layers is there for --export to solvers \
+            that exploit blocks.
+
             --cross-check also measures the same quantity by sampling and by the exact \
             SMT search (qrobust global) and prints sampled ≤ SMT ≤ SDP side by side.
 
@@ -66,8 +78,11 @@ struct SDPCommand: AsyncParsableCommand {
 
     @OptionGroup var box: BoxSourceOptions
 
-    @Option(help: "full (every pair of unstable ReLUs), diagonal (neuron k of one network with neuron k of the other), or auto: full up to 1000 pairs on a box, diagonal beyond.")
+    @Option(help: "full (every pair of unstable ReLUs), layer (every pair within a layer), diagonal (neuron k of one network with neuron k of the other), or auto: full up to 1000 pairs on a box, diagonal beyond.")
     var pairs: NeuronPairs = .auto
+
+    @Option(help: "none (one dense LMI block) or layers (a block per hidden layer, tied by equalities; not with --pairs full).")
+    var decomposition: LMIDecomposition = .none
 
     @Option(parsing: .unconditional, help: "C ≥ 0: the compressed network's input may differ by up to C per raw input (decimal or fraction). (default: 0)",
             transform: ExactNumber.nonNegative)
@@ -125,7 +140,8 @@ struct SDPCommand: AsyncParsableCommand {
             }
             let (region, written, source) = try box.resolve()
             let query = SDPQuery(original: network, compressed: other, region: region,
-                                 inputQuantization: inputQuantization.value, pairs: pairs, boxes: boxes,
+                                 inputQuantization: inputQuantization.value, pairs: pairs,
+                                 decomposition: decomposition, boxes: boxes,
                                  timeLimit: timeout, memoryLimit: memoryLimit ?? Gigabytes.machineDefault)
             let start = Date()
             // Progress on stderr, only once the run has taken more than a second.
