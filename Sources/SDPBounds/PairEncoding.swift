@@ -70,7 +70,8 @@ struct PairEncoding: Sendable {
         var pre: AffineForm
         var post: AffineForm
         var range: Interval
-        /// Its φ̂ coordinate when it is unstable; nil when it is stable (then `post` is `pre` or 0).
+        /// Its φ̂ coordinate when it is unstable; nil when it is stable (then `post` is 0, or
+        /// `pre`, or in the layered encoding the coordinate tied to `pre`).
         var coordinate: Int?
         var isUnstable: Bool { coordinate != nil }
     }
@@ -80,7 +81,7 @@ struct PairEncoding: Sendable {
     /// The interval of each ζ coordinate (ζ₀ = 1).
     private(set) var coordinateRanges: [Interval]
     /// The level of each ζ coordinate: 0 for the constant and the inputs, k for
-    /// the outputs of hidden layer k (1-based). Only the layered encoding uses levels above 0.
+    /// the outputs of hidden layer k (1-based). The layered encoding's blocks are built from them.
     private(set) var levels: [Int]
     /// `d_i = f₂(x₂)_i − f₁(x)_i` for every output i.
     private(set) var differences: [AffineForm]
