@@ -29,12 +29,11 @@ struct LayerCliques: Sendable {
         self.levels = levels
         let count = max(hiddenLayers, 1)
         var members = Array(repeating: [0], count: count)
+        // Level k belongs to blocks k − 1 and k, those that exist; ascending order comes with i.
         for (i, level) in levels.enumerated().dropFirst() {
-            let block = min(level, count - 1)
-            members[block].append(i)
-            if level >= 1, level - 1 < count, level - 1 != block { members[level - 1].append(i) }
+            for block in [level - 1, level] where members.indices.contains(block) { members[block].append(i) }
         }
-        self.members = members.map { $0.sorted() }
+        self.members = members
         positions = self.members.map { Dictionary(uniqueKeysWithValues: $0.enumerated().map { ($1, $0) }) }
         separators = (0..<(count - 1)).map { k in [0] + levels.indices.filter { $0 > 0 && levels[$0] == k + 1 } }
     }

@@ -25,7 +25,7 @@ import Foundation
 /// the limits it is checked against are the user's.
 public struct SDPCost: Sendable, Equatable, CustomStringConvertible {
     /// The order of the LMI (dim ζ), or of its largest block.
-    public var order: Int
+    public var order: Int { blockOrders.max() ?? 0 }
     /// The quadratic constraints (the multipliers besides γ), and with layer
     /// blocks the transfer variables that tie them.
     public var constraints: Int
@@ -47,7 +47,6 @@ public struct SDPCost: Sendable, Equatable, CustomStringConvertible {
 
     /// The cost of an LMI in blocks; `entryWork` is Σ entries·order over the blocks.
     public init(blockOrders: [Int], constraints: Int, entries: Int, entryWork: Double) {
-        self.order = blockOrders.max() ?? 0
         self.blockOrders = blockOrders
         self.constraints = constraints
         self.entries = entries
