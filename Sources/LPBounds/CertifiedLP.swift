@@ -80,6 +80,10 @@ public final class CertifiedLP {
         problem.setBasis(basis.statuses)
     }
 
+    /// GLPK's row duals of the last solve: approximate, for heuristics (a
+    /// branching rule), never for proofs.
+    public var rowDuals: [Double] { problem.rowDuals }
+
     /// The bounds of a variable as set now.
     public func bounds(of variable: Int) -> (lower: Double, upper: Double) {
         (program.lower[variable], program.upper[variable])

@@ -8,6 +8,10 @@ struct UnstableReLU: Sendable {
     /// Where the neuron is: its layer and index (in its network).
     var layer: Int, neuron: Int
     var pre: Int, post: Int, gap: Int
+    /// The row of the chord `h ≤ s·(u − L)`, whose dual the branching rule weighs.
+    var chord: Int
+    /// The chord's slope s.
+    var slope: Double
     var lower: Double, upper: Double
 }
 
@@ -45,10 +49,24 @@ extension PhaseSplitLP {
     }
 
     /// How far the LP point is from `h = relu(u)` at each unstable neuron
-    /// (0 where it agrees): the branching rule splits the worst one.
+    /// (0 where it agrees).
     func violations(at point: [Double]) -> [Double] {
         unstable.map { neuron in
             point[neuron.pre] >= 0 ? Swift.max(0, point[neuron.gap]) : Swift.max(0, point[neuron.post])
+        }
+    }
+
+    /// The branching rule's score of each unstable neuron at the LP optimum:
+    /// 0 where the point agrees with `h = relu(u)` (splitting there cannot move
+    /// this optimum), else the part of the bound that the chord's intercept
+    /// buys, `λ·s·(−L)` with λ the chord row's dual (both children drop the
+    /// chord), plus a small multiple of the violation to order neurons whose
+    /// chord is slack.
+    func branchingScores(at point: [Double]) -> [Double] {
+        let duals = solver.rowDuals
+        return zip(unstable, violations(at: point)).map { neuron, violation in
+            guard violation > 0 else { return 0 }
+            return Swift.max(0, duals[neuron.chord]) * neuron.slope * -neuron.lower + 1e-9 * violation
         }
     }
 }
@@ -74,7 +92,7 @@ extension LinearProgram {
         try addRow([(h, one), (u, minusOne), (t, minusOne)], .atLeast, 0)
         // The chord through (L, 0) and (U, U), with a slope rounded up: h ≤ s·(u − L).
         let slope = (upper / (upper - lower)).nextUp.nextUp
-        try addRow([(h, one), (u, Interval(-slope, -slope))], .atMost, (Interval(-slope, -slope) * Interval(lower, lower)).upper)
-        return UnstableReLU(layer: layer, neuron: neuron, pre: u, post: h, gap: t, lower: lower, upper: upper)
+        let chord = try addRow([(h, one), (u, Interval(-slope, -slope))], .atMost, (Interval(-slope, -slope) * Interval(lower, lower)).upper)
+        return UnstableReLU(layer: layer, neuron: neuron, pre: u, post: h, gap: t, chord: chord, slope: slope, lower: lower, upper: upper)
     }
 }

@@ -72,6 +72,8 @@ struct ReluBranchAndBound<LP: PhaseSplitLP, Witness> {
         var phases: [Int: ReluPhase]
         var upper: Double
         var point: [Double]
+        /// The branching rule's score per unstable neuron (``PhaseSplitLP/branchingScores(at:)``); empty without an LP point.
+        var scores: [Double] = []
         /// The LP's basis at this node's optimum: its children start from it.
         var basis: CertifiedLP.Basis?
         static func < (a: Node, b: Node) -> Bool { a.upper < b.upper }
@@ -120,7 +122,8 @@ struct ReluBranchAndBound<LP: PhaseSplitLP, Witness> {
                 // A node whose bound the best witness already reaches holds nothing better.
                 let bound = Swift.min(upper, parentUpper)
                 guard bound > best.lower.approximateDouble else { return .empty }
-                return .node(Node(phases: phases, upper: bound, point: point, basis: encoding.solver.basis))
+                let scores = encoding.branchingScores(at: point)
+                return .node(Node(phases: phases, upper: bound, point: point, scores: scores, basis: encoding.solver.basis))
             }
         }
         /// Keeps a child: open, or set aside with its bound.
@@ -147,7 +150,7 @@ struct ReluBranchAndBound<LP: PhaseSplitLP, Witness> {
             open.removeMax()
             // A node without an LP point (its LP proved nothing) is split on its first free ReLU.
             let violations = node.point.isEmpty
-                ? encoding.unstable.indices.map { node.phases[$0] == nil ? 1.0 : 0 } : encoding.violations(at: node.point)
+                ? encoding.unstable.indices.map { node.phases[$0] == nil ? 1.0 : 0 } : node.scores
             let candidates = violations.indices.filter { node.phases[$0] == nil }
             guard let split = candidates.max(by: { violations[$0] < violations[$1] }), violations[split] > 0 else {
                 // The LP point satisfies h = relu(u) everywhere: its optimum is reached
