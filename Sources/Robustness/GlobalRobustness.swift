@@ -147,15 +147,22 @@ public enum GlobalRobustness {
                     ]
                     var isClosed = false
                     for (n, engine) in engines.enumerated()
-                    where engine.tries && !isClosed && frontier.needsWork(child.upper) && share.allows {
+                    where engine.tries && !isClosed && frontier.needsWork(child.upper)
+                        && (share.allows || (n == 0 && settings.outgrowsShare(child))) {
                         do {
+                            // Counted however the engine ends: closed, split, or failed.
+                            defer { share.record(closed: isClosed) }
                             let budget = Date().addingTimeInterval(engine.budget)
                             let limit = deadline.map { min($0, budget) } ?? budget
                             let exact: (upper: Double, candidate: Candidate?)?
                             if n == 0 {
+                                // For the logit metric the box closes once every ±(z'_i − z_i) is at most
+                                // the frontier's closing bound (τ, or the best value plus the tolerance):
+                                // an objective that gets there needs no more work.
+                                let enough = bounder.metric.metric == .logit ? Rational(exactly: frontier.closingBound) : nil
                                 exact = try share.charge { try solver.branchAndBound(half, bounds: bounds, deadline: limit,
                                                                   tolerance: settings.branchAndBoundTolerance,
-                                                                  enough: settings.branchAndBoundEnough, statistics: &statistics) }
+                                                                  enough: enough, statistics: &statistics) }
                             } else if bounder.metric.metric == .flip {
                                 // The flip question is decided, not measured: no flip closes the box
                                 // (its margin is then at most 0); a flip is a witness that ends the search.

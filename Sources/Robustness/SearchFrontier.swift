@@ -130,6 +130,10 @@ final class SearchFrontier: Sendable {
         state.withLock { $0.open.isEmpty && $0.inFlight.isEmpty && $0.stopReason == nil && !$0.sealed }
     }
 
+    /// The bound at or below which a box needs no more work now (τ, or the best
+    /// value found so far plus the tolerance).
+    var closingBound: Double { state.withLock { closingBound($0) } }
+
     /// Whether a box with this bound still needs work (it would not be closed at once).
     func needsWork(_ upper: Double) -> Bool {
         state.withLock { upper > closingBound($0) }

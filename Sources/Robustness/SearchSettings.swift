@@ -46,6 +46,21 @@ struct SearchSettings: Sendable {
     /// [4.2e-5, 0.061] after 60 s with the branch and bound against
     /// [5.0e-5, 6.7e-4] without it.
     var branchAndBoundUnstableLimit: Int
+    /// A box goes to the ReLU branch and bound whatever its unstable count once
+    /// it has been halved this often (perturbation sets: twice per input; else
+    /// never). Halving a box does not stabilise a ReLU that the parameters alone
+    /// keep straddling 0, and the Lemma's parameter term of a box's bound does
+    /// not shrink with the box, while the branch and bound closes such boxes in
+    /// a few LPs: diff2d big's 8-bit set over its box is pinned in 2.5 s with
+    /// 16 boxes closed at depth 4; waiting for at most 24 unstable ReLUs left it
+    /// open after 60 s (4 halvings per input: 21 s, 6: over 60 s).
+    var branchAndBoundDepthLimit = Int.max
+    /// Past this depth the branch and bound may try a box even when the engines
+    /// have used up their share (``EngineShare``; perturbation sets: 6 halvings
+    /// per input). Splitting alone never closes such a box, and holding the
+    /// engine back split diff2d mid's 8-bit set to binary64's resolution
+    /// (105 halvings) without closing it: [0.0877, 0.1925] after 60 s.
+    var shareBypassDepth = Int.max
     /// The branch and bound's budget for one box, in seconds; a box it cannot
     /// settle in that time is split (and retried as for Z3).
     var branchAndBoundBudget = 2.0
@@ -53,8 +68,6 @@ struct SearchSettings: Sendable {
     /// pushed: a quarter of the query's tolerance, so that a closed box does
     /// not use up the tolerance by itself.
     var branchAndBoundTolerance: Rational
-    /// For the logit metric with τ, an objective bounded by τ needs no more work.
-    var branchAndBoundEnough: Rational?
     /// The largest share of the workers' time the ReLU branch and bound and Z3
     /// may take together, and the seconds they get before earning any
     /// (``EngineShare``): with a half, a search whose engines never close a box
@@ -80,6 +93,8 @@ struct SearchSettings: Sendable {
         case .perturbation:
             (unstableLimit, depthLimit) = (6, 6 * n)
             branchAndBoundUnstableLimit = 24
+            branchAndBoundDepthLimit = 2 * n
+            shareBypassDepth = 6 * n
         case .concrete:
             (unstableLimit, depthLimit) = n >= 3 ? (6, 6 * n) : (-1, Int.max)
             branchAndBoundUnstableLimit = n >= 8 ? 64 : -1
@@ -115,12 +130,18 @@ struct SearchSettings: Sendable {
         case .quantized: backSubstitutes = false
         }
         branchAndBoundTolerance = query.tolerance * Rational(1, 4)
-        branchAndBoundEnough = query.metric == .logit ? query.tau : nil
     }
 
     /// Whether the ReLU branch and bound should try to close this box now.
     func branchesOnReLUs(_ box: OpenBox, _ bounds: PairBounds) -> Bool {
-        box.depth >= box.exactFromDepth && bounds.unstableCount <= branchAndBoundUnstableLimit
+        box.depth >= box.exactFromDepth
+            && (bounds.unstableCount <= branchAndBoundUnstableLimit || box.depth >= branchAndBoundDepthLimit)
+    }
+
+    /// Whether the ReLU branch and bound may try this box even when the engines
+    /// have used up their share (past ``shareBypassDepth``).
+    func outgrowsShare(_ box: OpenBox) -> Bool {
+        box.depth >= shareBypassDepth
     }
 
     /// Whether Z3 should try to close this box now.

@@ -18,4 +18,18 @@ struct EngineShareTests {
         unlimited.charge { Thread.sleep(forTimeInterval: 0.05) }
         #expect(unlimited.allows, "engine time never exceeds the workers' time")
     }
+
+    @Test("engines that close at least 3/4 of the boxes they try are never held back; below that rate they are")
+    func payingEngines() {
+        let paying = EngineShare(workers: 1, share: 0.1, allowance: 0)
+        paying.charge { Thread.sleep(forTimeInterval: 0.05) }
+        #expect(!paying.allows, "over its share before any box is counted")
+        for n in 0..<EngineShare.payingTries { paying.record(closed: n % 4 != 0) }
+        #expect(paying.allows, "6 of 8 boxes closed: paying")
+
+        let failing = EngineShare(workers: 1, share: 0.1, allowance: 0)
+        failing.charge { Thread.sleep(forTimeInterval: 0.05) }
+        for n in 0..<EngineShare.payingTries { failing.record(closed: n % 2 == 0) }
+        #expect(!failing.allows, "4 of 8 boxes closed: held back")
+    }
 }

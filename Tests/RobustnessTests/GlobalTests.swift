@@ -135,6 +135,45 @@ struct GlobalTests {
         #expect(w.deviation.lower == result.deviation.lower)
     }
 
+    @Test("diff2d: the 8-bit perturbation set over [0,1]×[1,2] is pinned to 1e-4 by boxes the ReLU branch and bound closes; sampled members never exceed it, and the local maximum at the witness lies inside it",
+          .enabled(if: FileManager.default.fileExists(atPath: GlobalTests.shared + "/diff2d"), "needs ../shared/networks/diff2d"),
+          arguments: ["small", "mid"])
+    func diff2dPerturbationSet(_ name: String) async throws {
+        // The parameters alone keep some ReLUs straddling 0 however small a box gets, so
+        // splitting cannot close these boxes; before the branch and bound took them at two
+        // halvings per input, mid stayed open after 60 s, split 105 halvings deep.
+        let f = try NetworkFile.load("\(Self.shared)/diff2d/\(name)_f.nnet")
+        let set = try FixedPoint(fractionalBits: 8).perturbationSet
+        let box: [ClosedRange<Double>] = [0...1, 1...2]
+        let result = try await GlobalRobustness.check(GlobalQuery(
+            network: f, compression: .perturbation(set), region: Self.region(box), metric: .logit,
+            tolerance: Rational(1, 10_000), timeLimit: 120))
+        #expect(result.reason == nil)
+        #expect(result.statistics.lpBoxes > 0, "no box was closed by the branch and bound; the test checks nothing new")
+        #expect(result.deviation.upper - result.deviation.lower <= Rational(1, 10_000))
+        // Members at the radius's corners (the Lemma's extremes), at random inputs, in binary64.
+        var rng = SeededGenerator(seed: 17)
+        let theta = TestNetworks.parameters(f), delta = 1.0 / 512
+        var sampled = 0.0
+        for _ in 0..<500 {
+            let x = box.map { Double.random(in: $0, using: &rng) }
+            let perturbed = theta.map { $0 + (Bool.random(using: &rng) ? delta : -delta) }
+            sampled = max(sampled, abs(TestNetworks.logits(f, perturbed, x)[0] - f.logits(at: x)[0]))
+        }
+        #expect(sampled <= result.deviation.upper.approximateDouble + 1e-12)
+        let w = try #require(result.witness)
+        let parameters = try #require(w.parameters)
+        #expect(set.firstViolation(of: parameters, around: f) == nil)
+        #expect(Network.exactLogits(layers: parameters, normalizedInput: w.input) == w.compressedLogits)
+        // A second method: the local query at the witness's input (its own branch and bound
+        // over Θ_Δ at one point) lies between the witness and the global upper end.
+        let local = try LocalRobustness.check(LocalQuery(network: f, compression: .perturbation(set), input: w.input,
+                                                         metric: .logit, tolerance: Rational(1, 1_000_000)))
+        #expect(local.reason == nil)
+        #expect(!(local.deviation.upper < result.deviation.lower))
+        #expect(!(result.deviation.upper < local.deviation.lower))
+    }
+
     @Test("τ decides: below the maximum gives a replayed witness, above it a proof")
     func tauVerdicts() async throws {
         let f = TestNetworks.random(sizes: [2, 6, 1], hidden: .relu, output: .sigmoid, seed: 9)
