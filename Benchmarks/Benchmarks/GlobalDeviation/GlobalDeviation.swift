@@ -35,10 +35,12 @@ let benchmarks: @Sendable () -> Void = {
             for _ in benchmark.scaledIterations { blackHole(try? await GlobalRobustness.check(query)) }
         }
     }
-    if let f = try? NetworkFile.load("\(diff2d)/mid_f.nnet"), let set = try? FixedPoint(fractionalBits: 8).perturbationSet {
+    for name in ["mid", "big"] {
+        guard let f = try? NetworkFile.load("\(diff2d)/\(name)_f.nnet"), let set = try? FixedPoint(fractionalBits: 8).perturbationSet
+        else { continue }
         let query = GlobalQuery(network: f, compression: .perturbation(set), region: region, metric: .logit,
                                 tolerance: Rational(1, 10_000), jobs: 2)
-        Benchmark("global diff2d mid perturbation set of 8 bits to 1e-4", configuration: slow) { benchmark async in
+        Benchmark("global diff2d \(name) perturbation set of 8 bits to 1e-4", configuration: slow) { benchmark async in
             for _ in benchmark.scaledIterations { blackHole(try? await GlobalRobustness.check(query)) }
         }
     }
