@@ -10,7 +10,8 @@ import NeuralNetwork
 /// Each node fixes some ReLU phases; its bound is the LP of a ``PhaseSplitLP``,
 /// proved by ``CertifiedLP`` from the duals, and a node GLPK reports
 /// infeasible is dropped only when that is proved. The node with the largest
-/// bound is split on the ReLU whose LP point is farthest from `h = relu(u)`.
+/// bound is split on the ReLU whose chord buys most of its bound
+/// (``PhaseSplitLP/branchingScores(at:)``).
 /// Lower bounds come only from witnesses near LP points, replayed exactly by
 /// `replay` (a member of Θ_Δ for a local perturbation query, an input of the
 /// box for a pair). The search ends when the largest open bound is within the

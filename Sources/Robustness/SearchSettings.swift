@@ -51,9 +51,10 @@ struct SearchSettings: Sendable {
     /// never). Halving a box does not stabilise a ReLU that the parameters alone
     /// keep straddling 0, and the Lemma's parameter term of a box's bound does
     /// not shrink with the box, while the branch and bound closes such boxes in
-    /// a few LPs: diff2d big's 8-bit set over its box is pinned in 2.5 s with
-    /// 16 boxes closed at depth 4; waiting for at most 24 unstable ReLUs left it
-    /// open after 60 s (4 halvings per input: 21 s, 6: over 60 s).
+    /// a few LPs: diff2d big's 8-bit set over its box is pinned in 3.8 s, 32
+    /// boxes closed by it; waiting for at most 24 unstable ReLUs left it open
+    /// after 60 s (measured before paying engines went uncapped: from 2
+    /// halvings per input 2.5 s, from 4 21 s, from 6 over 60 s).
     var branchAndBoundDepthLimit = Int.max
     /// Past this depth the branch and bound may try a box even when the engines
     /// have used up their share (``EngineShare``; perturbation sets: 6 halvings
