@@ -72,9 +72,26 @@ public enum LocalRobustness {
                 try set.requireMember(bounds.best.parameters, around: network)
                 verified[n] = bounds.lower
             }
+            /// The metric's value at each witness's logits, computed once per witness: σ and
+            /// softmax enclosures sum exact Taylor series, and the search asks often.
+            var witnessValues: [[Rational]: Enclosure] = [:]
+            func value(at logits: [Rational]) -> Enclosure {
+                if let known = witnessValues[logits] { return known }
+                let value = evaluator.value(logits)
+                witnessValues[logits] = value
+                return value
+            }
+            /// The metric's upper bound from the objectives' upper ends, for the last ends asked.
+            var lastUpperBound: (uppers: [Rational], bound: Rational)?
+            func upperBound(_ uppers: [Rational]) -> Rational {
+                if let last = lastUpperBound, last.uppers == uppers { return last.bound }
+                let bound = evaluator.upperBound(fromObjectiveUppers: uppers)
+                lastUpperBound = (uppers, bound)
+                return bound
+            }
             /// The largest metric value a witness found so far reaches.
             func bestLower() -> Rational {
-                found.compactMap { $0.map { evaluator.value($0.best.logits).lower } }.max() ?? .zero
+                found.compactMap { $0.map { value(at: $0.best.logits).lower } }.max() ?? .zero
             }
             /// The objective value at or below which objective n cannot widen the answer
             /// beyond the tolerance of `best` (the best witness's value), or move it past τ
@@ -100,13 +117,14 @@ public enum LocalRobustness {
                 let bounds = found.map { $0! }
                 let candidates = bounds.map { b in
                     let witness = evaluator.witness(at: query.input, compressed: b.best.logits,
-                                                    neuronValues: b.best.neuronValues, parameters: b.best.parameters)
+                                                    neuronValues: b.best.neuronValues, parameters: b.best.parameters,
+                                                    deviation: value(at: b.best.logits))
                     return (witness, witness.deviation)
                 }
                 let uppers = bounds.map(\.upper)
                 let best = bestLower()
                 return try assemble(query, evaluator, candidates: candidates,
-                                    upper: evaluator.upperBound(fromObjectiveUppers: uppers), objectiveUppers: uppers,
+                                    upper: upperBound(uppers), objectiveUppers: uppers,
                                     reasons: reasons + bounds.indices.filter { !settled($0, best: best) }.compactMap { bounds[$0].reason },
                                     statistics: statistics, start: start,
                                     verify: verify)

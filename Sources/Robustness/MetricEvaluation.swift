@@ -34,11 +34,12 @@ struct MetricEvaluator: Sendable {
 
     var originalClass: Int? { Self.predictedClass(original, output: output) }
 
-    /// The witness of compressed logits `z` at the raw `input`, with the metric's value there:
-    /// the one place a ``Witness`` is assembled from a replay.
+    /// The witness of compressed logits `z` at the raw `input`, with the metric's value there
+    /// (`deviation`, when the caller has computed `value(z)` already): the one place a
+    /// ``Witness`` is assembled from a replay.
     func witness(at input: [Rational], compressed z: [Rational], neuronValues: [[Rational]]? = nil,
-                 parameters: [ExactLayer]? = nil) -> Witness {
-        Witness(input: input, originalLogits: original, compressedLogits: z, deviation: value(z),
+                 parameters: [ExactLayer]? = nil, deviation: Enclosure? = nil) -> Witness {
+        Witness(input: input, originalLogits: original, compressedLogits: z, deviation: deviation ?? value(z),
                 neuronValues: neuronValues, parameters: parameters)
     }
 
