@@ -29,6 +29,22 @@ struct GlobalTests {
         return best
     }
 
+    /// The largest |z'_0 − z_0| over `count` random inputs of the box, each with a random
+    /// corner of the absolute perturbation set (every parameter moved by ±radius, the
+    /// Lemma's extremes), in binary64: a sampled lower bound for a perturbation query.
+    static func sampledCornerDeviation(_ f: Network, radius: Double, box: [ClosedRange<Double>], seed: UInt64,
+                                       count: Int) -> Double {
+        var rng = SeededGenerator(seed: seed)
+        let theta = TestNetworks.parameters(f)
+        var sampled = 0.0
+        for _ in 0..<count {
+            let x = box.map { Double.random(in: $0, using: &rng) }
+            let perturbed = theta.map { $0 + (Bool.random(using: &rng) ? radius : -radius) }
+            sampled = max(sampled, abs(TestNetworks.logits(f, perturbed, x)[0] - f.logits(at: x)[0]))
+        }
+        return sampled
+    }
+
     static func region(_ box: [ClosedRange<Double>]) -> InputRegion {
         InputRegion(lower: box.map { Rational(exactly: $0.lowerBound)! }, upper: box.map { Rational(exactly: $0.upperBound)! })
     }
@@ -118,14 +134,7 @@ struct GlobalTests {
         let result = try await GlobalRobustness.check(GlobalQuery(
             network: f, compression: .perturbation(set), region: Self.region(box), metric: .logit,
             tolerance: Rational(1, 1000), timeLimit: 60))
-        var rng = SeededGenerator(seed: seed)
-        let theta = TestNetworks.parameters(f)
-        var sampled = 0.0
-        for _ in 0..<3000 {
-            let x = box.map { Double.random(in: $0, using: &rng) }
-            let perturbed = theta.map { $0 + (Bool.random(using: &rng) ? delta : -delta) }
-            sampled = max(sampled, abs(TestNetworks.logits(f, perturbed, x)[0] - f.logits(at: x)[0]))
-        }
+        let sampled = Self.sampledCornerDeviation(f, radius: delta, box: box, seed: seed, count: 3000)
         #expect(sampled <= result.deviation.upper.approximateDouble + 1e-12)
         #expect(result.deviation.upper - result.deviation.lower <= Rational(1, 1000))
         let w = try #require(result.witness)
@@ -151,15 +160,7 @@ struct GlobalTests {
         #expect(result.reason == nil)
         #expect(result.statistics.lpBoxes > 0, "no box was closed by the branch and bound; the test checks nothing new")
         #expect(result.deviation.upper - result.deviation.lower <= Rational(1, 10_000))
-        // Members at the radius's corners (the Lemma's extremes), at random inputs, in binary64.
-        var rng = SeededGenerator(seed: 17)
-        let theta = TestNetworks.parameters(f), delta = 1.0 / 512
-        var sampled = 0.0
-        for _ in 0..<500 {
-            let x = box.map { Double.random(in: $0, using: &rng) }
-            let perturbed = theta.map { $0 + (Bool.random(using: &rng) ? delta : -delta) }
-            sampled = max(sampled, abs(TestNetworks.logits(f, perturbed, x)[0] - f.logits(at: x)[0]))
-        }
+        let sampled = Self.sampledCornerDeviation(f, radius: 1.0 / 512, box: box, seed: 17, count: 500)
         #expect(sampled <= result.deviation.upper.approximateDouble + 1e-12)
         let w = try #require(result.witness)
         let parameters = try #require(w.parameters)
