@@ -139,7 +139,7 @@ public enum LocalRobustness {
             // The ReLU branch and bound with certified LPs, built once for all objectives on
             // back-substitution's ReLU bounds. (Tightening them first by an LP per unstable ReLU
             // cost more than it saved once the branching weighed the chords' duals: ACAS Xu at
-            // 8 bits 0.92 s with it, 0.62 s without; mnist_relu_3_100 at 8 bits 3.1–6.4 s
+            // 8 bits 0.92 s with it, 0.59 s without; mnist_relu_3_100 at 8 bits 3.1–6.4 s
             // against 2.3–4.7 s.)
             var relaxation: PerturbationLP?
             var relaxationTried = false
