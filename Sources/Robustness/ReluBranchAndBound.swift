@@ -72,8 +72,8 @@ struct ReluBranchAndBound<LP: PhaseSplitLP, Witness> {
     fileprivate struct Node: Comparable {
         var phases: [Int: ReluPhase]
         var upper: Double
-        var point: [Double]
-        /// The branching rule's score per unstable neuron (``PhaseSplitLP/branchingScores(at:)``); empty without an LP point.
+        /// The branching rule's score per unstable neuron at the node's LP point
+        /// (``PhaseSplitLP/branchingScores(at:)``); empty when its LP proved nothing.
         var scores: [Double] = []
         /// The LP's basis at this node's optimum: its children start from it.
         var basis: CertifiedLP.Basis?
@@ -114,7 +114,7 @@ struct ReluBranchAndBound<LP: PhaseSplitLP, Witness> {
                 // Otherwise (an infeasibility GLPK claims but that cannot be proved, …) the
                 // node keeps its parent's bound and is split blindly: its children's LPs differ.
                 guard phases.count < encoding.unstable.count else { return .stuck(parentUpper, why) }
-                return .node(Node(phases: phases, upper: parentUpper, point: []))
+                return .node(Node(phases: phases, upper: parentUpper))
             case .bounded(let upper, let point):
                 if let found = try replay(point, best.lower) {
                     best.replays += 1
@@ -124,7 +124,7 @@ struct ReluBranchAndBound<LP: PhaseSplitLP, Witness> {
                 let bound = Swift.min(upper, parentUpper)
                 guard bound > best.lower.approximateDouble else { return .empty }
                 let scores = encoding.branchingScores(at: point)
-                return .node(Node(phases: phases, upper: bound, point: point, scores: scores, basis: encoding.solver.basis))
+                return .node(Node(phases: phases, upper: bound, scores: scores, basis: encoding.solver.basis))
             }
         }
         /// Keeps a child: open, or set aside with its bound.
@@ -150,10 +150,10 @@ struct ReluBranchAndBound<LP: PhaseSplitLP, Witness> {
             if let splitLimit, best.reluSplits >= splitLimit { reason = "the split limit was reached"; break }
             open.removeMax()
             // A node without an LP point (its LP proved nothing) is split on its first free ReLU.
-            let violations = node.point.isEmpty
+            let scores = node.scores.isEmpty
                 ? encoding.unstable.indices.map { node.phases[$0] == nil ? 1.0 : 0 } : node.scores
-            let candidates = violations.indices.filter { node.phases[$0] == nil }
-            guard let split = candidates.max(by: { violations[$0] < violations[$1] }), violations[split] > 0 else {
+            let candidates = scores.indices.filter { node.phases[$0] == nil }
+            guard let split = candidates.max(by: { scores[$0] < scores[$1] }), scores[split] > 0 else {
                 // The LP point satisfies h = relu(u) everywhere: its optimum is reached
                 // up to rounding, and evaluate() has replayed that witness. Splitting
                 // cannot move the bound any more, so it stands.
