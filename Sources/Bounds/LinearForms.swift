@@ -1,10 +1,17 @@
 /// One linear function of the input, `c·x + c₀`, per neuron of a layer, with
-/// interval coefficients so that floating-point rounding stays sound.
+/// a radius per form so that floating-point rounding stays sound.
 ///
-/// A bank is used either as *lower* forms (the neuron's value is at least the
-/// smallest value any coefficient choice gives at x) or as *upper* forms
-/// (at most the largest); which one is the caller's to know. Every operation
-/// rounds outward, so both readings survive floating point.
+/// Form k stands for every form whose coefficients (constant included) lie
+/// within `radius[k]` of the stored point coefficients: over a box its values
+/// lie within `radius[k]·(1 + Σ_i |x_i|)` of `c·x + c₀`. A bank is used either
+/// as *lower* forms (the neuron's value is at least the smallest value any
+/// such form gives at x) or as *upper* forms (at most the largest); which one
+/// is the caller's to know. Every operation grows the radius by a bound on its
+/// own rounding, so both readings survive floating point.
+///
+/// One radius per form instead of an interval per coefficient: the rounding
+/// of a whole row of sums is bounded at once, and the sums that carry the
+/// forms through a layer are two per coefficient instead of four.
 ///
 /// Storage is flat: neuron k's coefficient i is at `k·stride + i`, with the
 /// constant at `i = inputs`.
@@ -13,160 +20,168 @@ public struct LinearForms: Sendable {
     public let inputs: Int
     /// Number of forms (neurons).
     public private(set) var count: Int
-    var lo: [Double]
-    var hi: [Double]
+    /// The point coefficients.
+    var c: [Double]
+    /// Every coefficient of form k is within `radius[k]` of its point (≥ 0, or +∞).
+    var radius: [Double]
 
     var stride: Int { inputs + 1 }
+
+    private static let u = 0x1p-53
 
     /// `count` zero forms over `inputs` variables.
     public init(zeros count: Int, inputs: Int) {
         self.inputs = inputs
         self.count = count
-        lo = Array(repeating: 0, count: count * (inputs + 1))
-        hi = lo
+        c = Array(repeating: 0, count: count * (inputs + 1))
+        radius = Array(repeating: 0, count: count)
     }
 
     /// The identity: form i is `x_i`.
     public static func identity(inputs: Int) -> LinearForms {
         var forms = LinearForms(zeros: inputs, inputs: inputs)
-        for i in 0..<inputs {
-            forms.lo[i * forms.stride + i] = 1
-            forms.hi[i * forms.stride + i] = 1
-        }
+        for i in 0..<inputs { forms.c[i * forms.stride + i] = 1 }
         return forms
     }
 
-    /// Form k's coefficient i (i = `inputs` is the constant).
+    /// Form k's coefficient i (i = `inputs` is the constant), as the interval of its values.
     public func coefficient(_ k: Int, _ i: Int) -> Interval {
-        Interval(lo[k * stride + i], hi[k * stride + i])
+        let point = c[k * stride + i], r = radius[k]
+        if !point.isFinite || !r.isFinite { return Interval(-.infinity, .infinity) }  // overflowed
+        if r == 0 { return Interval(point, point) }
+        return Interval((point - r).nextDown, (point + r).nextUp)
     }
 
-    /// `M_k = max_i max(|lo_ki|, |hi_ki|)` for every form k: a bound on the
-    /// magnitude of each of its coefficients (``FormPair/accumulate(into:_:wideFrom:)``).
+    /// Sets form k's coefficient i to every value of `value`: the point goes to
+    /// the interval's middle and the radius grows to reach both ends (the
+    /// form's other coefficients keep theirs, within the larger radius).
+    mutating func setCoefficient(_ k: Int, _ i: Int, to value: Interval) {
+        let middle = value.lower / 2 + value.upper / 2
+        let reach = Swift.max((value.upper - middle).nextUp, (middle - value.lower).nextUp)
+        c[k * stride + i] = middle
+        radius[k] = Swift.max(radius[k], reach)
+    }
+
+    /// `M_k = max_i |c_ki|` for every form k: a bound on the magnitude of each
+    /// of its point coefficients (``FormPair/accumulate(into:_:wideFrom:)``).
     var largestMagnitudes: [Double] {
         (0..<count).map { k in
             var m = 0.0
-            for i in k * stride..<(k + 1) * stride { m = Swift.max(m, Swift.max(abs(lo[i]), abs(hi[i]))) }
+            for i in k * stride..<(k + 1) * stride { m = Swift.max(m, abs(c[i])) }
             return m
         }
     }
 
     /// Sets form k to zero.
     mutating func clear(_ k: Int) {
-        for i in 0..<stride {
-            lo[k * stride + i] = 0
-            hi[k * stride + i] = 0
-        }
+        for i in 0..<stride { c[k * stride + i] = 0 }
+        radius[k] = 0
     }
 
     /// Adds `[a, b]` to form k's constant.
     mutating func addConstant(_ k: Int, _ a: Double, _ b: Double) {
-        let c = k * stride + inputs
-        lo[c] = (lo[c] + a).nextDown
-        hi[c] = (hi[c] + b).nextUp
-    }
-
-    /// `self[k] += w · source[j]`, rounded outward.
-    mutating func add(_ k: Int, _ w: Double, _ source: LinearForms, _ j: Int) {
-        if w == 0 { return }
-        let width = stride, target = k * width, from = j * width
-        source.lo.withUnsafeBufferPointer { sLo in
-            source.hi.withUnsafeBufferPointer { sHi in
-                lo.withUnsafeMutableBufferPointer { tLo in
-                    hi.withUnsafeMutableBufferPointer { tHi in
-                        if w > 0 {
-                            for i in 0..<width {
-                                tLo[target + i] = (tLo[target + i] + (w * sLo[from + i]).nextDown).nextDown
-                                tHi[target + i] = (tHi[target + i] + (w * sHi[from + i]).nextUp).nextUp
-                            }
-                        } else {
-                            for i in 0..<width {
-                                tLo[target + i] = (tLo[target + i] + (w * sHi[from + i]).nextDown).nextDown
-                                tHi[target + i] = (tHi[target + i] + (w * sLo[from + i]).nextUp).nextUp
-                            }
-                        }
-                    }
-                }
-            }
+        let at = k * stride + inputs
+        let middle = a == b ? a : a / 2 + b / 2
+        let reach = a == b ? 0 : Swift.max((b - middle).nextUp, (middle - a).nextUp)
+        // TwoSum: the exact rounding error of the constant's sum.
+        let old = c[at], sum = old + middle
+        let bp = sum - old, error = (old - (sum - bp)) + (middle - bp)
+        c[at] = sum
+        if !sum.isFinite || !error.isFinite {
+            radius[k] = .infinity
+        } else if reach != 0 || error != 0 {
+            radius[k] = ((radius[k] + reach).nextUp + Swift.abs(error)).nextUp
         }
     }
 
-    /// Form k replaced by `w · (form k + shift)` for `w ≥ 0`, rounded outward.
+    /// Form k replaced by `w · (form k + shift)` for `w ≥ 0`. Each product is
+    /// off by at most `u·|product| + 2^-1074`, which the radius takes in.
     mutating func shiftAndScale(_ k: Int, shift: Double, by w: Double) {
         addConstant(k, shift, shift)
         let base = k * stride
+        var largest = 0.0
         for i in 0..<stride {
-            lo[base + i] = (w * lo[base + i]).nextDown
-            hi[base + i] = (w * hi[base + i]).nextUp
+            c[base + i] = w * c[base + i]
+            largest = Swift.max(largest, Swift.abs(c[base + i]))
         }
+        let r = ((w * radius[k]).nextUp + ((2 * Self.u * largest).nextUp + 0x1p-1074).nextUp).nextUp
+        radius[k] = r.isNaN ? .infinity : r
     }
 
     /// Copies `source[j]`, negated when asked, into form k.
     mutating func copy(_ k: Int, from source: LinearForms, _ j: Int, negated: Bool = false) {
         let target = k * stride, from = j * stride
         for i in 0..<stride {
-            if negated {
-                lo[target + i] = -source.hi[from + i]
-                hi[target + i] = -source.lo[from + i]
-            } else {
-                lo[target + i] = source.lo[from + i]
-                hi[target + i] = source.hi[from + i]
-            }
+            c[target + i] = negated ? -source.c[from + i] : source.c[from + i]
         }
+        radius[k] = source.radius[j]
     }
 
-    /// Every form negated (`−c·x − c₀`, interval coefficients swapped): a lower
-    /// form of `−y` from an upper form of y, and the other way round.
+    /// Every form negated (`−c·x − c₀`, same radius): a lower form of `−y`
+    /// from an upper form of y, and the other way round.
     var negated: LinearForms {
         var result = self
-        for n in lo.indices {
-            result.lo[n] = -hi[n]
-            result.hi[n] = -lo[n]
+        for n in c.indices { result.c[n] = -c[n] }
+        return result
+    }
+
+    /// Forms k of `a` and `b` added, for every k: each sum is off by at most
+    /// `u·|sum|` (exact below the normal range), which the radius takes in.
+    static func sum(_ a: LinearForms, _ b: LinearForms) -> LinearForms {
+        var result = a
+        let width = a.stride
+        for k in 0..<a.count {
+            var largest = 0.0
+            for n in k * width..<(k + 1) * width {
+                result.c[n] = a.c[n] + b.c[n]
+                largest = Swift.max(largest, Swift.abs(result.c[n]))
+            }
+            let r = ((a.radius[k] + b.radius[k]).nextUp + (Self.u * largest).nextUp).nextUp
+            result.radius[k] = r.isNaN ? .infinity : r
         }
         return result
     }
 
-    /// Forms k of `a` and `b` added, for every k.
-    static func sum(_ a: LinearForms, _ b: LinearForms) -> LinearForms {
-        var result = a
-        for n in result.lo.indices {
-            result.lo[n] = (a.lo[n] + b.lo[n]).nextDown
-            result.hi[n] = (a.hi[n] + b.hi[n]).nextUp
-        }
-        return result
+    /// `radius[k]·(1 + Σ_i max |x_i|)`, rounded up: how far form k's values can
+    /// be from its point form's anywhere in the box.
+    private func reach(_ k: Int, over box: [Interval]) -> Double {
+        let r = radius[k]
+        if r == 0 { return 0 }
+        var size = 1.0
+        for x in box { size = (size + x.magnitude).nextUp }
+        return (r * size).nextUp
     }
 
     /// A sound lower bound of form k (read as a lower form) over the box.
     public func minimum(_ k: Int, over box: [Interval]) -> Double {
         let base = k * stride
-        var total = lo[base + inputs]
+        var total = c[base + inputs]
         for i in 0..<inputs {
-            let x = box[i], a = lo[base + i], b = hi[base + i]
-            let p = Swift.min(Swift.min(a * x.lower, a * x.upper), Swift.min(b * x.lower, b * x.upper))
-            total = (total + p.nextDown).nextDown
+            let x = box[i], a = c[base + i]
+            total = (total + Swift.min(a * x.lower, a * x.upper).nextDown).nextDown
         }
+        total = (total - reach(k, over: box)).nextDown
         return total.isNaN ? -.infinity : total
     }
 
     /// A sound upper bound of form k (read as an upper form) over the box.
     public func maximum(_ k: Int, over box: [Interval]) -> Double {
         let base = k * stride
-        var total = hi[base + inputs]
+        var total = c[base + inputs]
         for i in 0..<inputs {
-            let x = box[i], a = lo[base + i], b = hi[base + i]
-            let p = Swift.max(Swift.max(a * x.lower, a * x.upper), Swift.max(b * x.lower, b * x.upper))
-            total = (total + p.nextUp).nextUp
+            let x = box[i], a = c[base + i]
+            total = (total + Swift.max(a * x.lower, a * x.upper).nextUp).nextUp
         }
+        total = (total + reach(k, over: box)).nextUp
         return total.isNaN ? .infinity : total
     }
 
-    /// The vertex of the box where form k's midpoint coefficients are largest
+    /// The vertex of the box where form k's point coefficients are largest
     /// (`maximizing: true`) or smallest: where the bound is attained, and so a
     /// good place to look for a witness.
     public func extremeVertex(_ k: Int, over box: [Interval], maximizing: Bool) -> [Double] {
         (0..<inputs).map { i in
-            let c = lo[k * stride + i] / 2 + hi[k * stride + i] / 2
-            return (c > 0) == maximizing ? box[i].upper : box[i].lower
+            (c[k * stride + i] > 0) == maximizing ? box[i].upper : box[i].lower
         }
     }
 }
@@ -207,25 +222,22 @@ public struct FormPair: Sendable {
 
     /// `result[k] += Σ_j W_kj · self[j]` for every row k of W, sound for the real-valued sums.
     ///
-    /// Directed rounding of every product and partial sum would cost two
-    /// `nextUp`/`nextDown` calls per term, and this loop is where a global
-    /// search spends most of its time. Instead each of the four coefficient
-    /// banks is summed in round-to-nearest and widened once at the end by a
-    /// rigorous bound on the rounding error of a recursive sum of m products
-    /// (Higham, *Accuracy and Stability of Numerical Algorithms*, §3.1):
-    /// `|fl(Σ a_j b_j) − Σ a_j b_j| ≤ γ_m · Σ |a_j b_j|`, `γ_m = m·u/(1 − m·u) ≤ (m+1)·u`
-    /// with `u = 2^-53`, plus `2^-1074` per product for underflow. The
-    /// magnitude sum is itself computed in floating point, so it is scaled by
-    /// one more `(1 + γ_m)`; both factors fit in `(m + 3)·u` for every m the
-    /// networks here can have. Overflow anywhere gives an infinite (useless
-    /// but sound) coefficient.
+    /// A lower result takes `w·lower_j` for `w > 0` and `w·upper_j` for `w < 0`
+    /// (an upper result the other way round). The point coefficients are summed
+    /// in round-to-nearest, and the row's radius grows by
+    /// - `Σ_j |W_kj|·radius_j`: the sources' own radii, and
+    /// - a rigorous bound on the rounding error of a recursive sum of m products
+    ///   (Higham, *Accuracy and Stability of Numerical Algorithms*, §3.1):
+    ///   `|fl(Σ a_j b_j) − Σ a_j b_j| ≤ γ_m · Σ |a_j b_j|`, `γ_m = m·u/(1 − m·u) ≤ (m+1)·u`
+    ///   with `u = 2^-53`, plus `2^-1074` per product for underflow. The
+    ///   magnitudes `|b_j|` are replaced by the source form's largest point
+    ///   coefficient `M_j`, and the value already in `result` by its largest, so
+    ///   one magnitude sum `Σ|W_kj|·M_j` per row bounds every coefficient's error.
     ///
-    /// The magnitudes `|b_j|` of a source form's coefficients are replaced by
-    /// their largest one, `M_j ≥ |b_j|`, so one magnitude sum `Σ|W_kj|·M_j` per
-    /// row serves every coefficient of the row (the value already in `result`
-    /// still counts per coefficient). The bound is then at most a few ulps of
-    /// the form's largest coefficient looser, and each coefficient's sums are
-    /// four instead of six: on ACAS Xu this loop is a third of a box's time.
+    /// The magnitude and radius sums are themselves computed in floating point
+    /// (non-negative terms), so each is scaled by one more `(1 + γ_m)`; both
+    /// factors fit in `(m + 3)·u` for every m the networks here can have.
+    /// Overflow anywhere gives an infinite (useless but sound) radius.
     /// - Parameter wideFrom: the width from which the wide loop is used (tests compare the two).
     func accumulate(into result: inout FormPair, _ rows: SignedRows, wideFrom: Int = wideForms) {
         let width = lower.stride
@@ -234,58 +246,61 @@ public struct FormPair: Sendable {
         rows.values.withUnsafeBufferPointer { weight in
         lowerMagnitudes.withUnsafeBufferPointer { lMag in
         upperMagnitudes.withUnsafeBufferPointer { uMag in
-        lower.lo.withUnsafeBufferPointer { lLo in
-        lower.hi.withUnsafeBufferPointer { lHi in
-        upper.lo.withUnsafeBufferPointer { uLo in
-        upper.hi.withUnsafeBufferPointer { uHi in
-        result.lower.lo.withUnsafeMutableBufferPointer { rLowLo in
-        result.lower.hi.withUnsafeMutableBufferPointer { rLowHi in
-        result.upper.lo.withUnsafeMutableBufferPointer { rUpLo in
-        result.upper.hi.withUnsafeMutableBufferPointer { rUpHi in
+        lower.radius.withUnsafeBufferPointer { lRad in
+        upper.radius.withUnsafeBufferPointer { uRad in
+        lower.c.withUnsafeBufferPointer { lC in
+        upper.c.withUnsafeBufferPointer { uC in
+        result.lower.c.withUnsafeMutableBufferPointer { rLow in
+        result.upper.c.withUnsafeMutableBufferPointer { rUp in
+        result.lower.radius.withUnsafeMutableBufferPointer { rLowRadius in
+        result.upper.radius.withUnsafeMutableBufferPointer { rUpRadius in
             for k in 0..<rows.count {
                 let (start, split, end) = (rows.start[k], rows.split[k], rows.start[k + 1])
                 let terms = 1 + end - start  // the value already in `result`, then the products
                 let gamma = Double(terms + 3) * 0x1p-53, underflow = Double(terms + 1) * 0x1p-1074
                 let target = k * width
-                // Σ|W_kj|·M_j for the lower and the upper results: w > 0 reads lower
-                // forms into lower results, w < 0 upper forms.
-                var lowProducts = 0.0, upProducts = 0.0
+                // Σ|W_kj|·M_j and Σ|W_kj|·radius_j for the lower and the upper results:
+                // w > 0 reads lower forms into lower results, w < 0 upper forms.
+                var lowProducts = 0.0, upProducts = 0.0, lowRadius = 0.0, upRadius = 0.0
                 for n in start..<split {
-                    lowProducts += weight[n] * lMag[column[n]]
-                    upProducts += weight[n] * uMag[column[n]]
+                    let (w, j) = (weight[n], column[n])
+                    lowProducts += w * lMag[j]; upProducts += w * uMag[j]
+                    lowRadius += w * lRad[j]; upRadius += w * uRad[j]
                 }
                 for n in split..<end {
-                    lowProducts -= weight[n] * uMag[column[n]]
-                    upProducts -= weight[n] * lMag[column[n]]
+                    let (w, j) = (weight[n], column[n])
+                    lowProducts -= w * uMag[j]; upProducts -= w * lMag[j]
+                    lowRadius -= w * uRad[j]; upRadius -= w * lRad[j]
+                }
+                var lowExisting = 0.0, upExisting = 0.0
+                for i in 0..<width {
+                    lowExisting = Swift.max(lowExisting, abs(rLow[target + i]))
+                    upExisting = Swift.max(upExisting, abs(rUp[target + i]))
                 }
                 if width >= wideFrom {
                     Self.accumulateWide(width: width, target: target, (start, split, end), column: column, weight: weight,
-                                        sources: (lLo, lHi, uLo, uHi), results: (rLowLo, rLowHi, rUpLo, rUpHi),
-                                        products: (lowProducts, upProducts), gamma: gamma, underflow: underflow)
-                    continue
-                }
-                for i in 0..<width {
-                    // One coefficient at a time, its four sums in registers.
-                    let (a, b) = (rLowLo[target + i], rLowHi[target + i])
-                    let (c, d) = (rUpLo[target + i], rUpHi[target + i])
-                    var lowLo = a, lowHi = b, upLo = c, upHi = d
-                    // w > 0: w·[p, q] = [w·p, w·q], lower forms from lower forms.
-                    for n in start..<split {
-                        let wj = weight[n], at = column[n] &* width &+ i
-                        lowLo += wj * lLo[at]; lowHi += wj * lHi[at]; upLo += wj * uLo[at]; upHi += wj * uHi[at]
+                                        sources: (lC, uC), results: (rLow, rUp))
+                } else {
+                    for i in 0..<width {
+                        // One coefficient at a time, its two sums in registers.
+                        var low = rLow[target + i], up = rUp[target + i]
+                        for n in start..<split {
+                            let wj = weight[n], at = column[n] &* width &+ i
+                            low += wj * lC[at]; up += wj * uC[at]
+                        }
+                        for n in split..<end {
+                            let wj = weight[n], at = column[n] &* width &+ i
+                            low += wj * uC[at]; up += wj * lC[at]
+                        }
+                        rLow[target + i] = low
+                        rUp[target + i] = up
                     }
-                    // w < 0: w·[p, q] = [w·q, w·p], and lower forms come from upper forms.
-                    for n in split..<end {
-                        let wj = weight[n], at = column[n] &* width &+ i
-                        lowLo += wj * uHi[at]; lowHi += wj * uLo[at]; upLo += wj * lHi[at]; upHi += wj * lLo[at]
-                    }
-                    let lowError = (gamma * (Swift.max(abs(a), abs(b)) + lowProducts) + underflow).nextUp
-                    let upError = (gamma * (Swift.max(abs(c), abs(d)) + upProducts) + underflow).nextUp
-                    rLowLo[target + i] = Self.widened(lowLo, -lowError)
-                    rLowHi[target + i] = Self.widened(lowHi, lowError)
-                    rUpLo[target + i] = Self.widened(upLo, -upError)
-                    rUpHi[target + i] = Self.widened(upHi, upError)
                 }
+                let scale = 1 + gamma
+                rLowRadius[k] = Self.grown(rLowRadius[k], sources: lowRadius * scale,
+                                           rounding: gamma * (lowExisting + lowProducts * scale) + underflow)
+                rUpRadius[k] = Self.grown(rUpRadius[k], sources: upRadius * scale,
+                                          rounding: gamma * (upExisting + upProducts * scale) + underflow)
             }
         }}}}}}}}}}}}
     }
@@ -297,58 +312,34 @@ public struct FormPair: Sendable {
 
     /// One row of ``accumulate(into:_:)`` for wide forms: the same sums in
     /// the same order per coefficient (the value in `result`, the positive
-    /// weights, the negative ones), kept in four scratch vectors.
-    /// - Parameter products: the row's `Σ|W_kj|·M_j` for the lower and the upper results.
+    /// weights, the negative ones), summed in place.
     private static func accumulateWide(
         width: Int, target: Int, _ range: (start: Int, split: Int, end: Int),
         column: UnsafeBufferPointer<Int>, weight: UnsafeBufferPointer<Double>,
-        sources: (UnsafeBufferPointer<Double>, UnsafeBufferPointer<Double>, UnsafeBufferPointer<Double>, UnsafeBufferPointer<Double>),
-        results: (UnsafeMutableBufferPointer<Double>, UnsafeMutableBufferPointer<Double>,
-                  UnsafeMutableBufferPointer<Double>, UnsafeMutableBufferPointer<Double>),
-        products: (low: Double, up: Double), gamma: Double, underflow: Double
+        sources: (UnsafeBufferPointer<Double>, UnsafeBufferPointer<Double>),
+        results: (UnsafeMutableBufferPointer<Double>, UnsafeMutableBufferPointer<Double>)
     ) {
-        withUnsafeTemporaryAllocation(of: Double.self, capacity: 4 * width) { scratch in
-            let lowLo = scratch.baseAddress!, lowHi = lowLo + width, upLo = lowHi + width, upHi = upLo + width
-            for i in 0..<width {
-                lowLo[i] = results.0[target + i]; lowHi[i] = results.1[target + i]
-                upLo[i] = results.2[target + i]; upHi[i] = results.3[target + i]
-            }
-            let (lLo, lHi, uLo, uHi) = (sources.0.baseAddress!, sources.1.baseAddress!, sources.2.baseAddress!, sources.3.baseAddress!)
-            // w > 0: lower forms from lower forms.
-            for n in range.start..<range.split {
-                let wj = weight[n], at = column[n] &* width
-                let (p, q, r, t) = (lLo + at, lHi + at, uLo + at, uHi + at)
-                for i in 0..<width {
-                    lowLo[i] += wj * p[i]; lowHi[i] += wj * q[i]; upLo[i] += wj * r[i]; upHi[i] += wj * t[i]
-                }
-            }
-            // w < 0: lower forms from upper forms.
-            for n in range.split..<range.end {
-                let wj = weight[n], at = column[n] &* width
-                let (p, q, r, t) = (lLo + at, lHi + at, uLo + at, uHi + at)
-                for i in 0..<width {
-                    lowLo[i] += wj * t[i]; lowHi[i] += wj * r[i]; upLo[i] += wj * q[i]; upHi[i] += wj * p[i]
-                }
-            }
-            for i in 0..<width {
-                let (a, b) = (results.0[target + i], results.1[target + i])
-                let (c, d) = (results.2[target + i], results.3[target + i])
-                let lowError = (gamma * (Swift.max(abs(a), abs(b)) + products.low) + underflow).nextUp
-                let upError = (gamma * (Swift.max(abs(c), abs(d)) + products.up) + underflow).nextUp
-                results.0[target + i] = widened(lowLo[i], -lowError)
-                results.1[target + i] = widened(lowHi[i], lowError)
-                results.2[target + i] = widened(upLo[i], -upError)
-                results.3[target + i] = widened(upHi[i], upError)
-            }
+        let low = results.0.baseAddress! + target, up = results.1.baseAddress! + target
+        let (lC, uC) = (sources.0.baseAddress!, sources.1.baseAddress!)
+        // w > 0: lower forms from lower forms.
+        for n in range.start..<range.split {
+            let wj = weight[n], at = column[n] &* width
+            let (p, q) = (lC + at, uC + at)
+            for i in 0..<width { low[i] += wj * p[i]; up[i] += wj * q[i] }
+        }
+        // w < 0: lower forms from upper forms.
+        for n in range.split..<range.end {
+            let wj = weight[n], at = column[n] &* width
+            let (p, q) = (lC + at, uC + at)
+            for i in 0..<width { low[i] += wj * q[i]; up[i] += wj * p[i] }
         }
     }
 
-    /// `value + error`, rounded away from `value` (down for a negative error,
-    /// up for a positive one); NaN (from ∞ − ∞) becomes the infinity on that side.
-    private static func widened(_ value: Double, _ error: Double) -> Double {
-        let sum = value + error
-        if sum.isNaN || error.isNaN { return error < 0 ? -.infinity : .infinity }
-        return error < 0 ? sum.nextDown : sum.nextUp
+    /// A row's radius after a sum: the old one plus the sources' and the
+    /// rounding's shares, rounded up; +∞ once anything overflowed.
+    private static func grown(_ radius: Double, sources: Double, rounding: Double) -> Double {
+        let r = ((radius + sources.nextUp).nextUp + rounding.nextUp).nextUp
+        return r.isNaN ? .infinity : r
     }
 
     static func sum(_ a: FormPair, _ b: FormPair) -> FormPair {

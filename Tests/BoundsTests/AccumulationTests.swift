@@ -3,8 +3,8 @@ import TestSupport
 import Testing
 @testable import Bounds
 
-/// `FormPair.affine` sums in round-to-nearest and widens each coefficient by
-/// a bound on the sum's rounding error (instead of rounding every step
+/// `FormPair.affine` sums in round-to-nearest and grows each form's radius by
+/// a bound on the row's rounding error (instead of rounding every step
 /// outward). These cases make the rounding error as large as binary64 allows
 /// and check every coefficient interval against the exact rational sum.
 @Suite("Error-bounded accumulation of linear forms")
@@ -13,7 +13,7 @@ struct AccumulationTests {
     static func forms(_ coefficients: [(Double, Double)]) -> FormPair {
         var bank = LinearForms(zeros: coefficients.count, inputs: 1)
         for (k, (a, b)) in coefficients.enumerated() {
-            for i in 0..<2 { bank.lo[k * 2 + i] = a; bank.hi[k * 2 + i] = b }
+            for i in 0..<2 { bank.setCoefficient(k, i, to: Interval(a, b)) }
         }
         return FormPair(lower: bank, upper: bank)
     }
@@ -34,11 +34,12 @@ struct AccumulationTests {
         let (low, high) = exact(weights, coefficients, bias: bias)
         for bank in [result.lower, result.upper] {
             for i in 0..<2 {
-                let lo = Rational(exactly: bank.lo[i]), hi = Rational(exactly: bank.hi[i])
+                let coefficient = bank.coefficient(0, i)
+                let lo = Rational(exactly: coefficient.lower), hi = Rational(exactly: coefficient.upper)
                 // The constant starts from the bias; the input coefficient from 0.
                 let (l, h) = i == 0 ? (low - Rational(exactly: bias)!, high - Rational(exactly: bias)!) : (low, high)
-                #expect(lo.map { $0 <= l } ?? (bank.lo[i] == -.infinity), "lower end \(bank.lo[i]) above the exact \(l.approximateDouble)")
-                #expect(hi.map { $0 >= h } ?? (bank.hi[i] == .infinity), "upper end \(bank.hi[i]) below the exact \(h.approximateDouble)")
+                #expect(lo.map { $0 <= l } ?? (coefficient.lower == -.infinity), "lower end \(coefficient.lower) above the exact \(l.approximateDouble)")
+                #expect(hi.map { $0 >= h } ?? (coefficient.upper == .infinity), "upper end \(coefficient.upper) below the exact \(h.approximateDouble)")
             }
         }
     }
@@ -59,16 +60,17 @@ struct AccumulationTests {
             var bank = LinearForms(zeros: 3, inputs: 1)
             for k in 0..<3 {
                 let (x, c) = k == 1 ? ((input.0 * 1e-16, input.1 * 1e-16), (constant.0 * 1e-16, constant.1 * 1e-16)) : (input, constant)
-                bank.lo[k * 2] = x.0; bank.hi[k * 2] = x.1
-                bank.lo[k * 2 + 1] = c.0; bank.hi[k * 2 + 1] = c.1
+                bank.setCoefficient(k, 0, to: Interval(x.0, x.1))
+                bank.setCoefficient(k, 1, to: Interval(c.0, c.1))
             }
             let result = FormPair(lower: bank, upper: bank).affine(rows: SignedRows([weights]), biases: [0])
             for (i, pair) in [input, constant].enumerated() {
                 let coefficients = [pair, (pair.0 * 1e-16, pair.1 * 1e-16), pair]
                 let (low, high) = Self.exact(weights, coefficients, bias: 0)
                 for form in [result.lower, result.upper] {
-                    #expect(Rational(exactly: form.lo[i])! <= low, "coefficient \(i): lower end \(form.lo[i]) above \(low.approximateDouble)")
-                    #expect(Rational(exactly: form.hi[i])! >= high, "coefficient \(i): upper end \(form.hi[i]) below \(high.approximateDouble)")
+                    let coefficient = form.coefficient(0, i)
+                    #expect(Rational(exactly: coefficient.lower)! <= low, "coefficient \(i): lower end \(coefficient.lower) above \(low.approximateDouble)")
+                    #expect(Rational(exactly: coefficient.upper)! >= high, "coefficient \(i): upper end \(coefficient.upper) below \(high.approximateDouble)")
                 }
             }
         }
@@ -103,11 +105,13 @@ struct AccumulationTests {
         for inputs in [31, 40, 100] {
             let count = 12
             var lower = LinearForms(zeros: count, inputs: inputs), upper = lower
-            for n in lower.lo.indices {
-                let a = Double.random(in: -2...2, using: &rng) * 0x1p-3
-                let b = a + Double.random(in: 0...0.01, using: &rng)
-                lower.lo[n] = a; lower.hi[n] = b
-                upper.lo[n] = a + 0.1; upper.hi[n] = b + 0.1 + Double.random(in: 0...1e-9, using: &rng)
+            for k in 0..<count {
+                for i in 0...inputs {
+                    let a = Double.random(in: -2...2, using: &rng) * 0x1p-3
+                    let b = a + Double.random(in: 0...0.01, using: &rng)
+                    lower.setCoefficient(k, i, to: Interval(a, b))
+                    upper.setCoefficient(k, i, to: Interval(a + 0.1, b + 0.1 + Double.random(in: 0...1e-9, using: &rng)))
+                }
             }
             // Zeros, tiny and huge weights, both signs.
             let weights = (0..<9).map { _ in (0..<count).map { _ -> Double in
@@ -123,9 +127,9 @@ struct AccumulationTests {
             }
             forms.accumulate(into: &narrow, rows, wideFrom: .max)
             forms.accumulate(into: &wide, rows, wideFrom: 0)
-            #expect(narrow.lower.lo == wide.lower.lo && narrow.lower.hi == wide.lower.hi)
-            #expect(narrow.upper.lo == wide.upper.lo && narrow.upper.hi == wide.upper.hi)
-            #expect(narrow.lower.lo != FormPair(zeros: weights.count, inputs: inputs).lower.lo, "nothing was summed")
+            #expect(narrow.lower.c == wide.lower.c && narrow.lower.radius == wide.lower.radius)
+            #expect(narrow.upper.c == wide.upper.c && narrow.upper.radius == wide.upper.radius)
+            #expect(narrow.lower.c != FormPair(zeros: weights.count, inputs: inputs).lower.c, "nothing was summed")
         }
     }
 }
