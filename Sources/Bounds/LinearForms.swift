@@ -147,9 +147,12 @@ public struct LinearForms: Sendable {
     private func reach(_ k: Int, over box: [Interval]) -> Double {
         let r = radius[k]
         if r == 0 { return 0 }
+        // n + 1 non-negative terms summed in round-to-nearest: the exact sum is at
+        // most the computed one times (1 + (n + 1)·u) (Higham §3.1); the factor
+        // below is larger even after its own rounding.
         var size = 1.0
-        for x in box { size = (size + x.magnitude).nextUp }
-        return (r * size).nextUp
+        for x in box { size += x.magnitude }
+        return ((r * size).nextUp * (1 + Double(box.count + 8) * Self.u)).nextUp
     }
 
     /// A sound lower bound of form k (read as a lower form) over the box.
