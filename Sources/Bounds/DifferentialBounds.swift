@@ -35,6 +35,11 @@ public struct PairBounds: Sendable {
     /// How much of the relaxations' looseness each input carries (``ReluSmear``),
     /// for choosing the input to split; nil where the bounds do not track it.
     public var reluSmear: [Double]? = nil
+    /// Whether the known ranges contradict each other: the part of the box
+    /// they describe (a ReLU phase fixed on a box where it cannot hold) holds
+    /// no input, and nothing needs bounding there. The other fields are then
+    /// those of the layers bounded before the contradiction showed.
+    public var isEmpty = false
 }
 
 /// The pre-activation ranges a box's bounds proved, kept for the boxes split
@@ -48,6 +53,25 @@ public struct NeuronRanges: Sendable {
         original = bounds.original
         compressed = bounds.compressed
         difference = bounds.preActivationDifference
+    }
+
+    /// The ranges for the part of the box where one ReLU's pre-activation has
+    /// the given sign: that range cut at 0. Bounding that part with them is
+    /// sound there (ranges proved on the box hold on every part of it, and
+    /// the sign holds by definition), and the two parts cover the box: a
+    /// split on the ReLU's phase instead of on an input.
+    /// - Parameters:
+    ///   - compressed: the ReLU of the compared network (else of the original).
+    ///   - active: the part where the pre-activation is ≥ 0 (else ≤ 0).
+    public func fixing(compressed: Bool, layer: Int, neuron: Int, active: Bool) -> NeuronRanges {
+        var result = self
+        let half = active ? Interval(0, .infinity) : Interval(-.infinity, 0)
+        if compressed {
+            result.compressed[layer][neuron] = result.compressed[layer][neuron].intersecting(half)
+        } else {
+            result.original[layer][neuron] = result.original[layer][neuron].intersecting(half)
+        }
+        return result
     }
 }
 
@@ -199,6 +223,15 @@ public struct DifferentialAnalysis: Sendable {
             fRanges.append(rf)
             gRanges.append(rg)
             dRanges.append(rd)
+            // Proved ranges of a real box are never empty (each holds the exact values,
+            // rounding only widens them): an empty one comes from a phase fixed by a
+            // split that no input of the box has. (NaN ends, from an overflow, are not
+            // empty: they prove nothing.)
+            let isEmpty = { (r: Interval) in r.lower > r.upper }
+            if known != nil, rf.contains(where: isEmpty) || rg.contains(where: isEmpty) || rd.contains(where: isEmpty) {
+                return PairBounds(original: fRanges, compressed: gRanges, originalOutputs: hf, differenceOutputs: hd,
+                                  originalRange: [], differenceRange: [], unstableCount: 0, isEmpty: true)
+            }
 
             switch layer.activation {
             case .identity:

@@ -6,6 +6,9 @@ struct BoxBounder: Sendable {
     let analysis: DifferentialAnalysis
     let metric: BoxMetric
     let evaluator: PairEvaluator
+    /// From which depth, and up to how many unstable ReLUs, a box is split on
+    /// a ReLU's phase rather than halved (``SearchSettings/phaseSplitDepth``).
+    var phaseSplit = (depth: Int.max, unstableLimit: 0)
 
     /// - Parameter known: ranges proved over a box containing this one (its parent's).
     func bound(_ box: [Interval], depth: Int, known: NeuronRanges? = nil,
@@ -13,6 +16,12 @@ struct BoxBounder: Sendable {
         let bounds = analysis.bounds(over: box, known: known)
         statistics.boxes += 1
         statistics.depth = max(statistics.depth, depth)
+        if bounds.isEmpty {
+            // A phase no input of the box has: nothing to bound (the sibling covers the box).
+            let midpoint = box.map(\.midpoint)
+            statistics.candidates += 1
+            return (OpenBox(box: box, upper: -.infinity, depth: depth, splitDimension: 0), evaluator.evaluate(midpoint), bounds)
+        }
         var points = [box.map(\.midpoint)]
         let d = bounds.differenceOutputs
         for i in 0..<d.count {
@@ -29,7 +38,27 @@ struct BoxBounder: Sendable {
         }
         statistics.candidates += points.count
         return (OpenBox(box: box, upper: metric.upperBound(bounds), depth: depth,
-                        splitDimension: splitDimension(box, bounds), ranges: NeuronRanges(bounds)), best, bounds)
+                        splitDimension: splitDimension(box, bounds), ranges: NeuronRanges(bounds),
+                        phaseSplit: depth >= phaseSplit.depth && bounds.unstableCount <= phaseSplit.unstableLimit
+                            ? phaseToSplit(bounds) : nil), best, bounds)
+    }
+
+    /// The first unstable ReLU, by layer (the original's before the compared
+    /// network's): its relaxation reaches every later layer. Nil where none is
+    /// unstable, or where the bounds do not take known ranges layer by layer
+    /// (pairs of different shapes, quantised activations).
+    private func phaseToSplit(_ bounds: PairBounds) -> PhaseSplit? {
+        guard case .concrete(let g) = analysis.compared, analysis.isDifferential else { return nil }
+        for l in bounds.original.indices {
+            for (compressed, ranges, activation) in [(false, bounds.original[l], analysis.original.layers[l].activation),
+                                                     (true, bounds.compressed[l], g.layers[l].activation)]
+            where activation == .relu {
+                if let k = ranges.firstIndex(where: { $0.lower < 0 && $0.upper > 0 }) {
+                    return PhaseSplit(compressed: compressed, layer: l, neuron: k)
+                }
+            }
+        }
+        return nil
     }
 
     /// The input whose halving should tighten the bounds most: the one with

@@ -7,6 +7,8 @@ public struct GlobalStatistics: Sendable, Equatable, Codable {
     public var boxes = 0
     /// Boxes split in two.
     public var splits = 0
+    /// Of those, boxes split on a ReLU's phase rather than halved.
+    public var phaseSplits = 0
     /// Boxes closed exactly by Z3.
     public var exactBoxes = 0
     /// Boxes closed by the ReLU branch and bound (``PairLP``), to within a quarter of the tolerance or below τ.
@@ -24,9 +26,26 @@ public struct GlobalStatistics: Sendable, Equatable, Codable {
 
     public init() {}
 
+    /// Reads statistics written before `phaseSplits` existed (a shard's results
+    /// file from an earlier build) as having none.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        boxes = try c.decode(Int.self, forKey: .boxes)
+        splits = try c.decode(Int.self, forKey: .splits)
+        phaseSplits = try c.decodeIfPresent(Int.self, forKey: .phaseSplits) ?? 0
+        exactBoxes = try c.decode(Int.self, forKey: .exactBoxes)
+        lpBoxes = try c.decode(Int.self, forKey: .lpBoxes)
+        lpNodes = try c.decode(Int.self, forKey: .lpNodes)
+        reluSplits = try c.decode(Int.self, forKey: .reluSplits)
+        solverCalls = try c.decode(Int.self, forKey: .solverCalls)
+        candidates = try c.decode(Int.self, forKey: .candidates)
+        depth = try c.decode(Int.self, forKey: .depth)
+    }
+
     mutating func add(_ other: GlobalStatistics) {
         boxes += other.boxes
         splits += other.splits
+        phaseSplits += other.phaseSplits
         exactBoxes += other.exactBoxes
         solverCalls += other.solverCalls
         lpBoxes += other.lpBoxes

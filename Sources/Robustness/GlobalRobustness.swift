@@ -27,10 +27,17 @@ public enum GlobalRobustness {
     /// - Throws: ``QueryError`` for questions without meaning.
     public static func check(_ query: GlobalQuery,
                              progress: (@Sendable (GlobalProgress) -> Void)? = nil) async throws -> GlobalResult {
+        try await check(query, adjusting: { _ in }, progress: progress)
+    }
+
+    /// Answers a global query with its search settings adjusted first (tests
+    /// force a strategy on networks where the defaults would not pick it).
+    static func check(_ query: GlobalQuery, adjusting adjust: (inout SearchSettings) -> Void,
+                      progress: (@Sendable (GlobalProgress) -> Void)? = nil) async throws -> GlobalResult {
         try query.validate()
         let start = Date()
         let network = query.network
-        let setup = SearchSetup(query)
+        let setup = SearchSetup(query, adjusting: adjust)
         let (exactBox, box, settings, bounder) = (setup.exactBox, setup.box, setup.settings, setup.bounder)
         let solver = BoxSolver(original: network, compared: setup.compared, metric: bounder.metric, region: exactBox, exact: setup.exact)
         var rootStatistics = GlobalStatistics()
@@ -81,7 +88,7 @@ public enum GlobalRobustness {
         /// Both networks' exact layers, made when first needed.
         let exact: ExactLayerPair
 
-        init(_ query: GlobalQuery) {
+        init(_ query: GlobalQuery, adjusting adjust: (inout SearchSettings) -> Void = { _ in }) {
             let network = query.network
             exactBox = query.region.normalized(by: network.normalization)
             box = exactBox.map { Interval($0.lower.roundedDown, $0.upper.roundedUp) }
@@ -91,10 +98,13 @@ public enum GlobalRobustness {
             case .quantized(let g): compared = .quantized(g)
             }
             let metric = BoxMetric(metric: query.metric, output: network.output)
-            settings = SearchSettings(query)
+            var settings = SearchSettings(query)
+            adjust(&settings)
+            self.settings = settings
             let analysis = DifferentialAnalysis(original: network, compared: compared, backSubstitutes: settings.backSubstitutes)
             bounder = BoxBounder(analysis: analysis, metric: metric,
-                                 evaluator: PairEvaluator(original: network, compared: compared, metric: metric))
+                                 evaluator: PairEvaluator(original: network, compared: compared, metric: metric),
+                                 phaseSplit: (settings.phaseSplitDepth, settings.phaseSplitUnstableLimit))
             exact = ExactLayerPair(original: network, compared: compared)
         }
     }
@@ -129,12 +139,13 @@ public enum GlobalRobustness {
                     continue
                 }
                 statistics.splits = 1
+                if parent.phaseSplit != nil { statistics.phaseSplits = 1 }
                 var children: [OpenBox] = [], best: Candidate?, closed: Double?
                 func consider(_ candidate: Candidate?) {
                     if let candidate, candidate.value > best?.value ?? -.infinity { best = candidate }
                 }
-                for half in halves {
-                    var (child, candidate, bounds) = bounder.bound(half, depth: parent.depth + 1, known: parent.ranges,
+                for (half, known) in halves {
+                    var (child, candidate, bounds) = bounder.bound(half, depth: parent.depth + 1, known: known,
                                                                 statistics: &statistics)
                     child.exactFromDepth = parent.exactFromDepth
                     // The half lies inside the parent: the parent's bound holds for it too.
@@ -216,9 +227,16 @@ public enum GlobalRobustness {
         }
     }
 
-    /// The two halves of a box along its chosen input; nil when that input
-    /// cannot be halved in binary64 any more.
-    static func split(_ parent: OpenBox) -> [[Interval]]? {
+    /// The two parts of a box, each with the ranges known to hold on it: the
+    /// two halves along its chosen input, or the box twice with its chosen
+    /// ReLU's phase fixed each way; nil when the input cannot be halved in
+    /// binary64 any more.
+    static func split(_ parent: OpenBox) -> [(box: [Interval], known: NeuronRanges?)]? {
+        if let phase = parent.phaseSplit, let ranges = parent.ranges {
+            return [true, false].map { active in
+                (parent.box, ranges.fixing(compressed: phase.compressed, layer: phase.layer, neuron: phase.neuron, active: active))
+            }
+        }
         let i = parent.splitDimension
         let side = parent.box[i]
         let mid = side.midpoint
@@ -226,7 +244,7 @@ public enum GlobalRobustness {
         var left = parent.box, right = parent.box
         left[i] = Interval(side.lower, mid)
         right[i] = Interval(mid, side.upper)
-        return [left, right]
+        return [(left, parent.ranges), (right, parent.ranges)]
     }
 
     /// Replays the best candidate exactly and assembles the answer.
