@@ -105,45 +105,43 @@ struct GlobalTests {
         Self.expectReplays(result, f, g, region)
     }
 
-    @Test("grids on 1-D and 2-D networks never exceed the proved bound and reach the lower end within the tolerance",
-          arguments: [([1, 8, 8, 1], UInt64(1), Metric.logit), ([1, 6, 1], 2, .probability), ([2, 6, 6, 1], 3, .logit),
-                      ([2, 5, 5, 1], 4, .probability), ([2, 8, 1], 5, .logit)])
-    func grids(_ sizes: [Int], _ seed: UInt64, _ metric: Metric) async throws {
+    /// A random ReLU network against its 3-bit copy over a 1-D or 2-D box, measured to 1e-4:
+    /// the grid maximum must lie below the proved bound and within the tolerance of the lower end.
+    /// - Returns: the search's statistics.
+    @discardableResult
+    static func checkAgainstGrid(_ sizes: [Int], _ seed: UInt64, _ metric: Metric,
+                                 adjusting adjust: (inout SearchSettings) -> Void = { _ in }) async throws -> GlobalStatistics {
         let f = TestNetworks.random(sizes: sizes, hidden: .relu, output: .sigmoid, seed: seed)
         let g = try FixedPoint(fractionalBits: 3).apply(to: f)
         let box: [ClosedRange<Double>] = sizes[0] == 1 ? [-1...1] : [-1...1, -0.5...1]
         let tolerance = 1e-4
         let result = try await GlobalRobustness.check(GlobalQuery(
             network: f, compression: .concrete(g), region: Self.region(box), metric: metric,
-            tolerance: Rational(exactly: tolerance)!))
+            tolerance: Rational(exactly: tolerance)!), adjusting: adjust)
         let grid = Self.gridMaximum(f, g, box: box, steps: sizes[0] == 1 ? 4000 : 300, metric: BoxMetric(metric: metric, output: .sigmoid))
         let lower = result.deviation.lower.approximateDouble, upper = result.deviation.upper.approximateDouble
         #expect(grid <= upper + 1e-12, "grid maximum \(grid) above the proved bound \(upper)")
         #expect(lower >= grid - tolerance - 1e-12, "lower \(lower) not within the tolerance of the grid maximum \(grid)")
         #expect(upper - lower <= tolerance)
         Self.expectReplays(result, f, g, Self.region(box))
+        return result.statistics
+    }
+
+    @Test("grids on 1-D and 2-D networks never exceed the proved bound and reach the lower end within the tolerance",
+          arguments: [([1, 8, 8, 1], UInt64(1), Metric.logit), ([1, 6, 1], 2, .probability), ([2, 6, 6, 1], 3, .logit),
+                      ([2, 5, 5, 1], 4, .probability), ([2, 8, 1], 5, .logit)])
+    func grids(_ sizes: [Int], _ seed: UInt64, _ metric: Metric) async throws {
+        try await Self.checkAgainstGrid(sizes, seed, metric)
     }
 
     @Test("with boxes split on a ReLU's phase once at most four are unstable, grids still never exceed the bound, and the interval closes",
           arguments: [([1, 8, 8, 1], UInt64(1), Metric.logit), ([2, 8, 8, 1], 6, .logit), ([2, 5, 5, 1], 4, .probability)])
     func gridsWithPhaseSplits(_ sizes: [Int], _ seed: UInt64, _ metric: Metric) async throws {
-        let f = TestNetworks.random(sizes: sizes, hidden: .relu, output: .sigmoid, seed: seed)
-        let g = try FixedPoint(fractionalBits: 3).apply(to: f)
-        let box: [ClosedRange<Double>] = sizes[0] == 1 ? [-1...1] : [-1...1, -0.5...1]
-        let tolerance = 1e-4
-        let result = try await GlobalRobustness.check(GlobalQuery(
-            network: f, compression: .concrete(g), region: Self.region(box), metric: metric,
-            tolerance: Rational(exactly: tolerance)!), adjusting: { settings in
-                (settings.phaseSplitDepth, settings.phaseSplitUnstableLimit) = (2, 4)
-                (settings.unstableLimit, settings.depthLimit) = (-1, .max)  // bounds alone, no Z3
-            })
-        let grid = Self.gridMaximum(f, g, box: box, steps: sizes[0] == 1 ? 4000 : 300, metric: BoxMetric(metric: metric, output: .sigmoid))
-        let lower = result.deviation.lower.approximateDouble, upper = result.deviation.upper.approximateDouble
-        #expect(result.statistics.phaseSplits > 0, "no box was split on a phase")
-        #expect(grid <= upper + 1e-12, "grid maximum \(grid) above the proved bound \(upper)")
-        #expect(lower >= grid - tolerance - 1e-12, "lower \(lower) not within the tolerance of the grid maximum \(grid)")
-        #expect(upper - lower <= tolerance)
-        Self.expectReplays(result, f, g, Self.region(box))
+        let statistics = try await Self.checkAgainstGrid(sizes, seed, metric) { settings in
+            (settings.phaseSplitDepth, settings.phaseSplitUnstableLimit) = (2, 4)
+            (settings.unstableLimit, settings.depthLimit) = (-1, .max)  // bounds alone, no Z3
+        }
+        #expect(statistics.phaseSplits > 0, "no box was split on a phase")
     }
 
     @Test("perturbation set: sampled parameters and inputs never exceed the bound; the witness lies in Θ_Δ",
