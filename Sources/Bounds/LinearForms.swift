@@ -52,16 +52,6 @@ public struct LinearForms: Sendable {
         return Interval((point - r).nextDown, (point + r).nextUp)
     }
 
-    /// Sets form k's coefficient i to every value of `value`: the point goes to
-    /// the interval's middle and the radius grows to reach both ends (the
-    /// form's other coefficients keep theirs, within the larger radius).
-    mutating func setCoefficient(_ k: Int, _ i: Int, to value: Interval) {
-        let middle = value.lower / 2 + value.upper / 2
-        let reach = Swift.max((value.upper - middle).nextUp, (middle - value.lower).nextUp)
-        c[k * stride + i] = middle
-        radius[k] = Swift.max(radius[k], reach)
-    }
-
     /// `M_k = max_i |c_ki|` for every form k: a bound on the magnitude of each
     /// of its point coefficients (``FormPair/accumulate(into:_:wideFrom:)``).
     var largestMagnitudes: [Double] {
@@ -238,8 +228,9 @@ public struct FormPair: Sendable {
     ///   one magnitude sum `Σ|W_kj|·M_j` per row bounds every coefficient's error.
     ///
     /// The magnitude and radius sums are themselves computed in floating point
-    /// (non-negative terms), so each is scaled by one more `(1 + γ_m)`; both
-    /// factors fit in `(m + 3)·u` for every m the networks here can have.
+    /// (non-negative terms), so each is scaled by one more `1 + γ` with
+    /// `γ = (m + 3)·u`, which is at least `γ_m` for every m the networks here
+    /// can have and also serves as the error factor above.
     /// Overflow anywhere gives an infinite (useless but sound) radius.
     /// - Parameter wideFrom: the width from which the wide loop is used (tests compare the two).
     func accumulate(into result: inout FormPair, _ rows: SignedRows, wideFrom: Int = wideForms) {

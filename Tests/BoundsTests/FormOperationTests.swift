@@ -7,6 +7,19 @@ import Testing
 /// exact rational arithmetic with zero slack: a form's point coefficients
 /// plus its radius must enclose the exact result, and a form's bounds over a
 /// box must hold for every member of the form at every vertex.
+extension LinearForms {
+    /// Sets form k's coefficient i to every value of `value`: the point goes to
+    /// the interval's middle and the radius grows to reach both ends (the
+    /// form's other coefficients keep theirs, within the larger radius). Tests
+    /// build forms with interval coefficients this way.
+    mutating func setCoefficient(_ k: Int, _ i: Int, to value: Interval) {
+        let middle = value.lower / 2 + value.upper / 2
+        let reach = Swift.max((value.upper - middle).nextUp, (middle - value.lower).nextUp)
+        c[k * stride + i] = middle
+        radius[k] = Swift.max(radius[k], reach)
+    }
+}
+
 @Suite("Linear forms: point coefficients and a radius, against exact arithmetic")
 struct FormOperationTests {
     static func exact(_ x: Double) -> Rational { Rational(exactly: x)! }
