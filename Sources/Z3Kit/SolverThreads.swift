@@ -40,6 +40,13 @@ public final class SolverThreads: TaskExecutor, @unchecked Sendable {
     /// still arrives gets a thread of its own, so that no task is ever stranded.
     public func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
+        // The runtime calls this without a reference of its own: the executor lives as long
+        // as the tasks that prefer it and the threads. After shutdown the thread started below
+        // can run the job, end its task and release the last reference before this call has
+        // unlocked the condition (a search that answered at its limit, its late worker woken
+        // from a sleep); the explicit reference keeps the executor until this call returns.
+        let retained = Unmanaged.passRetained(self)
+        defer { retained.release() }
         condition.lock()
         defer { condition.unlock() }
         if isOpen {

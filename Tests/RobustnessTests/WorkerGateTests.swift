@@ -40,6 +40,26 @@ struct WorkerGateTests {
         #expect(seconds < 2)
     }
 
+    @Test("a worker that outlives the gate and then suspends finds its threads still there")
+    func lateWorkerSuspends() async throws {
+        let finished = Mutex(false)
+        // The gate and its threads live in this scope only, as in a global search: the
+        // search answers at its limit, shuts the threads down and drops them.
+        func search() async -> Bool {
+            let threads = SolverThreads(count: 1)
+            defer { threads.shutdown() }
+            return await WorkerGate.run(workers: 1, on: threads, giveUpAt: Date().addingTimeInterval(0.05)) {
+                Self.blockThread(seconds: 0.3)
+                // Resuming after a suspension queues the worker on its executor again.
+                try? await Task.sleep(nanoseconds: 50_000_000)
+                finished.withLock { $0 = true }
+            }
+        }
+        #expect(await search() == false)
+        for _ in 0..<100 where !finished.withLock({ $0 }) { try await Task.sleep(nanoseconds: 20_000_000) }
+        #expect(finished.withLock { $0 }, "the late worker never finished")
+    }
+
     /// Blocks the calling thread (a synchronous function: async code may not sleep a thread).
     private static func blockThread(seconds: Double) { Thread.sleep(forTimeInterval: seconds) }
 
