@@ -31,7 +31,8 @@ import NeuralNetwork
 /// result is an upper bound of the exact value for the real-valued network
 /// (or every member of the set).
 struct BoxBackSubstitution: Sendable {
-    private struct Layer: Sendable {
+    /// One layer's parameters, flat for the row loops (shared with ``DifferentialBackSubstitution``).
+    struct Layer: Sendable {
         let outputs: Int, inputs: Int
         /// Row-major `outputs × inputs`.
         let weights: [Double]
@@ -47,12 +48,23 @@ struct BoxBackSubstitution: Sendable {
     private let layers: [Layer]
     /// The largest layer width (inputs or outputs), for scratch vectors.
     private let widest: Int
-    private static let u = 0x1p-53
-    private static let tiny = 0x1p-1074
+    static let u = 0x1p-53
+    static let tiny = 0x1p-1074
 
     /// - Parameter radii: the perturbation set's radii, or nil for the network alone.
     init(network: Network, radii: PerturbationRadii?) {
-        layers = network.layers.enumerated().map { l, layer in
+        layers = Self.layers(of: network, radii: radii)
+        widest = Self.widest(network)
+    }
+
+    /// The largest layer width (inputs or outputs) of a network, at least 1.
+    static func widest(_ network: Network) -> Int {
+        max(network.inputSize, network.layers.map(\.outputSize).max() ?? 0, 1)
+    }
+
+    /// A network's layers, flat, with the radii of a perturbation set if given.
+    static func layers(of network: Network, radii: PerturbationRadii?) -> [Layer] {
+        network.layers.enumerated().map { l, layer in
             let inputs = layer.inputSize
             var magnitudes = Array(repeating: 0.0, count: inputs)
             for row in layer.weights {
@@ -63,7 +75,6 @@ struct BoxBackSubstitution: Sendable {
                          weightRadii: radii.map { Array($0.weightsUp[l].joined()) }, biasRadii: radii?.biasesUp[l],
                          activation: layer.activation)
         }
-        widest = max(network.inputSize, network.layers.map(\.outputSize).max() ?? 0, 1)
     }
 
     /// Intersects each range of layer `l` that contains 0 with its

@@ -35,11 +35,6 @@ public struct PairBounds: Sendable {
     /// How much of the relaxations' looseness each input carries (``ReluSmear``),
     /// for choosing the input to split; nil where the bounds do not track it.
     public var reluSmear: [Double]? = nil
-    /// Whether the known ranges contradict each other: the part of the box
-    /// they describe (a ReLU phase fixed on a box where it cannot hold) holds
-    /// no input, and nothing needs bounding there. The other fields are then
-    /// those of the layers bounded before the contradiction showed.
-    public var isEmpty = false
 }
 
 /// The pre-activation ranges a box's bounds proved, kept for the boxes split
@@ -53,25 +48,6 @@ public struct NeuronRanges: Sendable {
         original = bounds.original
         compressed = bounds.compressed
         difference = bounds.preActivationDifference
-    }
-
-    /// The ranges for the part of the box where one ReLU's pre-activation has
-    /// the given sign: that range cut at 0. Bounding that part with them is
-    /// sound there (ranges proved on the box hold on every part of it, and
-    /// the sign holds by definition), and the two parts cover the box: a
-    /// split on the ReLU's phase instead of on an input.
-    /// - Parameters:
-    ///   - compressed: the ReLU of the compared network (else of the original).
-    ///   - active: the part where the pre-activation is ≥ 0 (else ≤ 0).
-    public func fixing(compressed: Bool, layer: Int, neuron: Int, active: Bool) -> NeuronRanges {
-        var result = self
-        let half = active ? Interval(0, .infinity) : Interval(-.infinity, 0)
-        if compressed {
-            result.compressed[layer][neuron] = result.compressed[layer][neuron].intersecting(half)
-        } else {
-            result.original[layer][neuron] = result.original[layer][neuron].intersecting(half)
-        }
-        return result
     }
 }
 
@@ -95,6 +71,8 @@ public struct DifferentialAnalysis: Sendable {
     private let enclosure: QuantizedEnclosure?
     /// Back-substitution for f and for g (or every member of a perturbation set), when asked for.
     private let backSubstitution: (original: BoxBackSubstitution, compared: BoxBackSubstitution)?
+    /// Back-substitution through both networks at once, for `u' − u` (concrete pairs of the same shape, when asked for).
+    private let differential: DifferentialBackSubstitution?
     /// Every weight matrix the propagation multiplies, its rows sorted by sign once:
     /// f's layers, and g's, `W' − W` and the perturbation radii where they apply.
     private let rows: (original: [SignedRows], compressed: [SignedRows], difference: [SignedRows], radii: [SignedRows])
@@ -128,6 +106,11 @@ public struct DifferentialAnalysis: Sendable {
             backSubstitution = (BoxBackSubstitution(network: original, radii: nil), BoxBackSubstitution(network: g, radii: nil))
         default:
             backSubstitution = nil
+        }
+        if case .concrete(let g) = compared, backSubstitutes, differences != nil {
+            differential = DifferentialBackSubstitution(original: original, compressed: g)
+        } else {
+            differential = nil
         }
     }
 
@@ -223,15 +206,6 @@ public struct DifferentialAnalysis: Sendable {
             fRanges.append(rf)
             gRanges.append(rg)
             dRanges.append(rd)
-            // Proved ranges of a real box are never empty (each holds the exact values,
-            // rounding only widens them): an empty one comes from a phase fixed by a
-            // split that no input of the box has. (NaN ends, from an overflow, are not
-            // empty: they prove nothing.)
-            let isEmpty = { (r: Interval) in r.lower > r.upper }
-            if known != nil, rf.contains(where: isEmpty) || rg.contains(where: isEmpty) || rd.contains(where: isEmpty) {
-                return PairBounds(original: fRanges, compressed: gRanges, originalOutputs: hf, differenceOutputs: hd,
-                                  originalRange: [], differenceRange: [], unstableCount: 0, isEmpty: true)
-            }
 
             switch layer.activation {
             case .identity:
@@ -264,6 +238,48 @@ public struct DifferentialAnalysis: Sendable {
                           originalRange: (0..<hf.count).map { hf.concrete($0, over: box) },
                           differenceRange: (0..<hd.count).map { hd.concrete($0, over: box) },
                           unstableCount: unstable, preActivationDifference: dRanges, reluSmear: smear.perInput)
+    }
+
+    /// Whether ``refined(_:over:)`` can tighten anything: concrete pairs of
+    /// the same shape, analysed with back-substitution.
+    public var refines: Bool { differential != nil }
+
+    /// The bounds over `box`, tightened by back-substituting `u' − u` through
+    /// both networks at once (``DifferentialBackSubstitution``): layer by
+    /// layer at the neurons whose relaxation of `y' − y` reads δ's range
+    /// (neither ReLU inactive, one unstable), then at the outputs. Dearer than
+    /// `bounds(over:)` itself, so the search asks for it only for boxes those
+    /// bounds do not close. Unchanged where ``refines`` is false.
+    public func refined(_ bounds: PairBounds, over box: [Interval]) -> PairBounds {
+        guard let differential, var difference = bounds.preActivationDifference else { return bounds }
+        var result = bounds
+        let last = original.layers.count - 1
+        for l in stride(from: 1, through: last, by: 1) where original.layers[l].activation == .relu || l == last {
+            let (rf, rg) = (result.original[l], result.compressed[l])
+            let below = DifferentialBackSubstitution.Ranges(original: result.original, compressed: result.compressed,
+                                                            difference: difference)
+            differential.tightenDifference(&difference[l], layer: l, box: box, below: below) { k in
+                guard l < last else { return true }
+                let fUnstable = rf[k].lower < 0 && rf[k].upper > 0, gUnstable = rg[k].lower < 0 && rg[k].upper > 0
+                return (fUnstable || gUnstable) && rf[k].upper > 0 && rg[k].upper > 0
+            }
+            // u' = u + δ: a tighter δ can fix a ReLU of either network for the layers above.
+            for k in difference[l].indices {
+                let g = result.compressed[l][k].intersecting(result.original[l][k] + difference[l][k])
+                if g.lower <= g.upper { result.compressed[l][k] = g }
+                let f = result.original[l][k].intersecting(result.compressed[l][k] - difference[l][k])
+                if f.lower <= f.upper { result.original[l][k] = f }
+            }
+        }
+        result.preActivationDifference = difference
+        // With a linear output layer the outputs' δ ranges bound g − f too.
+        if original.layers[last].activation == .identity {
+            for k in result.differenceRange.indices {
+                let tightened = result.differenceRange[k].intersecting(difference[last][k])
+                if tightened.lower <= tightened.upper { result.differenceRange[k] = tightened }
+            }
+        }
+        return result
     }
 
     /// Networks of different shapes: `g − f` from the two networks' own forms.

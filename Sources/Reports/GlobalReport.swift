@@ -100,7 +100,7 @@ public struct GlobalReport: JSONReport, Decodable {
             lines.append("witness (replayed exactly): input (\(witness.input.map { Rational(parsing: $0)?.approximateDouble.description ?? $0 }.joined(separator: ", "))), original logits \(witness.originalLogits), compressed logits \(witness.compressedLogits), \(name) \(witness.deviation.lower)")
         }
         let s = statistics
-        var counts = [counted(s.boxes, "box", "boxes"), "\(s.splits) split" + (s.phaseSplits > 0 ? " (\(s.phaseSplits) on a ReLU's phase)" : ""), "\(s.exactBoxes) closed exactly",
+        var counts = [counted(s.boxes, "box", "boxes") + (s.refinedBoxes > 0 ? " (\(s.refinedBoxes) refined)" : ""), "\(s.splits) split", "\(s.exactBoxes) closed exactly",
                       counted(s.solverCalls, "solver call"), "depth \(s.depth)"]
         if s.lpNodes > 0 {
             counts += ["\(s.lpBoxes) closed by LP branch and bound", counted(s.lpNodes, "LP node"), counted(s.reluSplits, "ReLU split")]

@@ -6,9 +6,6 @@ struct BoxBounder: Sendable {
     let analysis: DifferentialAnalysis
     let metric: BoxMetric
     let evaluator: PairEvaluator
-    /// From which depth, and up to how many unstable ReLUs, a box is split on
-    /// a ReLU's phase rather than halved (``SearchSettings/phaseSplitDepth``).
-    var phaseSplit = (depth: Int.max, unstableLimit: 0)
 
     /// - Parameter known: ranges proved over a box containing this one (its parent's).
     func bound(_ box: [Interval], depth: Int, known: NeuronRanges? = nil,
@@ -16,12 +13,6 @@ struct BoxBounder: Sendable {
         let bounds = analysis.bounds(over: box, known: known)
         statistics.boxes += 1
         statistics.depth = max(statistics.depth, depth)
-        if bounds.isEmpty {
-            // A phase no input of the box has: nothing to bound (the sibling covers the box).
-            let midpoint = box.map(\.midpoint)
-            statistics.candidates += 1
-            return (OpenBox(box: box, upper: -.infinity, depth: depth, splitDimension: 0), evaluator.evaluate(midpoint), bounds)
-        }
         var points = [box.map(\.midpoint)]
         let d = bounds.differenceOutputs
         for i in 0..<d.count {
@@ -38,27 +29,18 @@ struct BoxBounder: Sendable {
         }
         statistics.candidates += points.count
         return (OpenBox(box: box, upper: metric.upperBound(bounds), depth: depth,
-                        splitDimension: splitDimension(box, bounds), ranges: NeuronRanges(bounds),
-                        phaseSplit: depth >= phaseSplit.depth && bounds.unstableCount <= phaseSplit.unstableLimit
-                            ? phaseToSplit(bounds) : nil), best, bounds)
+                        splitDimension: splitDimension(box, bounds), ranges: NeuronRanges(bounds)), best, bounds)
     }
 
-    /// The first unstable ReLU, by layer (the original's before the compared
-    /// network's): its relaxation reaches every later layer. Nil where none is
-    /// unstable, or where the bounds do not take known ranges layer by layer
-    /// (pairs of different shapes, quantised activations).
-    private func phaseToSplit(_ bounds: PairBounds) -> PhaseSplit? {
-        guard case .concrete(let g) = analysis.compared, analysis.isDifferential else { return nil }
-        for l in bounds.original.indices {
-            for (compressed, ranges, activation) in [(false, bounds.original[l], analysis.original.layers[l].activation),
-                                                     (true, bounds.compressed[l], g.layers[l].activation)]
-            where activation == .relu {
-                if let k = ranges.firstIndex(where: { $0.lower < 0 && $0.upper > 0 }) {
-                    return PhaseSplit(compressed: compressed, layer: l, neuron: k)
-                }
-            }
-        }
-        return nil
+    /// Tightens a box's bounds by ``DifferentialAnalysis/refined(_:over:)``,
+    /// for a box its first bounds leave open: its bound, and the ranges its
+    /// parts start from. Counted in the statistics when it ran.
+    func refine(_ box: inout OpenBox, _ bounds: inout PairBounds, statistics: inout GlobalStatistics) {
+        guard analysis.refines else { return }
+        bounds = analysis.refined(bounds, over: box.box)
+        box.upper = min(box.upper, metric.upperBound(bounds))
+        box.ranges = NeuronRanges(bounds)
+        statistics.refinedBoxes += 1
     }
 
     /// The input whose halving should tighten the bounds most: the one with

@@ -5,10 +5,12 @@ import ExactArithmetic
 public struct GlobalStatistics: Sendable, Equatable, Codable {
     /// Boxes whose bounds were computed.
     public var boxes = 0
+    /// Boxes whose first bounds left them open and were tightened by
+    /// back-substituting `u' − u` through both networks at once
+    /// (``DifferentialAnalysis/refined(_:over:)``; concrete pairs of the same shape, 3+ inputs).
+    public var refinedBoxes = 0
     /// Boxes split in two.
     public var splits = 0
-    /// Of those, boxes split on a ReLU's phase rather than halved.
-    public var phaseSplits = 0
     /// Boxes closed exactly by Z3.
     public var exactBoxes = 0
     /// Boxes closed by the ReLU branch and bound (``PairLP``), to within a quarter of the tolerance or below τ.
@@ -26,13 +28,13 @@ public struct GlobalStatistics: Sendable, Equatable, Codable {
 
     public init() {}
 
-    /// Reads statistics written before `phaseSplits` existed (a shard's results
-    /// file from an earlier build) as having none.
+    /// Reads statistics written before `refinedBoxes` existed (a shard's
+    /// results file from an earlier build) as having none.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         boxes = try c.decode(Int.self, forKey: .boxes)
+        refinedBoxes = try c.decodeIfPresent(Int.self, forKey: .refinedBoxes) ?? 0
         splits = try c.decode(Int.self, forKey: .splits)
-        phaseSplits = try c.decodeIfPresent(Int.self, forKey: .phaseSplits) ?? 0
         exactBoxes = try c.decode(Int.self, forKey: .exactBoxes)
         lpBoxes = try c.decode(Int.self, forKey: .lpBoxes)
         lpNodes = try c.decode(Int.self, forKey: .lpNodes)
@@ -44,8 +46,8 @@ public struct GlobalStatistics: Sendable, Equatable, Codable {
 
     mutating func add(_ other: GlobalStatistics) {
         boxes += other.boxes
+        refinedBoxes += other.refinedBoxes
         splits += other.splits
-        phaseSplits += other.phaseSplits
         exactBoxes += other.exactBoxes
         solverCalls += other.solverCalls
         lpBoxes += other.lpBoxes

@@ -41,10 +41,14 @@ public enum GlobalRobustness {
         let (exactBox, box, settings, bounder) = (setup.exactBox, setup.box, setup.settings, setup.bounder)
         let solver = BoxSolver(original: network, compared: setup.compared, metric: bounder.metric, region: exactBox, exact: setup.exact)
         var rootStatistics = GlobalStatistics()
-        let (root, rootCandidate, _) = bounder.bound(box, depth: 0, statistics: &rootStatistics)
+        var (root, rootCandidate, rootBounds) = bounder.bound(box, depth: 0, statistics: &rootStatistics)
         let tolerance = query.tolerance.approximateDouble * (1 - 1e-6)
         let deadline = query.timeLimit.map { start.addingTimeInterval($0) }
         let threshold = closingThreshold(query)
+        let rootClosingBound = threshold ?? (rootCandidate.value + tolerance)
+        if root.upper > rootClosingBound, settings.refines(root.upper, closingBound: rootClosingBound) {
+            bounder.refine(&root, &rootBounds, statistics: &rootStatistics)
+        }
         // A shard searches only its own parts of the box, starting from the best candidate of them all.
         var roots = [root], best = rootCandidate, parts: ShardParts?
         if let shard = query.shard {
@@ -103,8 +107,7 @@ public enum GlobalRobustness {
             self.settings = settings
             let analysis = DifferentialAnalysis(original: network, compared: compared, backSubstitutes: settings.backSubstitutes)
             bounder = BoxBounder(analysis: analysis, metric: metric,
-                                 evaluator: PairEvaluator(original: network, compared: compared, metric: metric),
-                                 phaseSplit: (settings.phaseSplitDepth, settings.phaseSplitUnstableLimit))
+                                 evaluator: PairEvaluator(original: network, compared: compared, metric: metric))
             exact = ExactLayerPair(original: network, compared: compared)
         }
     }
@@ -139,17 +142,19 @@ public enum GlobalRobustness {
                     continue
                 }
                 statistics.splits = 1
-                if parent.phaseSplit != nil { statistics.phaseSplits = 1 }
                 var children: [OpenBox] = [], best: Candidate?, closed: Double?
                 func consider(_ candidate: Candidate?) {
                     if let candidate, candidate.value > best?.value ?? -.infinity { best = candidate }
                 }
-                for (half, known) in halves {
-                    var (child, candidate, bounds) = bounder.bound(half, depth: parent.depth + 1, known: known,
+                for half in halves {
+                    var (child, candidate, bounds) = bounder.bound(half, depth: parent.depth + 1, known: parent.ranges,
                                                                 statistics: &statistics)
                     child.exactFromDepth = parent.exactFromDepth
                     // The half lies inside the parent: the parent's bound holds for it too.
                     child.upper = min(child.upper, parent.upper)
+                    if frontier.needsWork(child.upper), settings.refines(child.upper, closingBound: frontier.closingBound) {
+                        bounder.refine(&child, &bounds, statistics: &statistics)
+                    }
                     consider(candidate)
                     // The ReLU branch and bound first (concrete pairs), then Z3.
                     let engines: [(tries: Bool, budget: Double)] = [
@@ -227,16 +232,9 @@ public enum GlobalRobustness {
         }
     }
 
-    /// The two parts of a box, each with the ranges known to hold on it: the
-    /// two halves along its chosen input, or the box twice with its chosen
-    /// ReLU's phase fixed each way; nil when the input cannot be halved in
-    /// binary64 any more.
-    static func split(_ parent: OpenBox) -> [(box: [Interval], known: NeuronRanges?)]? {
-        if let phase = parent.phaseSplit, let ranges = parent.ranges {
-            return [true, false].map { active in
-                (parent.box, ranges.fixing(compressed: phase.compressed, layer: phase.layer, neuron: phase.neuron, active: active))
-            }
-        }
+    /// The two halves of a box along its chosen input; nil when that input
+    /// cannot be halved in binary64 any more.
+    static func split(_ parent: OpenBox) -> [[Interval]]? {
         let i = parent.splitDimension
         let side = parent.box[i]
         let mid = side.midpoint
@@ -244,7 +242,7 @@ public enum GlobalRobustness {
         var left = parent.box, right = parent.box
         left[i] = Interval(side.lower, mid)
         right[i] = Interval(mid, side.upper)
-        return [(left, parent.ranges), (right, parent.ranges)]
+        return [left, right]
     }
 
     /// Replays the best candidate exactly and assembles the answer.

@@ -16,21 +16,9 @@ struct OpenBox: Comparable, Sendable {
     var exactFromDepth = 0
     /// The neuron ranges its bounds proved, for the halves it is split into.
     var ranges: NeuronRanges?
-    /// A ReLU to split on instead of `splitDimension`: the two children keep the
-    /// box, one with the ReLU's pre-activation ≥ 0, one with it ≤ 0 (chosen when
-    /// the box was bounded; nil: halve the box).
-    var phaseSplit: PhaseSplit? = nil
 
     static func < (a: OpenBox, b: OpenBox) -> Bool { a.upper < b.upper }
     static func == (a: OpenBox, b: OpenBox) -> Bool { a.upper == b.upper }
-}
-
-/// A ReLU of one of the two networks, by layer and neuron, whose phase splits a box.
-struct PhaseSplit: Sendable, Equatable {
-    /// Whether it is the compared network's (else the original's).
-    let compressed: Bool
-    let layer: Int
-    let neuron: Int
 }
 
 /// The state a global search shares between its parallel workers: the open

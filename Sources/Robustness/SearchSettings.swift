@@ -87,26 +87,20 @@ struct SearchSettings: Sendable {
     /// inputs: on ACAS Xu's properties it cuts the boxes 3–15× and the time up
     /// to 2.6×, while in 2-D the boxes are as many and each dearer.
     var backSubstitutes: Bool
-    /// From this depth a box whose bounds leave at most
-    /// ``phaseSplitUnstableLimit`` ReLUs unstable is split on the first of them
-    /// (its pre-activation ≥ 0 in one part, ≤ 0 in the other, the box kept)
-    /// instead of halved: concrete pairs of the same shape from three inputs,
-    /// after six halvings per input; else never.
+    /// A box its first bounds leave open is refined (``BoxBounder/refine``:
+    /// `u' − u` back-substituted through both networks at once) when its
+    /// bound is at most this many times the closing bound: further off, the
+    /// box is split whatever the refinement gives, and on shallow boxes with
+    /// hundreds of unstable ReLUs it costs more than the split. Only where the
+    /// analysis refines (concrete pairs of the same shape from three inputs).
     ///
-    /// Near a kink of both networks, `relu(u + δ) − relu(u)` is relaxed by
-    /// `[min(0, δ), max(0, δ)]`, and the layers after it amplify that slack
-    /// independently of how small the box gets: over a box of ±5e-5 around an
-    /// ACAS Xu input whose deviation is 5.9e-6, the bound is 2.8e-4 until the
-    /// box is ten times smaller. With the phases fixed the relaxation is gone,
-    /// and the same box is bounded to 1.3e-5 by 26 phase splits. Over property
-    /// 1's whole region (without τ, 20 s, no Z3) the open boxes above the
-    /// closing bound halved in the top band (31,200 to 14,600 between 1.8e-4
-    /// and 3.2e-4) and the upper end went from 2.83e-4 to 2.54e-4. In 2-D,
-    /// where halving is cheap, it only added boxes (diff2d tiny 105 → 1,001
-    /// from the root), and with more unstable ReLUs the parts multiply
-    /// (property 1 with at most 16: 6.4e-4).
-    var phaseSplitDepth = Int.max
-    var phaseSplitUnstableLimit = 8
+    /// ACAS Xu against float16 at τ = 0.05 (all five outputs): refining every
+    /// open box cut the boxes (property 3: 1,143 → 47) but made properties 1,
+    /// 16 and 26 slower than without refinement (0.15 → 0.28, 0.27 → 0.42,
+    /// 0.14 → 0.21 s); within 10× they take 0.17 / 0.08 / 0.24 / 0.12 s, within
+    /// 3× 0.16 / 0.09 / 0.27 / 0.13 s (properties 1, 3, 16, 26). Property 1
+    /// without τ is pinned to 1e-5 in 3 s either way.
+    var refinementReach = 10.0
 
     init(_ query: GlobalQuery) {
         let n = query.network.inputSize
@@ -151,7 +145,12 @@ struct SearchSettings: Sendable {
         case .quantized: backSubstitutes = false
         }
         branchAndBoundTolerance = query.tolerance * Rational(1, 4)
-        if case .concrete = query.compression, n >= 3 { phaseSplitDepth = 6 * n }
+    }
+
+    /// Whether a box left open with this bound is worth refining (``refinementReach``);
+    /// always where the closing bound is not positive (the flip metric's margin).
+    func refines(_ upper: Double, closingBound: Double) -> Bool {
+        closingBound <= 0 || upper <= refinementReach * closingBound
     }
 
     /// Whether the ReLU branch and bound should try to close this box now.

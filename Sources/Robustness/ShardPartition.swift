@@ -54,9 +54,8 @@ struct ShardPartition {
             guard let chosen, let halves = GlobalRobustness.split(parts[chosen]) else { break }
             let parent = parts[chosen]
             statistics.splits += 1
-            if parent.phaseSplit != nil { statistics.phaseSplits += 1 }
             let children = halves.map { half in
-                var (child, found, _) = bounder.bound(half.box, depth: parent.depth + 1, known: half.known, statistics: &statistics)
+                var (child, found, _) = bounder.bound(half, depth: parent.depth + 1, known: parent.ranges, statistics: &statistics)
                 child.upper = min(child.upper, parent.upper)
                 if found.value > best.value { best = found }
                 return child

@@ -134,14 +134,15 @@ struct GlobalTests {
         try await Self.checkAgainstGrid(sizes, seed, metric)
     }
 
-    @Test("with boxes split on a ReLU's phase once at most four are unstable, grids still never exceed the bound, and the interval closes",
+    @Test("with open boxes refined by differential back-substitution, grids still never exceed the bound, and the interval closes",
           arguments: [([1, 8, 8, 1], UInt64(1), Metric.logit), ([2, 8, 8, 1], 6, .logit), ([2, 5, 5, 1], 4, .probability)])
-    func gridsWithPhaseSplits(_ sizes: [Int], _ seed: UInt64, _ metric: Metric) async throws {
+    func gridsWithRefinement(_ sizes: [Int], _ seed: UInt64, _ metric: Metric) async throws {
         let statistics = try await Self.checkAgainstGrid(sizes, seed, metric) { settings in
-            (settings.phaseSplitDepth, settings.phaseSplitUnstableLimit) = (2, 4)
+            settings.backSubstitutes = true  // the refinement's precondition (by default from three inputs)
+            settings.refinementReach = .infinity
             (settings.unstableLimit, settings.depthLimit) = (-1, .max)  // bounds alone, no Z3
         }
-        #expect(statistics.phaseSplits > 0, "no box was split on a phase")
+        #expect(statistics.refinedBoxes > 0, "no box was refined")
     }
 
     @Test("perturbation set: sampled parameters and inputs never exceed the bound; the witness lies in Θ_Δ",
