@@ -61,6 +61,13 @@ let benchmarks: @Sendable () -> Void = {
         Benchmark("global ACAS Xu property 1 against its float16 copy, tau 0.05", configuration: slow) { benchmark async in
             for _ in benchmark.scaledIterations { blackHole(try? await GlobalRobustness.check(pair)) }
         }
+        // Without τ: the maximum pinned to 1e-5 (issue 13's acceptance: ≤ 60 s; 60 s left it at
+        // [5.18e-5, 2.47e-4] before open boxes were refined by differential back-substitution).
+        let pinned = GlobalQuery(network: f, compression: try! .concrete(g, comparedWith: f), region: property1,
+                                 metric: .logit, tolerance: Rational(1, 100_000), timeLimit: 60, jobs: 2)
+        Benchmark("global ACAS Xu property 1 against its float16 copy, maximum to 1e-5", configuration: deep) { benchmark async in
+            for _ in benchmark.scaledIterations { blackHole(try? await GlobalRobustness.check(pinned)) }
+        }
     }
     for name in ["tiny", "small", "mid", "big"] {
         let f = try! NetworkFile.load("\(diff2d)/\(name)_f.nnet"), g = try! NetworkFile.load("\(diff2d)/\(name)_g.nnet")
