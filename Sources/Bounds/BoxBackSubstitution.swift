@@ -108,22 +108,9 @@ struct BoxBackSubstitution: Sendable {
             var c = base, next = base + widest, mu = base + 2 * widest, previous = base + 3 * widest
             for k in coefficients.indices { c[k] = coefficients[k] }
             let u = Self.u, tiny = Self.tiny
-            // What the bound adds up falls in two sums, both in round-to-nearest and
-            // widened once at the end, so that no term waits for a directed rounding
-            // of the one before it:
-            // - main terms (the bias sums, the chords' constants, the box's extremes at
-            //   the input), each a product or a sum computed in round-to-nearest: with N
-            //   of them, |computed − exact| ≤ (2N + 3)·u·Σ|term| + N·2^-1074 (Higham §3.1);
-            // - slack: the error terms and the perturbation radii's share, all ≥ 0, each
-            //   at most eight roundings of non-negative values: with S of them the exact
-            //   sum is at most (computed + 8S·2^-1074)·(1 + 2(S + 8)·u).
-            var constant = 0.0, magnitude = 0.0, terms = 0
-            func add(_ value: Double) {
-                constant += value
-                magnitude += Swift.abs(value)
-                terms += 1
-            }
-            var slack = 0.0, slackTerms = 0
+            // Main terms and non-negative slack, each summed in round-to-nearest (``BoundSum``).
+            var sum = BoundSum()
+            func add(_ value: Double) { sum.add(value) }
             for t in stride(from: target, through: 0, by: -1) {
                 let layer = layers[t]
                 let (m, n) = (layer.outputs, layer.inputs)
@@ -151,8 +138,8 @@ struct BoxBackSubstitution: Sendable {
                 }
                 let gamma = Double(2 * m + 3) * u
                 add(bias)
-                slack += gamma * biasMagnitude + Double(2 * m + 1) * tiny
-                slackTerms += 1
+                sum.slack += gamma * biasMagnitude + Double(2 * m + 1) * tiny
+                sum.slackTerms += 1
                 // |computed − exact| of next_j is at most scaledNorm·max_k|W_kj| + underflow,
                 // and of mu_j (its terms are all ≥ 0) at most gamma·mu_j + underflow.
                 let scaledNorm = gamma * norm, underflow = Double(m + 1) * tiny
@@ -164,9 +151,9 @@ struct BoxBackSubstitution: Sendable {
                     for j in 0..<n {
                         let x = box[j]
                         add(Swift.max(next[j] * x.lower, next[j] * x.upper))
-                        slack += (mu[j] + gamma * mu[j] + scaledNorm * columnMagnitudes[j] + 2 * underflow) * x.magnitude
+                        sum.slack += (mu[j] + gamma * mu[j] + scaledNorm * columnMagnitudes[j] + 2 * underflow) * x.magnitude
                     }
-                    slackTerms += n
+                    sum.slackTerms += n
                     break
                 }
                 let ranges = below[t - 1]
@@ -178,8 +165,8 @@ struct BoxBackSubstitution: Sendable {
                         if hi <= 0 { continue }                       // h_j = 0
                         let g = next[j] + mu[j]
                         // Σ g_exact·h ≤ Σ g·h + |g_exact − g|·max h, with 0 ≤ h ≤ hi.
-                        slack += (scaledNorm * columnMagnitudes[j] + gamma * mu[j] + 2 * underflow
-                                  + 2 * u * Swift.abs(g) + tiny) * hi
+                        sum.slack += (scaledNorm * columnMagnitudes[j] + gamma * mu[j] + 2 * underflow
+                                      + 2 * u * Swift.abs(g) + tiny) * hi
                         if lo >= 0 {
                             previous[j] = g                           // always active
                         } else if g < 0 {
@@ -191,11 +178,11 @@ struct BoxBackSubstitution: Sendable {
                             let gs = g * slope
                             previous[j] = gs
                             add(gs * -lo)
-                            slack += (2 * u * Swift.abs(gs) + 2 * tiny) * Swift.max(-lo, hi)
-                            slackTerms += 1
+                            sum.slack += (2 * u * Swift.abs(gs) + 2 * tiny) * Swift.max(-lo, hi)
+                            sum.slackTerms += 1
                         }
                     }
-                    slackTerms += n
+                    sum.slackTerms += n
                 case .identity:
                     for j in 0..<n {
                         let (lo, hi) = (ranges[j].lower, ranges[j].upper)
@@ -217,17 +204,14 @@ struct BoxBackSubstitution: Sendable {
                             coefficient = next[j] + wk
                         }
                         previous[j] = coefficient
-                        slack += (scaledNorm * columnMagnitudes[j] + underflow
-                                  + 2 * u * (Swift.abs(coefficient) + extra) + 2 * tiny) * largest
+                        sum.slack += (scaledNorm * columnMagnitudes[j] + underflow
+                                      + 2 * u * (Swift.abs(coefficient) + extra) + 2 * tiny) * largest
                     }
-                    slackTerms += n
+                    sum.slackTerms += n
                 }
                 swap(&c, &previous)
             }
-            let mainError = ((Double(2 * terms + 3) * u * magnitude).nextUp + Double(terms) * tiny).nextUp
-            let slackBound = ((slack + Double(8 * slackTerms) * tiny).nextUp * (1 + Double(2 * (slackTerms + 8)) * u)).nextUp
-            let bound = ((constant + mainError).nextUp + slackBound).nextUp
-            return bound.isNaN ? .infinity : bound
+            return sum.upperBound
         }
     }
 }

@@ -80,14 +80,9 @@ struct DifferentialBackSubstitution: Sendable {
             var previousF = base + 4 * widest, previousG = base + 5 * widest
             for k in p.indices { (cF[k], cG[k]) = (p[k], q[k]) }
             let u = BoxBackSubstitution.u, tiny = BoxBackSubstitution.tiny
-            // Main terms and slack, summed as in BoxBackSubstitution.maximum.
-            var constant = 0.0, magnitude = 0.0, terms = 0
-            func add(_ value: Double) {
-                constant += value
-                magnitude += Swift.abs(value)
-                terms += 1
-            }
-            var slack = 0.0, slackTerms = 0
+            // Main terms and non-negative slack, each summed in round-to-nearest (``BoundSum``).
+            var sum = BoundSum()
+            func add(_ value: Double) { sum.add(value) }
             for t in stride(from: target, through: 0, by: -1) {
                 let (m, n) = (original[t].outputs, original[t].inputs)
                 // y's and y''s coefficients, each a row sum of one network's weights; returns
@@ -108,8 +103,8 @@ struct DifferentialBackSubstitution: Sendable {
                     }
                     let gamma = Double(2 * m + 3) * u
                     add(bias)
-                    slack += gamma * biasMagnitude + Double(2 * m + 1) * tiny
-                    slackTerms += 1
+                    sum.slack += gamma * biasMagnitude + Double(2 * m + 1) * tiny
+                    sum.slackTerms += 1
                     return gamma * norm
                 }
                 let scaledNormF = rowSums(original[t], cF, into: nextF)
@@ -125,9 +120,9 @@ struct DifferentialBackSubstitution: Sendable {
                     for j in 0..<n {
                         let x = box[j], s = nextF[j] + nextG[j]
                         add(Swift.max(s * x.lower, s * x.upper))
-                        slack += (errorF(j) + errorG(j) + u * Swift.abs(s) + tiny) * x.magnitude
+                        sum.slack += (errorF(j) + errorG(j) + u * Swift.abs(s) + tiny) * x.magnitude
                     }
-                    slackTerms += n
+                    sum.slackTerms += n
                     break
                 }
                 let (rangesF, rangesG, rangesD) = (below.original[t - 1], below.compressed[t - 1], below.difference[t - 1])
@@ -135,30 +130,27 @@ struct DifferentialBackSubstitution: Sendable {
                 case .identity:
                     for j in 0..<n {
                         (previousF[j], previousG[j]) = (nextF[j], nextG[j])
-                        slack += errorF(j) * rangesF[j].magnitude + errorG(j) * rangesG[j].magnitude
+                        sum.slack += errorF(j) * rangesF[j].magnitude + errorG(j) * rangesG[j].magnitude
                     }
-                    slackTerms += n
+                    sum.slackTerms += n
                 case .relu:
                     for j in 0..<n {
                         var relaxation = NeuronRelaxation(f: rangesF[j], g: rangesG[j], d: rangesD[j])
                         // Σ (exact − computed)·y ≤ |error|·max y, with 0 ≤ y ≤ max(0, upper end).
-                        slack += errorF(j) * Swift.max(0, rangesF[j].upper) + errorG(j) * Swift.max(0, rangesG[j].upper)
+                        sum.slack += errorF(j) * Swift.max(0, rangesF[j].upper) + errorG(j) * Swift.max(0, rangesG[j].upper)
                         relaxation.bound(original: nextF[j], compressed: nextG[j])
                         previousF[j] = relaxation.coefficientF
                         previousG[j] = relaxation.coefficientG
                         if relaxation.constantCount > 0 { add(relaxation.constants.0) }
                         if relaxation.constantCount > 1 { add(relaxation.constants.1) }
-                        slack += relaxation.slack
-                        slackTerms += relaxation.slackTerms
+                        sum.slack += relaxation.slack
+                        sum.slackTerms += relaxation.slackTerms
                     }
                 }
                 swap(&cF, &previousF)
                 swap(&cG, &previousG)
             }
-            let mainError = ((Double(2 * terms + 3) * u * magnitude).nextUp + Double(terms) * tiny).nextUp
-            let slackBound = ((slack + Double(8 * slackTerms) * tiny).nextUp * (1 + Double(2 * (slackTerms + 8)) * u)).nextUp
-            let bound = ((constant + mainError).nextUp + slackBound).nextUp
-            return bound.isNaN ? .infinity : bound
+            return sum.upperBound
         }
     }
 }
