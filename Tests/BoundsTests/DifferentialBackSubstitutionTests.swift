@@ -10,6 +10,16 @@ import Testing
 /// a sum that binary64 cancels, and its gain over the forward difference forms.
 @Suite("Differential back-substitution")
 struct DifferentialBackSubstitutionTests {
+    /// A random ReLU (or linear) network of three inputs and two outputs against its fixed-point
+    /// copy, the analysis with back-substitution, and the differential back-substitution.
+    static func pair(width: Int, hidden: Activation = .relu, bits: Int, seed: UInt64) throws
+        -> (f: Network, g: Network, analysis: DifferentialAnalysis, substitution: DifferentialBackSubstitution) {
+        let f = TestNetworks.random(sizes: [3, width, width, width, 2], hidden: hidden, output: .logits, seed: seed)
+        let g = try FixedPoint(fractionalBits: bits).apply(to: f)
+        return (f, g, DifferentialAnalysis(original: f, compared: .concrete(g), backSubstitutes: true),
+                DifferentialBackSubstitution(original: f, compressed: g))
+    }
+
     /// The ranges `bounds` proved, in the form the back-substitution reads.
     static func ranges(_ bounds: PairBounds) throws -> DifferentialBackSubstitution.Ranges {
         .init(original: bounds.original, compressed: bounds.compressed,
@@ -19,10 +29,7 @@ struct DifferentialBackSubstitutionTests {
     @Test("random combinations of both networks' pre-activations, δ and g − f contain the exact values",
           arguments: [(UInt64(91), Activation.relu), (92, .relu), (93, .relu), (94, .identity)])
     func exactSoundness(_ seed: UInt64, _ hidden: Activation) throws {
-        let f = TestNetworks.random(sizes: [3, 10, 10, 10, 2], hidden: hidden, output: .logits, seed: seed)
-        let g = try FixedPoint(fractionalBits: 4).apply(to: f)
-        let analysis = DifferentialAnalysis(original: f, compared: .concrete(g), backSubstitutes: true)
-        let substitution = DifferentialBackSubstitution(original: f, compressed: g)
+        let (f, g, analysis, substitution) = try Self.pair(width: 10, hidden: hidden, bits: 4, seed: seed)
         var rng = SeededGenerator(seed: seed &+ 500)
         var failures = 0, checked = 0, differenceMode = 0
         for shape in 0..<24 {
@@ -66,9 +73,7 @@ struct DifferentialBackSubstitutionTests {
     @Test("refined bounds still contain the exact values, are never looser, and tighten g − f on some boxes",
           arguments: [UInt64(97), 98])
     func refinedBounds(_ seed: UInt64) throws {
-        let f = TestNetworks.random(sizes: [3, 10, 10, 10, 2], hidden: .relu, output: .logits, seed: seed)
-        let g = try FixedPoint(fractionalBits: 5).apply(to: f)
-        let analysis = DifferentialAnalysis(original: f, compared: .concrete(g), backSubstitutes: true)
+        let (f, g, analysis, _) = try Self.pair(width: 10, bits: 5, seed: seed)
         #expect(analysis.refines)
         var rng = SeededGenerator(seed: seed &+ 900)
         var failures = 0, looser = 0, tighter = 0
@@ -115,10 +120,7 @@ struct DifferentialBackSubstitutionTests {
     @Test("on small boxes across kinks it bounds g − f tighter than the forward difference forms",
           arguments: [UInt64(95), 96])
     func tighterThanForward(_ seed: UInt64) throws {
-        let f = TestNetworks.random(sizes: [3, 12, 12, 12, 2], hidden: .relu, output: .logits, seed: seed)
-        let g = try FixedPoint(fractionalBits: 5).apply(to: f)
-        let analysis = DifferentialAnalysis(original: f, compared: .concrete(g), backSubstitutes: true)
-        let substitution = DifferentialBackSubstitution(original: f, compressed: g)
+        let (f, _, analysis, substitution) = try Self.pair(width: 12, bits: 5, seed: seed)
         var rng = SeededGenerator(seed: seed &+ 700)
         var tighter = 0, looser = 0
         for _ in 0..<40 {
