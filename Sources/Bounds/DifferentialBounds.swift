@@ -4,7 +4,7 @@ import NeuralNetwork
 
 /// What the original network is compared with, as the bound propagation sees it.
 public enum ComparedParameters: Sendable {
-    /// A second network with the same inputs and outputs (any hidden sizes).
+    /// A second network with the same inputs and outputs (any hidden sizes and activations).
     case concrete(Network)
     /// Every parameter vector within these radii of the original's.
     case perturbation(PerturbationRadii)
@@ -86,7 +86,10 @@ public struct DifferentialAnalysis: Sendable {
         self.original = original
         self.compared = compared
         if case .quantized(let g) = compared { enclosure = QuantizedEnclosure(g) } else { enclosure = nil }
-        if case .concrete(let g) = compared, g.layers.map(\.outputSize) == original.layers.map(\.outputSize) {
+        // Neuron by neuron only where every layer matches in size and activation: a ReLU of f
+        // facing a linear neuron of g is no pair the relaxations of `y' − y` describe.
+        if case .concrete(let g) = compared, g.layers.map(\.outputSize) == original.layers.map(\.outputSize),
+           g.layers.map(\.activation) == original.layers.map(\.activation) {
             differences = zip(original.layers, g.layers).map { ParameterDifference(original: $0, compressed: $1) }
         } else {
             differences = nil

@@ -91,6 +91,29 @@ struct ExactSoundnessTests {
         #expect(failures == 0)
     }
 
+    @Test("a compared network of the same sizes but other hidden activations: g − f's range contains the exact value",
+          arguments: [(UInt64(14), false), (15, true)])
+    func otherActivations(_ seed: UInt64, _ backSubstitutes: Bool) throws {
+        // The same weights with linear hidden layers: every layer has f's size, but not its ReLUs.
+        let f = TestNetworks.random(sizes: [3, 8, 8, 2], hidden: .relu, output: .logits, seed: seed)
+        let g = try Network(inputSize: f.inputSize, layers: f.layers.map {
+            DenseLayer(weights: $0.weights, biases: $0.biases, activation: .identity)
+        })
+        let analysis = DifferentialAnalysis(original: f, compared: .concrete(g), backSubstitutes: backSubstitutes)
+        var rng = SeededGenerator(seed: seed &+ 650)
+        var failures = 0
+        for shape in 0..<30 {
+            let (box, points) = Self.box(3, shape, rng: &rng)
+            let pair = analysis.refined(analysis.bounds(over: box), over: box)
+            for x in points {
+                let exactX = x.map { Rational(exactly: $0)! }
+                let d = zip(g.exactLogits(at: exactX), f.exactLogits(at: exactX)).map { $0 - $1 }
+                for i in d.indices where !Self.contains(pair.differenceRange[i], d[i]) { failures += 1 }
+            }
+        }
+        #expect(failures == 0)
+    }
+
     @Test("perturbation set: the bounds contain the exact output of parameter vectors at Θ_Δ's corners",
           arguments: [(UInt64(31), Activation.relu), (32, .identity)])
     func perturbationSet(_ seed: UInt64, _ hidden: Activation) {
