@@ -46,7 +46,7 @@ public enum GlobalRobustness {
         let deadline = query.timeLimit.map { start.addingTimeInterval($0) }
         let threshold = closingThreshold(query)
         let rootClosingBound = threshold ?? (rootCandidate.value + tolerance)
-        if root.upper > rootClosingBound, settings.refines(root.upper, closingBound: rootClosingBound) {
+        if root.upper > rootClosingBound, settings.refines(root.upper, closingBound: rootClosingBound, rootBounds) {
             bounder.refine(&root, &rootBounds, statistics: &rootStatistics)
         }
         // A shard searches only its own parts of the box, starting from the best candidate of them all.
@@ -152,7 +152,7 @@ public enum GlobalRobustness {
                     child.exactFromDepth = parent.exactFromDepth
                     // The half lies inside the parent: the parent's bound holds for it too.
                     child.upper = min(child.upper, parent.upper)
-                    if frontier.needsWork(child.upper), settings.refines(child.upper, closingBound: frontier.closingBound) {
+                    if frontier.needsWork(child.upper), settings.refines(child.upper, closingBound: frontier.closingBound, bounds) {
                         bounder.refine(&child, &bounds, statistics: &statistics)
                     }
                     consider(candidate)

@@ -89,10 +89,12 @@ struct SearchSettings: Sendable {
     var backSubstitutes: Bool
     /// A box its first bounds leave open is refined (``BoxBounder/refine``:
     /// `u' − u` back-substituted through both networks at once) when its
-    /// bound is at most this many times the closing bound: further off, the
-    /// box is split whatever the refinement gives, and on shallow boxes with
-    /// hundreds of unstable ReLUs it costs more than the split. Only where the
-    /// analysis refines (concrete pairs of the same shape from three inputs).
+    /// bound is at most this many times the closing bound, or when at most
+    /// ``refinementUnstableLimit`` of its ReLUs are unstable. Other boxes are
+    /// shallow ones with hundreds of unstable ReLUs: they are split whatever
+    /// the refinement gives, and there it costs more than the split. Only
+    /// where the analysis refines (concrete pairs of the same shape from three
+    /// inputs).
     ///
     /// ACAS Xu against float16 at τ = 0.05 (all five outputs): refining every
     /// open box cut the boxes (property 3: 1,143 → 47) but made properties 1,
@@ -100,7 +102,15 @@ struct SearchSettings: Sendable {
     /// 0.14 → 0.21 s); within 10× they take 0.17 / 0.08 / 0.24 / 0.12 s, within
     /// 3× 0.16 / 0.09 / 0.27 / 0.13 s (properties 1, 3, 16, 26). Property 1
     /// without τ is pinned to 1e-5 in 3 s either way.
+    ///
+    /// Measuring without τ, the closing bound is the best witness plus the
+    /// tolerance, and boxes far above it can be deep: property 3's maximum
+    /// (about 1.7e-3) stood at [0.0015, 0.024] after 30 s with the reach
+    /// alone, and at [0.00167, 0.00181] when boxes with at most 32 or 64
+    /// unstable ReLUs are refined too (the τ decisions above: equal within
+    /// noise, property 26 0.136 → 0.128 s with 64).
     var refinementReach = 10.0
+    var refinementUnstableLimit = 64
 
     init(_ query: GlobalQuery) {
         let n = query.network.inputSize
@@ -147,10 +157,11 @@ struct SearchSettings: Sendable {
         branchAndBoundTolerance = query.tolerance * Rational(1, 4)
     }
 
-    /// Whether a box left open with this bound is worth refining (``refinementReach``);
-    /// always where the closing bound is not positive (the flip metric's margin).
-    func refines(_ upper: Double, closingBound: Double) -> Bool {
-        closingBound <= 0 || upper <= refinementReach * closingBound
+    /// Whether a box left open with this bound and these bounds is worth refining
+    /// (``refinementReach``, ``refinementUnstableLimit``); always where the closing
+    /// bound is not positive (the flip metric's margin).
+    func refines(_ upper: Double, closingBound: Double, _ bounds: PairBounds) -> Bool {
+        closingBound <= 0 || upper <= refinementReach * closingBound || bounds.unstableCount <= refinementUnstableLimit
     }
 
     /// Whether the ReLU branch and bound should try to close this box now.
