@@ -110,7 +110,7 @@ public struct DifferentialAnalysis: Sendable {
         default:
             backSubstitution = nil
         }
-        if case .concrete(let g) = compared, backSubstitutes, differences != nil {
+        if case .concrete(let g) = compared, backSubstitution != nil {
             differential = DifferentialBackSubstitution(original: original, compressed: g)
         } else {
             differential = nil
@@ -200,12 +200,7 @@ public struct DifferentialAnalysis: Sendable {
                 for k in rg.indices { rg[k] = rg[k].intersecting(rf[k] + rd[k]) }
                 g.tightenStraddling(&rg, layer: l, box: box, below: gRanges)
             }
-            // u' = u + δ: each range can tighten the others.
-            for k in rd.indices {
-                rg[k] = rg[k].intersecting(rf[k] + rd[k])
-                rd[k] = rd[k].intersecting(rg[k] - rf[k])
-                rf[k] = rf[k].intersecting(rg[k] - rd[k])
-            }
+            Self.intersectThroughDifference(&rf, &rg, &rd)
             fRanges.append(rf)
             gRanges.append(rg)
             dRanges.append(rd)
@@ -266,13 +261,8 @@ public struct DifferentialAnalysis: Sendable {
                 let fUnstable = rf[k].lower < 0 && rf[k].upper > 0, gUnstable = rg[k].lower < 0 && rg[k].upper > 0
                 return (fUnstable || gUnstable) && rf[k].upper > 0 && rg[k].upper > 0
             }
-            // u' = u + δ: a tighter δ can fix a ReLU of either network for the layers above.
-            for k in difference[l].indices {
-                let g = result.compressed[l][k].intersecting(result.original[l][k] + difference[l][k])
-                if g.lower <= g.upper { result.compressed[l][k] = g }
-                let f = result.original[l][k].intersecting(result.compressed[l][k] - difference[l][k])
-                if f.lower <= f.upper { result.original[l][k] = f }
-            }
+            // A tighter δ can fix a ReLU of either network for the layers above.
+            Self.intersectThroughDifference(&result.original[l], &result.compressed[l], &difference[l])
         }
         result.preActivationDifference = difference
         // With a linear output layer the outputs' δ ranges bound g − f too.
@@ -283,6 +273,16 @@ public struct DifferentialAnalysis: Sendable {
             }
         }
         return result
+    }
+
+    /// `u' = u + δ`: each of a layer's three ranges can tighten the others.
+    /// (Proved ranges all hold the exact values, so the intersections are never empty.)
+    private static func intersectThroughDifference(_ rf: inout [Interval], _ rg: inout [Interval], _ rd: inout [Interval]) {
+        for k in rd.indices {
+            rg[k] = rg[k].intersecting(rf[k] + rd[k])
+            rd[k] = rd[k].intersecting(rg[k] - rf[k])
+            rf[k] = rf[k].intersecting(rg[k] - rd[k])
+        }
     }
 
     /// Networks of different shapes: `g − f` from the two networks' own forms.
