@@ -140,9 +140,7 @@ struct GlobalTests {
         // Bounded neuron by neuron with f's ReLU relaxations, such a pair was once "pinned" at 1e-6
         // where the true maximum is above 1.
         let f = TestNetworks.random(sizes: [inputs, 8, 8, 1], hidden: .relu, output: .sigmoid, seed: 21)
-        let g = try Network(inputSize: inputs, layers: f.layers.map {
-            DenseLayer(weights: $0.weights, biases: $0.biases, activation: .identity)
-        }, output: .sigmoid)
+        let g = TestNetworks.linearTwin(of: f)
         let box: [ClosedRange<Double>] = Array(repeating: -1...1, count: inputs)
         let result = try await GlobalRobustness.check(GlobalQuery(
             network: f, compression: try .concrete(g, comparedWith: f), region: Self.region(box), metric: .logit,

@@ -29,6 +29,14 @@ public enum TestNetworks {
         return try! Network(inputSize: sizes[0], layers: layers, output: output)
     }
 
+    /// The same weights, biases and output with every layer linear: a network
+    /// of f's shape that is not f's kind of pair (its hidden layers have no ReLUs).
+    public static func linearTwin(of network: Network) -> Network {
+        try! Network(inputSize: network.inputSize, layers: network.layers.map {
+            DenseLayer(weights: $0.weights, biases: $0.biases, activation: .identity)
+        }, output: network.output)
+    }
+
     /// Every parameter of a network, flattened (weights row by row, then biases, per layer).
     public static func parameters(_ network: Network) -> [Double] {
         network.layers.flatMap { Array($0.weights.joined()) + $0.biases }
