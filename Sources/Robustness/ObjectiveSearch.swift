@@ -21,6 +21,9 @@ struct ObjectiveSearch {
     var deadline: Date?
     var statistics = QueryStatistics()
 
+    /// How often Optimize may start again above a better point its answer missed.
+    static let optimizeAttempts = 3
+
     /// The remaining time as solver limits; nil when the deadline has passed.
     func limits() -> SolverLimits? {
         guard let deadline else { return SolverLimits() }
@@ -58,15 +61,23 @@ struct ObjectiveSearch {
             return result
         }
 
-        // Optimize runs detached: it can ignore interrupts for seconds.
-        if useOptimize, let limits = limits() {
-            let found = try DetachedOptimize.maximize(objective, subjectTo: constraints, limits: limits)
+        // Optimize runs detached: it can ignore interrupts for seconds. Z3 4.8.12's optimiser
+        // can stop at a vertex that is not optimal where the constraints hold disjunctions
+        // (a perturbation set's |h'| cases), and it did so for a problem translated into the
+        // detached context that it solved in the caller's. When the confirming check finds a
+        // better point, the optimiser starts again above it, a few times, before bisection.
+        var attempts = 0
+        while useOptimize, attempts < Self.optimizeAttempts, let limits = limits() {
+            attempts += 1
+            let above = attempts == 1 ? [] : [try objective >= z3.real(lower)]
+            let found = try DetachedOptimize.maximize(objective, subjectTo: constraints + above, limits: limits)
             statistics.optimizations += 1
-            if found.result == .sat, case .value = found.upper, let model = found.model {
-                try consider(model)
-                // Confirm with a plain check: nothing beats the replayed optimum.
-                if try probe(lower, strict: true) == .unsat { upper = lower }
-            }
+            guard found.result == .sat, case .value = found.upper, let model = found.model else { break }
+            try consider(model)
+            // Confirm with a plain check: nothing beats the replayed optimum.
+            let confirmation = try probe(lower, strict: true)
+            if confirmation == .unsat { upper = lower }
+            if confirmation != .sat { break }
         }
         while tolerance < upper - lower {
             let mid = Exponential.roundUp((lower + upper) * Rational(1, 2), bits: 64)

@@ -29,7 +29,14 @@ final class PairLP: PhaseSplitLP {
     /// The compressed side's pre-activation variables, layer by layer (for witnesses of a perturbation set).
     let compressedPre: [[Int]]
 
-    /// Nil unless both networks are ReLU MLPs with a linear output layer.
+    /// Whether the LP encodes these networks: ReLU hidden layers and a linear output layer.
+    static func models(_ networks: [Network]) -> Bool {
+        networks.allSatisfy { n in
+            n.layers.last?.activation == .identity && n.layers.dropLast().allSatisfy { $0.activation == .relu }
+        }
+    }
+
+    /// Nil unless both networks are ReLU MLPs with a linear output layer (``models(_:)``).
     init?(original f: Network, compared: ComparedParameters, box: [Interval], bounds: PairBounds) throws {
         let networks: [Network]
         var radii: PerturbationRadii?
@@ -38,9 +45,7 @@ final class PairLP: PhaseSplitLP {
         case .perturbation(let r): (networks, radii) = ([f, f], r)
         case .quantized: return nil  // the LP does not model the rounding
         }
-        guard networks.allSatisfy({ n in
-            n.layers.last?.activation == .identity && n.layers.dropLast().allSatisfy { $0.activation == .relu }
-        }) else { return nil }
+        guard Self.models(networks) else { return nil }
         var lp = LinearProgram()
         let inputs = try box.map { try lp.addVariable(lower: $0.lower, upper: $0.upper) }
         var unstable: [UnstableReLU] = []

@@ -136,6 +136,15 @@ struct SearchSettings: Sendable {
             exactBudget = 10
             boxObjectiveTolerance = query.tolerance * Rational(1, 4)
         }
+        var lpNetworks = [query.network]
+        if case .concrete(let g) = query.compression { lpNetworks.append(g) }
+        if !PairLP.models(lpNetworks) {
+            // Linear hidden layers: the LP cannot be built, and each box's attempt would count
+            // as an engine that failed, holding Z3 back through the share and putting its next
+            // try two halvings per input further down. The activation study's 2-D linear
+            // networks with perturbation sets went from 0.7 s to the 2 s limit that way.
+            (branchAndBoundUnstableLimit, branchAndBoundDepthLimit) = (-1, .max)
+        }
         var isQuantized = false
         if case .quantized = query.compression { isQuantized = true }
         if query.metric == .flip && !isQuantized {
