@@ -166,16 +166,26 @@ def run(command):
     return json.loads(result.stdout), None
 
 
-def global_case(rng, seed, case, scratch):
-    inputs = int(rng.choice([1, 2, 2, 3, 4]))
-    hidden = [int(rng.integers(2, 9)) for _ in range(int(rng.integers(1, 4)))]
+def case_network(rng, input_counts, widest):
+    """A case's original network, with the inputs, hidden sizes and activations it was drawn with."""
+    inputs = int(rng.choice(input_counts))
+    hidden = [int(rng.integers(2, widest + 1)) for _ in range(int(rng.integers(1, 4)))]
     activations = [str(rng.choice(["relu", "relu", "identity"])) for _ in hidden]
     output = str(rng.choice(["sigmoid", "softmax", "logits"]))
     outputs = 1 if output == "sigmoid" else int(rng.integers(2, 4)) if output == "softmax" else int(rng.integers(1, 3))
     f = random_network(rng, inputs, hidden, activations, outputs, output, float(rng.choice([0.5, 1, 3])))
+    return f, inputs, hidden, activations
+
+
+def metrics(f):
+    return ["logit", "flip"] + (["probability"] if f["output"] != "logits" else [])
+
+
+def global_case(rng, scratch):
+    f, inputs, hidden, activations = case_network(rng, [1, 2, 2, 3, 4], 8)
     kind = str(rng.choice(["noise", "bits", "other-shape", "pruned", "other-activations", "deeper",
                            "set-nearest", "set-truncate", "set-float16"]))
-    metric = str(rng.choice(["logit", "flip"] + (["probability"] if output != "logits" else [])))
+    metric = str(rng.choice(metrics(f)))
     lower = rng.uniform(-2, 1.5, inputs)
     upper = lower + rng.uniform(0.01, 1.5, inputs)
     files = {"f": os.path.join(scratch, "f.json"), "g": os.path.join(scratch, "g.json")}
@@ -225,16 +235,11 @@ def global_case(rng, seed, case, scratch):
     return kind, metric, "; ".join(problems), {"f": f, "g": g, "command": command}
 
 
-def local_case(rng, seed, case, scratch):
-    inputs = int(rng.choice([1, 2, 3, 5, 8]))
-    hidden = [int(rng.integers(2, 12)) for _ in range(int(rng.integers(1, 4)))]
-    activations = [str(rng.choice(["relu", "relu", "identity"])) for _ in hidden]
-    output = str(rng.choice(["sigmoid", "softmax", "logits"]))
-    outputs = 1 if output == "sigmoid" else int(rng.integers(2, 4)) if output == "softmax" else int(rng.integers(1, 3))
-    f = random_network(rng, inputs, hidden, activations, outputs, output, float(rng.choice([0.5, 1, 3])))
+def local_case(rng, scratch):
+    f, inputs, _, _ = case_network(rng, [1, 2, 3, 5, 8], 11)
     kind = str(rng.choice(["set-nearest", "set-truncate", "set-float16"]))
     options, radius = perturbation(kind, int(rng.integers(2, 8)))
-    metric = str(rng.choice(["logit", "flip"] + (["probability"] if output != "logits" else [])))
+    metric = str(rng.choice(metrics(f)))
     x = rng.uniform(-2, 2, inputs)
     file = os.path.join(scratch, "f.json")
     json.dump(f, open(file, "w"))
@@ -261,7 +266,7 @@ def main():
     failures = 0
     for case in range(cases):
         check = global_case if mode == "global" or (mode == "both" and case % 2 == 0) else local_case
-        kind, metric, problem, saved = check(rng, seed, case, scratch)
+        kind, metric, problem, saved = check(rng, scratch)
         if problem:
             failures += 1
             path = f"/tmp/qrobust-fuzz-answers-{seed}-{case}.json"
