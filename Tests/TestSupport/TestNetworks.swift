@@ -29,8 +29,8 @@ public enum TestNetworks {
         return try! Network(inputSize: sizes[0], layers: layers, output: output)
     }
 
-    /// The same weights, biases and output with every layer linear: a network
-    /// of f's shape that is not f's kind of pair (its hidden layers have no ReLUs).
+    /// The same weights, biases and output with every hidden layer linear: a
+    /// network of the same shape whose neurons do not pair with its ReLUs.
     public static func linearTwin(of network: Network) -> Network {
         try! Network(inputSize: network.inputSize, layers: network.layers.map {
             DenseLayer(weights: $0.weights, biases: $0.biases, activation: .identity)
