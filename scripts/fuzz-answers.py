@@ -81,7 +81,9 @@ def deviation(f, g, x, metric):
     if metric == "probability":
         if f["output"] == "sigmoid":
             return np.abs(1 / (1 + np.exp(-zc[:, 0])) - 1 / (1 + np.exp(-z[:, 0])))
-        softmax = lambda v: np.exp(v - v.max(1, keepdims=True)) / np.exp(v - v.max(1, keepdims=True)).sum(1, keepdims=True)
+        def softmax(v):
+            e = np.exp(v - v.max(axis=1, keepdims=True))
+            return e / e.sum(axis=1, keepdims=True)
         c = z.argmax(axis=1)
         return np.abs(softmax(zc)[rows, c] - softmax(z)[rows, c])
     # flip: the largest margin of another class in the compressed network

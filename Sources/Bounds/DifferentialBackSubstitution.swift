@@ -46,9 +46,7 @@ struct DifferentialBackSubstitution: Sendable {
 
     /// - Precondition: the two networks have the same layer sizes and activations.
     init(original f: Network, compressed g: Network) {
-        precondition(f.layers.map(\.outputSize) == g.layers.map(\.outputSize) && f.inputSize == g.inputSize
-                     && f.layers.map(\.activation) == g.layers.map(\.activation),
-                     "differential back-substitution needs networks of the same shape")
+        precondition(f.hasSameLayers(as: g), "differential back-substitution needs networks of the same shape")
         original = BoxBackSubstitution.layers(of: f, radii: nil)
         compressed = BoxBackSubstitution.layers(of: g, radii: nil)
         widest = BoxBackSubstitution.widest(f)

@@ -88,8 +88,7 @@ public struct DifferentialAnalysis: Sendable {
         if case .quantized(let g) = compared { enclosure = QuantizedEnclosure(g) } else { enclosure = nil }
         // Neuron by neuron only where every layer matches in size and activation: a ReLU of f
         // facing a linear neuron of g is no pair the relaxations of `y' − y` describe.
-        if case .concrete(let g) = compared, g.layers.map(\.outputSize) == original.layers.map(\.outputSize),
-           g.layers.map(\.activation) == original.layers.map(\.activation) {
+        if case .concrete(let g) = compared, g.hasSameLayers(as: original) {
             differences = zip(original.layers, g.layers).map { ParameterDifference(original: $0, compressed: $1) }
         } else {
             differences = nil

@@ -52,6 +52,13 @@ public struct Network: Sendable, Equatable {
     public var outputSize: Int { layers.last!.outputSize }
     /// Sizes of the hidden layers (all layers but the last).
     public var hiddenSizes: [Int] { layers.dropLast().map(\.outputSize) }
+
+    /// Whether `other` has this network's inputs and, layer by layer, its sizes and
+    /// activations: the pairs whose neurons the differential bounds relate one to one.
+    public func hasSameLayers(as other: Network) -> Bool {
+        inputSize == other.inputSize && layers.map(\.outputSize) == other.layers.map(\.outputSize)
+            && layers.map(\.activation) == other.layers.map(\.activation)
+    }
     public var parameterCount: Int { layers.reduce(0) { $0 + $1.parameterCount } }
 
     /// The same network with other layers (same input size, output kind and normalisation).

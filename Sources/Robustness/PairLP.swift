@@ -114,7 +114,7 @@ final class PairLP: PhaseSplitLP {
         }
         // What differential propagation proved about u' − u (same shapes only),
         // and what it implies for the ReLUs' outputs.
-        if let differences = bounds.preActivationDifference, f.layers.map(\.outputSize) == networks[1].layers.map(\.outputSize) {
+        if let differences = bounds.preActivationDifference, f.hasSameLayers(as: networks[1]) {
             for (l, layer) in differences.enumerated() {
                 for (k, range) in layer.enumerated() where range.lower.isFinite && range.upper.isFinite {
                     let delta: [(variable: Int, coefficient: Interval)] = [(pre[1][l][k], Interval(1, 1)), (pre[0][l][k], Interval(-1, -1))]
